@@ -1,0 +1,45 @@
+# mmlab — the README's commands. Every target that needs the environment runs `setup` first,
+# which installs only what is missing (scripts/setup.sh; a second run takes about a second).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The machine's Go may be older and pinned with GOTOOLCHAIN=local: use the toolchain go.mod
+# names (the go command fetches it once through the module proxy).
+export GOTOOLCHAIN := go1.27.4
+# AVX-512 matmul kernels of the pure-Go GoMLX backend are behind this experiment (3-7x faster).
+export GOEXPERIMENT := simd
+# The pure-Go backend: works offline, never tries to download XLA.
+export GOMLX_BACKEND ?= go
+# Debian's Python, which has Jupyter's packages (a pyenv python3 first on PATH does not).
+PY := /usr/bin/python3
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+REPORT ?= report
+LAB_ARGS ?= --ip=127.0.0.1 --port=8888
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: help setup test test-go test-notebooks reproduce lab bench
+
+help:
+	@echo "make reproduce  # set up, run every notebook headless, write the report to $(REPORT)/"
+	@echo "make test       # set up, run all tests (Go tests, runner tests, every notebook in reduced size)"
+	@echo "make lab        # set up, start the classic Jupyter Notebook on notebooks/ with the GoNB kernel"
+	@echo "make setup      # install only what is missing (scripts/setup.sh)"
+	@echo "make bench      # set up, run the Go benchmarks"
+
+setup:
+	@bash scripts/setup.sh
+
+test: setup
+	go vet ./...
+	$(PY) -m unittest discover -s scripts -p 'nbrun_test.py'
+	MMLAB_QUICK=1 $(PY) scripts/nbrun.py --out build/test-notebooks $(NOTEBOOKS)
+	go test ./...
+
+reproduce: setup
+	$(PY) scripts/nbrun.py --out $(REPORT) $(NOTEBOOKS)
+
+lab: setup
+	jupyter notebook --notebook-dir=notebooks --no-browser $(ROOT_FLAG) $(LAB_ARGS)
+
+bench: setup
+	go test -run '^$$' -bench . -benchtime 1x ./...

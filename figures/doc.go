@@ -1,0 +1,18 @@
+// Package figures turns mmlab results into go-echarts charts and shows them: inline in a GoNB
+// notebook, or saved as self-contained HTML pages that draw with no network.
+//
+// It is the last step of mmlab's one-way flow, datasets → mmlab (train, evaluate, store results)
+// → figures: chart builders are pure functions of result values and never train anything.
+//
+// Display:
+//   - [Show] draws charts inline in a GoNB cell (and does nothing outside a notebook). It inlines
+//     the ECharts script (installed by `make setup` from the npm package "echarts", never
+//     committed, never loaded from a CDN) once per kernel, hidden from require.js so that it
+//     works both in the live classic Notebook and in nbconvert's HTML export, and it ends with
+//     gonbui.Sync() so that no output is lost when the cell's process exits.
+//   - [Save] writes charts to one self-contained HTML file.
+//
+// Sources: ECharts (Apache ECharts, https://echarts.apache.org) through go-echarts v2; GoNB's
+// gonbui protocol for rich output. The figures reproduce the analysis of Du et al., "On Uni-Modal
+// Feature Learning in Supervised Multi-Modal Learning", ICML 2023.
+package figures

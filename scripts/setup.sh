@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# setup.sh — installs whatever mmlab needs that this machine lacks, and nothing else.
+#
+# Used by `make setup` (and so by `make test`, `make reproduce`, `make lab`), by CI and by
+# docker/Dockerfile. Idempotent: a second run checks each piece and finishes in seconds.
+#
+# What it installs (versions and reasons in README.md, "Pinned versions"):
+#   1. Debian packages: classic Jupyter Notebook + nbconvert/nbclient, and chromium for the
+#      headless chart check (apt-get; needs root or sudo).
+#   2. The Go toolchain go1.27.4 (fetched by the go command itself through the module proxy).
+#   3. goimports (required by GoNB) and gopls (optional; completion in the notebook).
+#   4. GoNB v0.11.5, registered as the Jupyter kernel "gonb", with an environment that builds
+#      cells with Go 1.27.4, GOEXPERIMENT=simd and the pure-Go GoMLX backend (never XLA).
+#   5. The ECharts script (npm package echarts) into $MMLAB_HOME/echarts — outside the repo,
+#      never committed, never loaded from a CDN.
+#   6. The repo's Go module dependencies into the module cache.
+set -euo pipefail
+
+GO_VERSION=go1.27.4
+GONB_VERSION=v0.11.5
+GOIMPORTS_VERSION=v0.41.0   # golang.org/x/tools/cmd/goimports
+ECHARTS_VERSION=5.6.0       # what go-echarts v2.7.3 targets
+APT_PACKAGES=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel
+  jupyter-nbformat chromium)
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+say() { printf '[setup] %s\n' "$*"; }
+die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# --- 1. Debian packages --------------------------------------------------------------------
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"
+  else die "missing Debian packages: ${missing[*]}. Run as root (or with passwordless sudo): apt-get install ${missing[*]}"; fi
+  say "installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq || die "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || die "apt-get install ${missing[*]} failed"
+else
+  say "Debian packages present"
+fi
+
+# --- 2. Go toolchain --------------------------------------------------------------------
+command -v go >/dev/null || die "no 'go' on PATH: install Go (>= 1.21) first; it fetches $GO_VERSION itself"
+export GOTOOLCHAIN=$GO_VERSION
+GOROOT_PINNED=$(go env GOROOT) || die "could not get $GO_VERSION through the Go module proxy (GOPROXY=$(go env GOPROXY))"
+GO="$GOROOT_PINNED/bin/go"
+"$GO" version | grep -q "$GO_VERSION" || die "$GO is not $GO_VERSION"
+GOBIN=$("$GO" env GOBIN); [ -n "$GOBIN" ] || GOBIN="$("$GO" env GOPATH)/bin"
+say "Go toolchain $GO_VERSION at $GOROOT_PINNED"
+
+# --- 3. goimports and gopls --------------------------------------------------------------
+if [ ! -x "$GOBIN/goimports" ]; then
+  say "installing goimports $GOIMPORTS_VERSION"
+  "$GO" install "golang.org/x/tools/cmd/goimports@$GOIMPORTS_VERSION" || die "go install goimports failed"
+fi
+if [ ! -x "$GOBIN/gopls" ]; then
+  say "installing gopls (optional)"
+  "$GO" install golang.org/x/tools/gopls@latest >/dev/null 2>&1 || say "gopls did not build; continuing without completion"
+fi
+
+# --- 4. GoNB --------------------------------------------------------------------------------
+if ! "$GOBIN/gonb" --version 2>/dev/null | grep -q "$GONB_VERSION"; then
+  say "installing GoNB $GONB_VERSION"
+  tmp=$(mktemp -d)
+  ( cd "$tmp" && "$GO" mod init gonb-install >/dev/null 2>&1 \
+    && "$GO" get "github.com/janpfeifer/gonb@$GONB_VERSION" >/dev/null 2>&1 \
+    && "$GO" install github.com/janpfeifer/gonb ) || die "installing GoNB $GONB_VERSION failed"
+  rm -rf "$tmp"
+fi
+kernel_dir=$(jupyter --data-dir)/kernels/gonb
+kernel_path="$GOROOT_PINNED/bin:$GOBIN:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+want_env=$(python3 - "$kernel_path" <<'PY'
+import json, sys
+print(json.dumps({"PATH": sys.argv[1], "GOTOOLCHAIN": "local", "GOEXPERIMENT": "simd",
+                  "GOMLX_BACKEND": "go"}, sort_keys=True))
+PY
+)
+have_env=$(python3 -c "import json,sys; print(json.dumps(json.load(open(sys.argv[1])).get('env',{}), sort_keys=True))" \
+  "$kernel_dir/kernel.json" 2>/dev/null || true)
+if [ "$have_env" != "$want_env" ] || ! grep -q "$GOBIN/gonb" "$kernel_dir/kernel.json" 2>/dev/null; then
+  say "registering the GoNB kernel"
+  force=(); [ -x "$GOBIN/gopls" ] || force=(--force_deps)
+  PATH="$GOROOT_PINNED/bin:$GOBIN:$PATH" "$GOBIN/gonb" --install --raw_error "${force[@]}" >/dev/null \
+    || die "gonb --install failed"
+  python3 - "$kernel_dir/kernel.json" "$want_env" <<'PY'
+import json, sys
+path, env = sys.argv[1], json.loads(sys.argv[2])
+k = json.load(open(path)); k["env"] = env
+json.dump(k, open(path, "w"), indent=2)
+PY
+fi
+say "GoNB $GONB_VERSION kernel at $kernel_dir"
+
+# --- 5. ECharts script -------------------------------------------------------------------
+MMLAB_HOME=${MMLAB_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/mmlab}
+echarts_js="$MMLAB_HOME/echarts/echarts-$ECHARTS_VERSION.min.js"
+if [ ! -s "$echarts_js" ]; then
+  command -v npm >/dev/null || die "npm is needed to fetch the ECharts script (npm package echarts@$ECHARTS_VERSION)"
+  say "fetching echarts@$ECHARTS_VERSION from the npm registry"
+  tmp=$(mktemp -d)
+  ( cd "$tmp" && npm pack --silent "echarts@$ECHARTS_VERSION" >/dev/null 2>&1 && tar xzf "echarts-$ECHARTS_VERSION.tgz" ) \
+    || die "npm pack echarts@$ECHARTS_VERSION failed"
+  mkdir -p "$MMLAB_HOME/echarts"
+  cp "$tmp/package/dist/echarts.min.js" "$echarts_js.tmp" && mv "$echarts_js.tmp" "$echarts_js"
+  rm -rf "$tmp"
+fi
+say "ECharts $ECHARTS_VERSION at $echarts_js"
+
+# --- 6. Go module dependencies -----------------------------------------------------------------
+( cd "$repo" && "$GO" mod download ) || die "go mod download failed (module proxy: $("$GO" env GOPROXY))"
+say "done"
