@@ -1,0 +1,112 @@
+// Package datasets holds mmlab's multi-modal datasets: the Dataset type every trainer consumes,
+// its validation, diagnostic subsets, the spec strings that name a dataset in results, and the
+// generators — first of all LazyPair, the synthetic theory model.
+//
+// # Place in the flow
+//
+// Data flows one way: datasets → mmlab (train, evaluate, store results) → figures. This package
+// knows nothing about models or training. A run records its dataset by the canonical spec string
+// (Spec.String, every key present), so the results store can hash it and any run can be
+// regenerated from its record. Notebooks and the CLI name a dataset with a spec string:
+//
+//	spec, err := datasets.ParseSpec("lazypair:k=10,rho=0.8,pi=0.5,pair=add,seed=1")
+//	data, err := spec.WithSeedOffset(runSeed).Generate()
+//
+// Run seed s uses the dataset drawn with spec seed + s (DESIGN.md §6), so every method with seed s
+// sees the same data and per-seed differences between methods are paired.
+//
+// # Datasets
+//
+// A Dataset has M ≥ 2 modalities, each a float32 array with a leading sample axis (stored
+// row-major per modality and split), integer labels in [0, K), and optional per-sample Tags.
+// Dataset.Validate checks counts, shapes, label ranges, finiteness, non-empty splits and that at
+// least two classes are present in train, and names the split, field and offending value; it
+// never panics. Split.Subset returns the diagnostic subsets ("all", "both_hard", "pair_only",
+// "m<i>_hard_only") that per-subset accuracies are reported on.
+//
+// New dataset kinds (procedural audio-visual and two-view sets, users' .npy files) plug into
+// ParseSpec with Register.
+//
+// # The feature taxonomy
+//
+// Du et al., "On Uni-Modal Feature Learning in Supervised Multi-Modal Learning", ICML 2023,
+// abstract multi-modal data into uni-modal features, which can be learned from one modality
+// alone, and paired features, which can only be learned from cross-modal interaction. They
+// observe that late-fusion joint training under-learns the uni-modal features ("modality
+// laziness") and propose choosing between the Uni-Modal Ensemble (UME) and the Uni-Modal Teacher
+// (UMT) by how the two kinds of feature are distributed.
+//
+// # LazyPair (the project's own construction)
+//
+// LazyPair is mmlab's own synthetic model built on that taxonomy (DESIGN.md §2.1); it is not
+// the paper's data model, whose exact form is not available to us. It makes both kinds of feature
+// explicit, with knobs for how easy the uni-modal features are and how much the paired feature
+// matters, and tags every sample so accuracy can be split by what the sample requires.
+//
+// Directions. Modality m lives in R^d (d = dim, the same for every modality). It has 3K + D
+// orthonormal directions (K classes, D = distract), drawn once per modality from the dataset seed
+// by Gram–Schmidt on Gaussian vectors, so they are dense (not axis-aligned):
+//
+//	e_{m,0..K-1}  easy direction per class
+//	h_{m,0..K-1}  hard direction per class
+//	p_{m,0..K-1}  orthonormal basis of the K-dimensional paired subspace
+//	g_{m,0..D-1}  distractor directions
+//
+// All of them fit inside d, so d ≥ 3K + D is required (Validate says so otherwise); the other
+// d − 3K − D directions carry only noise. The per-sample shape is [d] whatever D is.
+// LazyPairSpec.Basis returns the directions.
+//
+// A sample. Draw the class y uniformly from [0, K) (labels are balanced in expectation). Then:
+//
+//  1. Paired draws: the sample is paired with probability π (pi); a paired sample is pair_only
+//     with probability f (pair_only), i.e. a fraction π·f of all samples.
+//  2. Uni-modal features, for each modality m independently, unless the sample is pair_only
+//     (then every modality's uni-modal features are switched off): with probability ρ (rho) the modality is easy and gets
+//     α_e·e_{m,y}; otherwise it is hard-only and gets s·α_h·h_{m,y}, with s = ±1 drawn per
+//     sample and modality (hard_sign=random) or s = +1 (hard_sign=fixed). A random sign makes
+//     the hard feature non-linear (|⟨x, h_{m,y}⟩| decides, not ⟨x, h_{m,y}⟩), so it must be
+//     learned rather than read off by any random-feature probe.
+//  3. Paired feature, only on paired samples, in the paired subspace (variants below); unpaired
+//     samples have nothing there but noise.
+//  4. Distractors: each g_{m,j} gets an independent N(0, distract_scale²) coefficient: large,
+//     label-free variance that an encoder must learn to ignore.
+//  5. Noise: σ·N(0, I_d) on every value of every modality.
+//
+// The paired variants, with coordinates in the paired basis p_{m,·}:
+//
+//   - pair=add: code(y) = onehot(y) − 1/K; z ~ N(0, τ²·I_K) is shared by all modalities;
+//     modality 0 gets c·code(y) + z and every other modality gets z. Modality 0 alone sees the
+//     code under noise of scale √(τ² + σ²) (Bayes accuracy 0.54 at the defaults), the others
+//     see nothing about y, while x_0 − x_1 in the paired subspace is c·code(y) plus only √2·σ
+//     noise (0.94): a linear late-fusion head can cancel z, a uni-modal model cannot.
+//   - pair=xor: symbols q_1 … q_{M−1} uniform over [0, K) and q_M = (y − Σ q) mod K (for M = 2,
+//     q_2 = (y − q_1) mod K); modality m gets a_q·p_{m,q_m}. Any M − 1 symbols are independent
+//     of y, so no modality alone says anything about y; all symbols together decide it.
+//     DESIGN.md reports that joint training needs a concat+MLP fusion head, a_q ≈ 8 and
+//     n_train ≥ 4000 to learn it.
+//
+// Tags. Every sample is tagged: TagPaired, TagPairOnly, and TagHard(m) when modality m is
+// hard-only (never on pair_only samples; "easy in m" is neither TagHard(m) nor TagPairOnly).
+// Hence, with M = 2, the expected subset fractions are
+//
+//	both_hard       (1 − ρ)²·(1 − π·f)
+//	m<i>_hard_only  ρ·(1 − ρ)·(1 − π·f)
+//	pair_only       π·f
+//
+// Defaults. DefaultLazyPair gives the measured defaults of DESIGN.md §2.1 (K = 4, d = 48,
+// ρ = 0.8, α_e = 5, α_h = 3, random hard sign, π = 0, add with c = 4, τ = 4, σ = 1, no
+// distractors, 2000/1000/5000 samples, seed 1), plus the project's choices for keys the
+// prototype did not record: M = 2, a_q = 8, distract_scale = 5 and pair_only f = 0.1. The last
+// is an estimate, not a measurement. Measured at π = 0, joint training gets ≈ 0.45 of the
+// both_hard samples against ≈ 0.90 for UME; a uni-modal ensemble has no paired feature and gets
+// about 0.5 of pair_only samples (the Bayes rate of modality 0 alone in the add variant is 0.54,
+// of modality 1 chance) against ≈ 0.95 for a model that reads the pair. Both lose ≈ 0.45 per
+// affected sample, so joint ≈ UME where π·f ≈ (1 − ρ)²·(1 − π) (paired both_hard samples are
+// rescued by the paired feature): at ρ = 0.8 and the measured crossover π ≈ 0.3, f ≈ 0.09.
+//
+// Randomness. math/rand/v2 PCG generators seeded with (seed, stream): one stream per modality for
+// the directions and one per split, so changing a split's size changes only that split. Every
+// sample makes the same draws in the same order whatever ρ, π, f, the pair variant, the sign
+// option and the magnitudes are, so specs that differ only in those share their randomness
+// (common random numbers across a phase diagram). Same spec → bit-identical data.
+package datasets

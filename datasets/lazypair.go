@@ -1,0 +1,463 @@
+package datasets
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// LazyPairName is the dataset kind of the LazyPair synthetic model in spec strings.
+const LazyPairName = "lazypair"
+
+// Values of LazyPairSpec.HardSign and LazyPairSpec.Pair.
+const (
+	HardSignRandom = "random" // hard feature s·α_h·h_{m,y} with s = ±1 drawn per sample and modality
+	HardSignFixed  = "fixed"  // s = +1 always: the hard feature becomes linearly readable
+	PairAdd        = "add"    // additive code, cancellable noise: readable by a linear late-fusion head
+	PairXOR        = "xor"    // modular sum of per-modality symbols: needs a concat+MLP fusion head (DESIGN.md)
+)
+
+func init() { Register(LazyPairName, parseLazyPair) }
+
+// LazyPairSpec configures the LazyPair synthetic theory model (DESIGN.md §2.1; the project's
+// own construction on the feature taxonomy of Du et al., ICML 2023). The package documentation
+// describes the model; each field names its spec-string key. DefaultLazyPair gives the measured
+// defaults. A LazyPairSpec is a Spec.
+type LazyPairSpec struct {
+	K   int // k: number of classes (default 4)
+	Dim int // dim: per-sample size of every modality; needs dim ≥ 3·k + distract (default 48)
+	M   int // m: number of modalities, 2 ≤ m ≤ 24 (default 2)
+
+	Rho       float64 // rho: probability that a modality carries the easy feature (default 0.8)
+	AlphaEasy float64 // alpha_easy: magnitude α_e of the easy feature (default 5)
+	AlphaHard float64 // alpha_hard: magnitude α_h of the hard feature (default 3)
+	HardSign  string  // hard_sign: "random" (s = ±1, default) or "fixed" (s = +1)
+
+	Pi       float64 // pi: probability that a sample carries the paired feature (default 0)
+	Pair     string  // pair: paired-feature variant, "add" (default) or "xor"
+	PairOnly float64 // pair_only: fraction of paired samples without uni-modal features (default 0.1)
+	C        float64 // c: scale of the class code in the add variant (default 4)
+	Tau      float64 // tau: std τ of the shared cancellable noise z in the add variant (default 4)
+	AQ       float64 // a_q: magnitude of each modality's one-hot symbol in the xor variant (default 8)
+
+	Sigma         float64 // sigma: std σ of the isotropic Gaussian noise on every value (default 1)
+	Distract      int     // distract: number of distractor directions per modality (default 0)
+	DistractScale float64 // distract_scale: std of the label-free signal on each distractor direction (default 5)
+
+	NTrain, NVal, NTest int   // n_train, n_val, n_test: split sizes (default 2000, 1000, 5000)
+	Seed                int64 // seed: draws the directions and every split (default 1)
+}
+
+// DefaultLazyPair returns the measured defaults of DESIGN.md §2.1 (PyTorch prototype, 5 seeds):
+// k=4, dim=48, rho=0.8, alpha_easy=5, alpha_hard=3, hard_sign=random, pi=0, pair=add, c=4, tau=4,
+// sigma=1, distract=0, n_train/n_val/n_test=2000/1000/5000, seed=1; plus this package's own
+// defaults for keys the prototype did not record: m=2 (most work is two modalities);
+// a_q=8 (DESIGN.md: the xor feature needed a_q ≈ 8); pair_only=0.1 (see the package
+// documentation: with it, a back-of-envelope estimate puts the joint ≈ UME crossover near the
+// measured π ≈ 0.3 — confirm with a study before relying on it); distract_scale=5 (= alpha_easy,
+// so a distractor is as salient as the easy feature but carries no label information).
+func DefaultLazyPair() LazyPairSpec {
+	return LazyPairSpec{
+		K: 4, Dim: 48, M: 2,
+		Rho: 0.8, AlphaEasy: 5, AlphaHard: 3, HardSign: HardSignRandom,
+		Pi: 0, Pair: PairAdd, PairOnly: 0.1, C: 4, Tau: 4, AQ: 8,
+		Sigma: 1, Distract: 0, DistractScale: 5,
+		NTrain: 2000, NVal: 1000, NTest: 5000,
+		Seed: 1,
+	}
+}
+
+// lazyKey is one spec-string key: how to print it and how to parse it into the spec.
+type lazyKey struct {
+	name string
+	get  func(s *LazyPairSpec) string
+	set  func(s *LazyPairSpec, value string) error
+}
+
+func intKey(name string, field func(s *LazyPairSpec) *int) lazyKey {
+	return lazyKey{name,
+		func(s *LazyPairSpec) string { return strconv.Itoa(*field(s)) },
+		func(s *LazyPairSpec, v string) error {
+			x, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("%q is not an integer", v)
+			}
+			*field(s) = x
+			return nil
+		}}
+}
+
+func floatKey(name string, field func(s *LazyPairSpec) *float64) lazyKey {
+	return lazyKey{name,
+		func(s *LazyPairSpec) string { return strconv.FormatFloat(*field(s), 'g', -1, 64) },
+		func(s *LazyPairSpec, v string) error {
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return fmt.Errorf("%q is not a number", v)
+			}
+			*field(s) = x
+			return nil
+		}}
+}
+
+func stringKey(name string, field func(s *LazyPairSpec) *string) lazyKey {
+	return lazyKey{name,
+		func(s *LazyPairSpec) string { return *field(s) },
+		func(s *LazyPairSpec, v string) error { *field(s) = v; return nil }}
+}
+
+// lazyKeys lists every key in canonical order (String prints them in this order).
+var lazyKeys = []lazyKey{
+	intKey("k", func(s *LazyPairSpec) *int { return &s.K }),
+	intKey("dim", func(s *LazyPairSpec) *int { return &s.Dim }),
+	intKey("m", func(s *LazyPairSpec) *int { return &s.M }),
+	floatKey("rho", func(s *LazyPairSpec) *float64 { return &s.Rho }),
+	floatKey("alpha_easy", func(s *LazyPairSpec) *float64 { return &s.AlphaEasy }),
+	floatKey("alpha_hard", func(s *LazyPairSpec) *float64 { return &s.AlphaHard }),
+	stringKey("hard_sign", func(s *LazyPairSpec) *string { return &s.HardSign }),
+	floatKey("pi", func(s *LazyPairSpec) *float64 { return &s.Pi }),
+	stringKey("pair", func(s *LazyPairSpec) *string { return &s.Pair }),
+	floatKey("pair_only", func(s *LazyPairSpec) *float64 { return &s.PairOnly }),
+	floatKey("c", func(s *LazyPairSpec) *float64 { return &s.C }),
+	floatKey("tau", func(s *LazyPairSpec) *float64 { return &s.Tau }),
+	floatKey("a_q", func(s *LazyPairSpec) *float64 { return &s.AQ }),
+	floatKey("sigma", func(s *LazyPairSpec) *float64 { return &s.Sigma }),
+	intKey("distract", func(s *LazyPairSpec) *int { return &s.Distract }),
+	floatKey("distract_scale", func(s *LazyPairSpec) *float64 { return &s.DistractScale }),
+	intKey("n_train", func(s *LazyPairSpec) *int { return &s.NTrain }),
+	intKey("n_val", func(s *LazyPairSpec) *int { return &s.NVal }),
+	intKey("n_test", func(s *LazyPairSpec) *int { return &s.NTest }),
+	lazyKey{"seed",
+		func(s *LazyPairSpec) string { return strconv.FormatInt(s.Seed, 10) },
+		func(s *LazyPairSpec, v string) error {
+			x, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return fmt.Errorf("%q is not a 64-bit integer", v)
+			}
+			s.Seed = x
+			return nil
+		}},
+}
+
+// LazyPairKeys returns the spec-string keys of LazyPair in canonical order.
+func LazyPairKeys() []string {
+	names := make([]string, len(lazyKeys))
+	for i, k := range lazyKeys {
+		names[i] = k.name
+	}
+	return names
+}
+
+// parseLazyPair is LazyPair's ParseSpec hook: defaults, then the given keys, then Validate.
+// Unknown keys are reported first (sorted), then bad values in canonical key order, so the
+// error does not depend on map iteration order.
+func parseLazyPair(kv map[string]string) (Spec, error) {
+	valid := LazyPairKeys()
+	for _, key := range slices.Sorted(maps.Keys(kv)) {
+		if !slices.Contains(valid, key) {
+			return nil, fmt.Errorf("datasets: lazypair: unknown key %q; valid keys: %s", key, strings.Join(valid, ", "))
+		}
+	}
+	s := DefaultLazyPair()
+	for _, k := range lazyKeys {
+		if value, ok := kv[k.name]; ok {
+			if err := k.set(&s, value); err != nil {
+				return nil, fmt.Errorf("datasets: lazypair: key %s: %w", k.name, err)
+			}
+		}
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Name returns "lazypair".
+func (s LazyPairSpec) Name() string { return LazyPairName }
+
+// String returns the canonical spec "lazypair:k=4,dim=48,m=2,...,seed=1": every key, in the
+// order of LazyPairKeys, floats in their shortest exact form, so ParseSpec(s.String()) == s.
+func (s LazyPairSpec) String() string {
+	var b strings.Builder
+	b.WriteString(LazyPairName)
+	for i, k := range lazyKeys {
+		if i == 0 {
+			b.WriteByte(':')
+		} else {
+			b.WriteByte(',')
+		}
+		b.WriteString(k.name)
+		b.WriteByte('=')
+		b.WriteString(k.get(&s))
+	}
+	return b.String()
+}
+
+// WithSeedOffset returns the spec with Seed + offset: run seed s uses the dataset drawn with
+// spec seed + s (DESIGN.md §6).
+func (s LazyPairSpec) WithSeedOffset(offset int) Spec {
+	s.Seed += int64(offset)
+	return s
+}
+
+// Validate checks every key and returns an error naming each bad key, its value and the valid
+// range (all problems at once, separated by "; ").
+func (s LazyPairSpec) Validate() error {
+	var problems []string
+	bad := func(key string, value any, want string) {
+		problems = append(problems, fmt.Sprintf("%s = %v, want %s", key, value, want))
+	}
+	if s.K < 2 {
+		bad("k", s.K, "k ≥ 2")
+	}
+	if s.M < 2 || s.M > MaxTaggedModalities {
+		bad("m", s.M, fmt.Sprintf("2 ≤ m ≤ %d", MaxTaggedModalities))
+	}
+	if s.Distract < 0 {
+		bad("distract", s.Distract, "distract ≥ 0")
+	}
+	if need := 3*max(s.K, 2) + max(s.Distract, 0); s.Dim < need {
+		bad("dim", s.Dim, fmt.Sprintf("dim ≥ 3·k + distract = %d (k easy + k hard + k paired + %d distractor orthonormal directions)",
+			need, max(s.Distract, 0)))
+	}
+	for _, f := range []struct {
+		key   string
+		value float64
+	}{{"rho", s.Rho}, {"pi", s.Pi}, {"pair_only", s.PairOnly}} {
+		if !(f.value >= 0 && f.value <= 1) {
+			bad(f.key, f.value, fmt.Sprintf("0 ≤ %s ≤ 1", f.key))
+		}
+	}
+	for _, f := range []struct {
+		key   string
+		value float64
+	}{{"alpha_easy", s.AlphaEasy}, {"alpha_hard", s.AlphaHard}, {"c", s.C}, {"tau", s.Tau},
+		{"a_q", s.AQ}, {"sigma", s.Sigma}, {"distract_scale", s.DistractScale}} {
+		if !(f.value >= 0) || math.IsInf(f.value, 0) {
+			bad(f.key, f.value, fmt.Sprintf("finite %s ≥ 0", f.key))
+		}
+	}
+	if s.HardSign != HardSignRandom && s.HardSign != HardSignFixed {
+		bad("hard_sign", fmt.Sprintf("%q", s.HardSign), HardSignRandom+" or "+HardSignFixed)
+	}
+	if s.Pair != PairAdd && s.Pair != PairXOR {
+		bad("pair", fmt.Sprintf("%q", s.Pair), PairAdd+" or "+PairXOR)
+	}
+	for _, f := range []struct {
+		key string
+		n   int
+	}{{"n_train", s.NTrain}, {"n_val", s.NVal}, {"n_test", s.NTest}} {
+		if f.n < 1 {
+			bad(f.key, f.n, f.key+" ≥ 1")
+		} else if s.Dim > 0 && s.M > 0 && float64(f.n)*float64(s.Dim) > maxValuesPerSplit {
+			bad(f.key, f.n, fmt.Sprintf("%s × dim ≤ %d (float32 values per modality and split)", f.key, maxValuesPerSplit))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("datasets: lazypair: invalid spec: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// LazyPairBasis is one modality's orthonormal directions in R^Dim, fixed by the dataset seed.
+type LazyPairBasis struct {
+	Easy     [][]float64 // [K]: e_{m,k}, the easy direction of class k
+	Hard     [][]float64 // [K]: h_{m,k}, the hard direction of class k
+	Paired   [][]float64 // [K]: p_{m,j}, an orthonormal basis of the paired subspace
+	Distract [][]float64 // [Distract]: the distractor directions
+}
+
+// Seed streams: the second PCG seed word says what a generator draws, so every purpose has its
+// own stream and, e.g., changing n_train leaves the directions, val and test untouched.
+const (
+	streamBasis = 1 << 32 // + modality index
+	streamTrain = 2 << 32
+	streamVal   = 3 << 32
+	streamTest  = 4 << 32
+)
+
+// Basis returns the directions of every modality ([M]), exactly as Generate uses them.
+// Projecting a sample onto them reads its features, e.g. ⟨x_m, Paired[j]⟩ is coordinate j of the
+// paired subspace plus N(0, σ²) noise.
+func (s LazyPairSpec) Basis() ([]LazyPairBasis, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	bases := make([]LazyPairBasis, s.M)
+	for m := range bases {
+		r := rand.New(rand.NewPCG(uint64(s.Seed), streamBasis+uint64(m)))
+		dirs := orthonormal(r, 3*s.K+s.Distract, s.Dim)
+		bases[m] = LazyPairBasis{
+			Easy:     dirs[:s.K],
+			Hard:     dirs[s.K : 2*s.K],
+			Paired:   dirs[2*s.K : 3*s.K],
+			Distract: dirs[3*s.K:],
+		}
+	}
+	return bases, nil
+}
+
+// orthonormal draws n ≤ dim orthonormal vectors of R^dim: Gaussian vectors through Gram–Schmidt,
+// each projected out twice ("twice is enough" for orthogonality to rounding error). The first k
+// vectors do not depend on n, so adding distractors keeps the feature directions.
+func orthonormal(r *rand.Rand, n, dim int) [][]float64 {
+	dirs := make([][]float64, 0, n)
+	for len(dirs) < n {
+		v := make([]float64, dim)
+		for j := range v {
+			v[j] = r.NormFloat64()
+		}
+		for range 2 {
+			for _, u := range dirs {
+				dot := 0.0
+				for j := range v {
+					dot += float64(u[j] * v[j])
+				}
+				for j := range v {
+					v[j] -= float64(dot * u[j])
+				}
+			}
+		}
+		norm := 0.0
+		for _, x := range v {
+			norm += float64(x * x)
+		}
+		norm = math.Sqrt(norm)
+		if norm < 1e-6 { // (almost) dependent draw: probability ~0, draw again
+			continue
+		}
+		for j := range v {
+			v[j] /= norm
+		}
+		dirs = append(dirs, v)
+	}
+	return dirs
+}
+
+// Generate draws the dataset. It is deterministic in the spec: the directions come from PCG
+// streams (Seed, basis+m) and the splits from (Seed, train|val|test). Every sample makes the
+// same random draws in the same order whatever rho, pi, pair_only, pair, hard_sign and the
+// magnitudes are, so specs that differ only in those share their randomness (common random
+// numbers: a phase diagram over (ρ, π) compares datasets that differ only where they must).
+func (s LazyPairSpec) Generate() (*Dataset, error) {
+	bases, err := s.Basis()
+	if err != nil {
+		return nil, err
+	}
+	d := &Dataset{Spec: s.String(), NumClasses: s.K}
+	for m := range s.M {
+		d.Modalities = append(d.Modalities, Modality{Name: fmt.Sprintf("m%d", m), Shape: []int{s.Dim}})
+	}
+	d.Train = s.generateSplit(bases, s.NTrain, streamTrain)
+	d.Val = s.generateSplit(bases, s.NVal, streamVal)
+	d.Test = s.generateSplit(bases, s.NTest, streamTest)
+	if err := d.Validate(); err != nil {
+		return nil, fmt.Errorf("datasets: lazypair: generated data is invalid (is n_train = %d too small?): %w", s.NTrain, err)
+	}
+	return d, nil
+}
+
+// generateSplit draws n samples. Per sample, in this order: the label y; per modality a uniform
+// for easy-vs-hard and a sign bit; a uniform for paired and one for pair_only; the K shared add
+// noises z; the M−1 free xor symbols; then per modality the distractor values and the Dim
+// isotropic noises.
+func (s LazyPairSpec) generateSplit(bases []LazyPairBasis, n int, stream uint64) *Split {
+	r := rand.New(rand.NewPCG(uint64(s.Seed), stream))
+	M, K, D := s.M, s.K, s.Distract
+	split := &Split{Features: make([][]float32, M), Labels: make([]int32, n), Tags: make([]Tag, n)}
+	for m := range split.Features {
+		split.Features[m] = make([]float32, n*s.Dim)
+	}
+	uEasy := make([]float64, M)
+	negative := make([]bool, M)
+	z := make([]float64, K)
+	symbols := make([]int, M)
+	row := make([]float64, s.Dim)
+	for i := range n {
+		y := r.IntN(K)
+		for m := range M {
+			uEasy[m] = r.Float64()
+			negative[m] = r.Uint64()&1 == 1
+		}
+		uPaired, uPairOnly := r.Float64(), r.Float64()
+		for j := range z {
+			z[j] = r.NormFloat64()
+		}
+		// xor symbols: s_1 … s_{M−1} uniform, s_M = (y − Σ others) mod K, so their sum mod K is y
+		// and any M−1 of them are independent of y.
+		sum := 0
+		for m := range M - 1 {
+			symbols[m] = r.IntN(K)
+			sum += symbols[m]
+		}
+		symbols[M-1] = ((y-sum)%K + K) % K
+
+		paired := uPaired < s.Pi
+		pairOnly := paired && uPairOnly < s.PairOnly
+		var tag Tag
+		if paired {
+			tag |= TagPaired
+		}
+		if pairOnly {
+			tag |= TagPairOnly
+		}
+		for m := range M {
+			clear(row)
+			b := bases[m]
+			if !pairOnly {
+				if uEasy[m] < s.Rho {
+					addScaled(row, s.AlphaEasy, b.Easy[y])
+				} else {
+					tag |= TagHard(m)
+					sign := 1.0
+					if s.HardSign == HardSignRandom && negative[m] {
+						sign = -1
+					}
+					addScaled(row, sign*s.AlphaHard, b.Hard[y])
+				}
+			}
+			if paired {
+				switch s.Pair {
+				case PairAdd:
+					// code(y) = onehot(y) − 1/K; modality 0 gets c·code(y) + τ·z, the others τ·z.
+					for j := range K {
+						coef := s.Tau * z[j]
+						if m == 0 {
+							code := -1 / float64(K)
+							if j == y {
+								code += 1
+							}
+							coef += float64(s.C * code)
+						}
+						addScaled(row, coef, b.Paired[j])
+					}
+				case PairXOR:
+					addScaled(row, s.AQ, b.Paired[symbols[m]])
+				}
+			}
+			for j := range D {
+				addScaled(row, s.DistractScale*r.NormFloat64(), b.Distract[j])
+			}
+			out := split.Features[m][i*s.Dim : (i+1)*s.Dim]
+			for j := range row {
+				out[j] = float32(row[j] + float64(s.Sigma*r.NormFloat64()))
+			}
+		}
+		split.Labels[i] = int32(y)
+		split.Tags[i] = tag
+	}
+	return split
+}
+
+// addScaled adds a·v to dst. The explicit float64 conversion rounds the product, so the
+// compiler cannot fuse it into an FMA on architectures that have one (arm64, ppc64, s390x):
+// the arithmetic is then the same everywhere.
+func addScaled(dst []float64, a float64, v []float64) {
+	for j := range dst {
+		dst[j] += float64(a * v[j])
+	}
+}
