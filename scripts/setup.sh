@@ -84,8 +84,8 @@ have_env=$(python3 -c "import json,sys; print(json.dumps(json.load(open(sys.argv
 if [ "$have_env" != "$want_env" ] || ! grep -q "$GOBIN/gonb" "$kernel_dir/kernel.json" 2>/dev/null; then
   say "registering the GoNB kernel"
   force=(); [ -x "$GOBIN/gopls" ] || force=(--force_deps)
-  PATH="$GOROOT_PINNED/bin:$GOBIN:$PATH" "$GOBIN/gonb" --install --raw_error "${force[@]}" >/dev/null \
-    || die "gonb --install failed"
+  log=$(PATH="$GOROOT_PINNED/bin:$GOBIN:$PATH" "$GOBIN/gonb" --install --raw_error "${force[@]}" 2>&1) \
+    || die "gonb --install failed: $log"
   python3 - "$kernel_dir/kernel.json" "$want_env" <<'PY'
 import json, sys
 path, env = sys.argv[1], json.loads(sys.argv[2])
