@@ -1,0 +1,107 @@
+package mmlab
+
+// Choosing between the Uni-Modal Ensemble (UME) and the Uni-Modal Teacher (UMT), DESIGN.md §5.
+//
+// Du et al. (ICML 2023) recommend UME when paired (cross-modal) features matter little for the
+// task and UMT otherwise, deciding with the uni-modal models and a jointly trained model. The
+// paper's exact wording of the rule is unverified here (only its abstract and introduction are
+// available): the rule below is this project's own, documented definition.
+
+import (
+	"fmt"
+	"math"
+)
+
+// DefaultChooseTolerance is the default tolerance of Choose, in validation accuracy: 0.005, half
+// a percentage point. On the default LazyPair validation split (1000 samples) that is 5 samples,
+// and it is about the seed-to-seed spread of paired differences between methods measured in the
+// prototype (95% CI half-widths 0.004–0.009 over 5 seeds, DESIGN.md §2.1): a smaller tolerance
+// would mostly act on noise. Near-ties go to UME because it is the cheaper choice (no student to
+// train, no fusion parameters) and, with no paired signal, UME and UMT tie (DESIGN.md §2.1).
+// It is an option: pass another value to Choose.
+const DefaultChooseTolerance = 0.005
+
+// The methods Choose compares and chooses between (registry names).
+const (
+	UMEMethod   = "ume"
+	JointMethod = "joint"
+	UMTMethod   = "umt"
+)
+
+// Choice is Choose's decision with its evidence.
+type Choice struct {
+	Method      string   // UMEMethod ("ume") or UMTMethod ("umt")
+	UMEValAcc   Estimate // validation accuracy of UME over the seeds
+	JointValAcc Estimate // validation accuracy of joint training over the same seeds
+	// Margin is the paired per-seed difference UME − joint in validation accuracy; its Mean is
+	// UMEValAcc.Mean − JointValAcc.Mean.
+	Margin    Estimate
+	Tolerance float64 // the tol Choose was given
+	Seeds     []int   // the seeds compared, ascending
+	// Decisive is true when the whole 95% interval of Margin lies on the chosen side of −Tolerance,
+	// i.e. more seeds would very likely not change the choice. With one seed it is never true.
+	Decisive bool
+	Reason   string // one readable sentence with the numbers
+}
+
+// Choose decides between UME and UMT from the "ume" and "joint" runs in runs (DESIGN.md §5, the
+// project's rule; the paper's exact wording is unverified): with mean validation accuracies over
+// the same seeds,
+//
+//	acc(UME) ≥ acc(joint) − tol  →  "ume": the paired features that joint training can use add
+//	                                little, so the ensemble of uni-modal models is enough;
+//	otherwise                    →  "umt": paired features matter, so train a late-fusion student
+//	                                distilled from the uni-modal teachers.
+//
+// tol ≥ 0 is in accuracy units (DefaultChooseTolerance = 0.005 is the usual value). The decision
+// uses validation accuracy only, never test. Choose returns an error if there are no ume or no
+// joint runs, if their seeds differ (naming the missing seeds), if a seed has two runs of one
+// method, or if tol is negative or not finite.
+func Choose(runs []Run, tol float64) (Choice, error) {
+	if math.IsNaN(tol) || math.IsInf(tol, 0) || tol < 0 {
+		return Choice{}, fmt.Errorf("mmlab.Choose: tolerance %v: want a finite value ≥ 0 (default %v)", tol, DefaultChooseTolerance)
+	}
+	ume, err := runsBySeed(runs, UMEMethod, nil)
+	if err != nil {
+		return Choice{}, fmt.Errorf("mmlab.Choose: %w", err)
+	}
+	joint, err := runsBySeed(runs, JointMethod, nil)
+	if err != nil {
+		return Choice{}, fmt.Errorf("mmlab.Choose: %w", err)
+	}
+	seeds := sortedKeys(ume)
+	if err := sameSeeds(UMEMethod, seeds, JointMethod, sortedKeys(joint)); err != nil {
+		return Choice{}, fmt.Errorf("mmlab.Choose: %w", err)
+	}
+	umeAcc := make([]float64, len(seeds))
+	jointAcc := make([]float64, len(seeds))
+	for i, s := range seeds {
+		umeAcc[i], jointAcc[i] = ume[s].ValAcc, joint[s].ValAcc
+	}
+	c := Choice{
+		UMEValAcc:   Summarize(umeAcc),
+		JointValAcc: Summarize(jointAcc),
+		Margin:      PairedDifference(umeAcc, jointAcc),
+		Tolerance:   tol,
+		Seeds:       seeds,
+	}
+	lo, hi := c.Margin.Mean-c.Margin.CI95, c.Margin.Mean+c.Margin.CI95
+	seedsText := fmt.Sprintf("%d seeds", len(seeds))
+	if len(seeds) == 1 {
+		seedsText = "1 seed, no interval"
+	}
+	if c.UMEValAcc.Mean >= c.JointValAcc.Mean-tol {
+		c.Method = UMEMethod
+		c.Decisive = c.Margin.N > 1 && lo >= -tol
+		c.Reason = fmt.Sprintf("Choose UME: its validation accuracy %.4f is within the tolerance %.4f of joint training's %.4f "+
+			"(UME − joint = %+.4f ± %.4f, 95%% CI over %s), so paired features add little.",
+			c.UMEValAcc.Mean, tol, c.JointValAcc.Mean, c.Margin.Mean, c.Margin.CI95, seedsText)
+	} else {
+		c.Method = UMTMethod
+		c.Decisive = c.Margin.N > 1 && hi < -tol
+		c.Reason = fmt.Sprintf("Choose UMT: joint training's validation accuracy %.4f beats UME's %.4f by more than the tolerance %.4f "+
+			"(UME − joint = %+.4f ± %.4f, 95%% CI over %s), so paired features matter.",
+			c.JointValAcc.Mean, c.UMEValAcc.Mean, tol, c.Margin.Mean, c.Margin.CI95, seedsText)
+	}
+	return c, nil
+}

@@ -1,0 +1,50 @@
+package mmlab
+
+// Result types shared by the training code, the results store, the analysis and the figures.
+// A Run is a value: everything needed to know what was trained and what it measured.
+
+// Run is one trained (or composed) model: one method, one seed, and for "uni" one modality.
+type Run struct {
+	// Key is the hash of every input that determines this run (see the results store).
+	Key    string `json:"key"`
+	Method string `json:"method"` // lower-case registry name: "uni", "joint", "ume", "umt", ...
+	// Modality is the modality index for uni-modal runs; nil for multi-modal methods.
+	Modality *int `json:"modality,omitempty"`
+	Seed     int  `json:"seed"`
+	// Dataset is the resolved dataset spec (all keys, defaults filled in), without the run seed offset.
+	Dataset string `json:"dataset"`
+	// Config holds the full method, model and training configuration, as key → value.
+	Config map[string]any `json:"config"`
+	// Versions records Go, GoMLX, backend and git commit.
+	Versions Versions `json:"versions"`
+
+	ValAcc    float64            `json:"val_acc"`
+	TestAcc   float64            `json:"test_acc"`
+	SubsetAcc map[string]float64 `json:"subset_acc"` // "all", "both_hard", "pair_only", ...
+	// ProbeAcc has one entry per modality: linear-probe test accuracy of this run's encoder for
+	// that modality, nil where the method has no encoder for it.
+	ProbeAcc     []*float64 `json:"probe_acc"`
+	TrainSeconds float64    `json:"train_seconds"`
+	Curves       *Curves    `json:"curves,omitempty"`
+}
+
+// Versions identifies the software that produced a run.
+type Versions struct {
+	Go      string `json:"go"`
+	GoMLX   string `json:"gomlx"`
+	Backend string `json:"backend"`
+	Commit  string `json:"commit"`
+}
+
+// Curves are per-epoch measurements taken during training.
+type Curves struct {
+	Epoch     []int     `json:"epoch"`
+	TrainLoss []float64 `json:"train_loss"`
+	ValAcc    []float64 `json:"val_acc"`
+	// SplitHeadAcc[m][i] is the validation accuracy of modality m's split head o_m after Epoch[i]
+	// (DESIGN.md §3); for uni-modal runs it is the model's own accuracy, in SplitHeadAcc[0].
+	SplitHeadAcc [][]float64 `json:"split_head_acc,omitempty"`
+	// BestEpoch is the epoch whose weights the run kept when early stopping was on (train.patience
+	// > 0); 0 when it was off and the run kept its last weights.
+	BestEpoch int `json:"best_epoch,omitempty"`
+}
