@@ -1,0 +1,285 @@
+package figures
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+	"github.com/mmlab-go/mmlab/mmlab"
+)
+
+// curveStyles are the line styles of the multi-modal methods in SplitHeadCurves, in the order
+// the methods are given; the uni-modal curves are solid.
+var curveStyles = []string{"dashed", "dotted"}
+
+// bandOpacity is the opacity of the 95% CI bands around curves.
+const bandOpacity = 0.15
+
+// SplitHeadCurves draws modality laziness appearing over training (DESIGN.md §3, §5): for each
+// modality m, the validation accuracy of the joint model's split head o_m (dashed) next to the
+// uni-modal model trained on m alone (solid; its SplitHeadAcc[0], or its ValAcc curve if that is
+// missing), per epoch, one colour per modality. Lines are means
+// over seeds, bands their 95% confidence interval over seeds (lower ends clamped at 0).
+//
+// methods selects the multi-modal methods whose split heads are drawn, default "joint"; the
+// first is dashed, the second dotted (more than two get hard to read). Runs whose curves stop
+// early (early stopping) contribute to the epochs they have; the subtitle says when the number
+// of seeds varies over epochs.
+//
+// It is an error if runs is empty, if no uni-modal run or no run of a selected method has
+// split-head curves, or if a run's curves are inconsistent (lengths differ from its epochs).
+func SplitHeadCurves(runs []mmlab.Run, methods ...string) (*charts.Line, error) {
+	const where = "figures.SplitHeadCurves"
+	if len(runs) == 0 {
+		return nil, errors.New(where + ": no runs")
+	}
+	if len(methods) == 0 {
+		methods = []string{mmlab.JointMethod}
+	}
+	if i := slices.Index(methods, mmlab.UniMethod); i >= 0 {
+		return nil, fmt.Errorf("%s: the uni-modal curves are always drawn; pass multi-modal methods (got %q)", where, methods)
+	}
+
+	// Collect curves: per line, the (epoch → accuracy) of each run.
+	type line struct {
+		name, color, style string
+		curves             []map[int]float64
+	}
+	var lines []*line
+	byName := map[string]*line{}
+	addCurve := func(name, color, style string, curve map[int]float64) {
+		l := byName[name]
+		if l == nil {
+			l = &line{name: name, color: color, style: style}
+			byName[name] = l
+			lines = append(lines, l)
+		}
+		l.curves = append(l.curves, curve)
+	}
+	epochSet := map[int]bool{}
+	readCurve := func(r *mmlab.Run, head int) (map[int]float64, error) {
+		c := r.Curves
+		var acc []float64
+		switch {
+		case head < len(c.SplitHeadAcc):
+			acc = c.SplitHeadAcc[head]
+		case r.Method == mmlab.UniMethod && head == 0 && len(c.ValAcc) > 0:
+			acc = c.ValAcc // a uni-modal model's own accuracy is its only head's
+		default:
+			return nil, nil
+		}
+		if len(acc) != len(c.Epoch) {
+			return nil, fmt.Errorf("%s: run %s (%s, seed %d) has %d epochs but %d split-head accuracies for head %d",
+				where, r.Key, runName(r), r.Seed, len(c.Epoch), len(acc), head)
+		}
+		out := make(map[int]float64, len(acc))
+		for i, e := range c.Epoch {
+			out[e] = acc[i]
+			epochSet[e] = true
+		}
+		return out, nil
+	}
+
+	numModalities := 0
+	haveUni := false
+	for i := range runs {
+		r := &runs[i]
+		if r.Method == mmlab.UniMethod && r.Modality != nil && r.Curves != nil && (len(r.Curves.SplitHeadAcc) > 0 || len(r.Curves.ValAcc) > 0) {
+			haveUni = true
+			numModalities = max(numModalities, *r.Modality+1)
+		}
+		if slices.Contains(methods, r.Method) && r.Curves != nil {
+			numModalities = max(numModalities, len(r.Curves.SplitHeadAcc))
+		}
+	}
+	if !haveUni {
+		return nil, fmt.Errorf("%s: no uni-modal (%q) runs with curves (have: %s)", where, mmlab.UniMethod, describeCurves(runs))
+	}
+	for m := range numModalities {
+		for i := range runs {
+			r := &runs[i]
+			if r.Method != mmlab.UniMethod || r.Modality == nil || *r.Modality != m || r.Curves == nil {
+				continue
+			}
+			c, err := readCurve(r, 0)
+			if err != nil {
+				return nil, err
+			}
+			if c != nil {
+				addCurve(fmt.Sprintf("%s · %s", MethodLabel(mmlab.UniMethod), modalityLabel(m)), modalityColor(m), "solid", c)
+			}
+		}
+		for k, method := range methods {
+			for i := range runs {
+				r := &runs[i]
+				if r.Method != method || r.Curves == nil {
+					continue
+				}
+				c, err := readCurve(r, m)
+				if err != nil {
+					return nil, err
+				}
+				if c != nil {
+					addCurve(fmt.Sprintf("%s split head · %s", MethodLabel(method), modalityLabel(m)), modalityColor(m), curveStyles[k%len(curveStyles)], c)
+				}
+			}
+		}
+	}
+	for _, method := range methods {
+		if !slices.ContainsFunc(lines, func(l *line) bool { return strings.HasPrefix(l.name, MethodLabel(method)+" split head") }) {
+			return nil, fmt.Errorf("%s: no %q runs with split-head curves (have: %s)", where, method, describeCurves(runs))
+		}
+	}
+
+	epochs := make([]int, 0, len(epochSet))
+	for e := range epochSet {
+		epochs = append(epochs, e)
+	}
+	slices.Sort(epochs)
+	xLabels := make([]string, len(epochs))
+	for i, e := range epochs {
+		xLabels[i] = fmt.Sprint(e)
+	}
+
+	// Summarise per epoch.
+	type summary struct{ mean, lo, width []any }
+	sums := make([]summary, len(lines))
+	lo, hi := math.Inf(1), math.Inf(-1)
+	minN, maxN := math.MaxInt, 0
+	for li, l := range lines {
+		s := summary{make([]any, len(epochs)), make([]any, len(epochs)), make([]any, len(epochs))}
+		for i, e := range epochs {
+			var v []float64
+			for _, c := range l.curves {
+				if a, ok := c[e]; ok {
+					v = append(v, a)
+				}
+			}
+			if len(v) == 0 {
+				s.mean[i], s.lo[i], s.width[i] = "-", "-", "-"
+				continue
+			}
+			est := mmlab.Summarize(v)
+			low := math.Max(0, est.Mean-est.CI95)
+			s.mean[i], s.lo[i], s.width[i] = est.Mean, low, est.Mean+est.CI95-low
+			lo, hi = math.Min(lo, low), math.Max(hi, est.Mean+est.CI95)
+			minN, maxN = min(minN, est.N), max(maxN, est.N)
+		}
+		sums[li] = s
+	}
+	yMin, yMax, truncated := accuracyAxis(lo, hi)
+
+	style := "solid: uni-modal model trained on that modality alone"
+	for k, method := range methods {
+		style += fmt.Sprintf("; %s: %s model's split head for that modality", curveStyles[k%len(curveStyles)], MethodLabel(method))
+	}
+	subtitle := []string{style}
+	switch {
+	case maxN <= 1:
+		subtitle = append(subtitle, "one seed per line, so no confidence band")
+	case minN == maxN:
+		subtitle = append(subtitle, fmt.Sprintf("lines: mean over %d seeds; bands: 95%% CI of the mean (Student t)", maxN))
+	default:
+		subtitle = append(subtitle, fmt.Sprintf("lines: mean over %d–%d seeds (runs differ in length); bands: 95%% CI of the mean (Student t)", minN, maxN))
+	}
+	if truncated {
+		subtitle = append(subtitle, truncationNote(yMin, false))
+	}
+
+	chart := charts.NewLine()
+	chart.Accept(figureVisitor{})
+	chart.SetGlobalOptions(baseOptions("Split-head validation accuracy per modality during training", subtitle, true, 1)...)
+	chart.SetGlobalOptions(
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis", Formatter: curveTooltip}),
+		charts.WithXAxisOpts(opts.XAxis{Name: "epoch", NameLocation: "middle", NameGap: xAxisNameGap(1), Type: "category", BoundaryGap: opts.Bool(false)}),
+		charts.WithYAxisOpts(opts.YAxis{Name: "validation accuracy (fraction)", NameLocation: "middle", NameGap: 45, Type: "value", Min: yMin, Max: yMax}),
+	)
+	chart.SetXAxis(xLabels)
+	for li, l := range lines {
+		s := sums[li]
+		chart.AddSeries(l.name, lineData(s.mean),
+			charts.WithSeriesOpts(func(ss *charts.SingleSeries) { ss.Id = fmt.Sprintf("mean-%d", li) }),
+			charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false), Symbol: "none"}),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: l.color}),
+			charts.WithLineStyleOpts(opts.LineStyle{Color: l.color, Width: 2, Type: l.style}),
+		)
+		if maxN <= 1 {
+			continue
+		}
+		// The band: an invisible line at the lower end, and the width stacked on it with its
+		// area filled. Same name as the mean line, so the legend toggles all three.
+		stack := fmt.Sprintf("band-%d", li)
+		chart.AddSeries(l.name, lineData(s.lo),
+			charts.WithSeriesOpts(func(ss *charts.SingleSeries) { ss.Id = fmt.Sprintf("band-lo-%d", li) }),
+			charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false), Symbol: "none", Stack: stack}),
+			charts.WithLineStyleOpts(opts.LineStyle{Opacity: opts.Float(0)}),
+		)
+		chart.AddSeries(l.name, lineData(s.width),
+			charts.WithSeriesOpts(func(ss *charts.SingleSeries) { ss.Id = fmt.Sprintf("band-hi-%d", li) }),
+			charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(false), Symbol: "none", Stack: stack}),
+			charts.WithLineStyleOpts(opts.LineStyle{Opacity: opts.Float(0)}),
+			charts.WithAreaStyleOpts(opts.AreaStyle{Color: l.color, Opacity: opts.Float(bandOpacity)}),
+		)
+	}
+	return chart, nil
+}
+
+// curveTooltip lists, for the epoch under the pointer, each curve's mean and its CI
+// [lower, upper], read from the band series of the same name; band series are not listed.
+var curveTooltip = opts.FuncOpts(`function (ps) {
+  var lo = {}, w = {};
+  ps.forEach(function (p) {
+    var id = String(p.seriesId);
+    if (id.indexOf('band-lo-') === 0) { lo[p.seriesName] = p.value; }
+    if (id.indexOf('band-hi-') === 0) { w[p.seriesName] = p.value; }
+  });
+  var s = 'epoch ' + ps[0].axisValueLabel;
+  ps.forEach(function (p) {
+    if (String(p.seriesId).indexOf('mean-') !== 0 || p.value == null || p.value === '-') { return; }
+    s += '<br/>' + p.marker + p.seriesName + ': ' + Number(p.value).toFixed(3);
+    var l = lo[p.seriesName], h = w[p.seriesName];
+    if (l != null && h != null && l !== '-') { s += ' [' + Number(l).toFixed(3) + ', ' + (Number(l) + Number(h)).toFixed(3) + ']'; }
+  });
+  return s;
+}`)
+
+// lineData wraps values (numbers, or "-" for none) as line points.
+func lineData(values []any) []opts.LineData {
+	out := make([]opts.LineData, len(values))
+	for i, v := range values {
+		out[i] = opts.LineData{Value: v}
+	}
+	return out
+}
+
+// runName names a run's method (and modality) for messages: "joint", "uni/m1".
+func runName(r *mmlab.Run) string {
+	if r.Modality != nil {
+		return mmlab.ModalityKey(r.Method, *r.Modality)
+	}
+	return r.Method
+}
+
+// describeCurves lists the methods in runs and whether they have split-head curves, for error
+// messages: "joint, ume (no curves), uni/m0, uni/m1".
+func describeCurves(runs []mmlab.Run) string {
+	has := map[string]bool{}
+	for i := range runs {
+		r := &runs[i]
+		name := runName(r)
+		has[name] = has[name] || (r.Curves != nil && (len(r.Curves.SplitHeadAcc) > 0 || r.Method == mmlab.UniMethod && len(r.Curves.ValAcc) > 0))
+	}
+	var names []string
+	for name, ok := range has {
+		if !ok {
+			name += " (no curves)"
+		}
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
+}

@@ -1,0 +1,222 @@
+package figures
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+	"github.com/go-echarts/go-echarts/v2/types"
+	"github.com/mmlab-go/mmlab/mmlab"
+)
+
+// PhaseCell is one cell of the phase diagram: a dataset with easy rate Rho and paired rate Pi
+// (DESIGN.md §2.1), the per-seed paired difference acc(UMT) − acc(UME) there (e.g.
+// mmlab.PairedDifference of the test accuracies), and the method the UME-vs-UMT rule chose
+// (mmlab.Choose, which decides on validation accuracy).
+type PhaseCell struct {
+	Rho, Pi     float64
+	UMTMinusUME mmlab.Estimate
+	Choice      string // "ume" or "umt" (mmlab.UMEMethod, mmlab.UMTMethod)
+}
+
+// Verdict says whether a cell's choice picked the better method. The better method is the sign
+// of the mean difference acc(UMT) − acc(UME); when the 95% confidence interval of the difference
+// contains 0 (|Mean| ≤ CI95, or Mean = 0) the two tie and either choice is fine.
+type Verdict struct {
+	Better  string // "umt", "ume", or "" for a tie
+	Tie     bool
+	Correct bool // the choice is the better method, or the methods tie
+}
+
+// Judge returns the verdict on c's choice (see Verdict).
+func (c PhaseCell) Judge() Verdict {
+	e := c.UMTMinusUME
+	if e.Mean == 0 || (e.N >= 2 && math.Abs(e.Mean) <= e.CI95) {
+		return Verdict{Tie: true, Correct: true}
+	}
+	better := mmlab.UMEMethod
+	if e.Mean > 0 {
+		better = mmlab.UMTMethod
+	}
+	return Verdict{Better: better, Correct: strings.ToLower(c.Choice) == better}
+}
+
+// Label returns the cell's text in the phase diagram: the rule's pick, ✓ or ✗ (see Verdict),
+// "(tie)" when the methods tie, and the difference with its 95% CI, e.g. "UMT ✓\n+0.016 ± 0.006".
+func (c PhaseCell) Label() string {
+	v := c.Judge()
+	mark := "✗"
+	if v.Correct {
+		mark = "✓"
+	}
+	if v.Tie {
+		mark += " (tie)"
+	}
+	return MethodLabel(strings.ToLower(c.Choice)) + " " + mark + "\n" + fmtSigned(c.UMTMinusUME)
+}
+
+// PhaseDiagram draws the central figure (DESIGN.md §5, §7): a heatmap over the easy rate ρ (x)
+// and the paired rate π (y) of acc(UMT) − acc(UME), on a diverging colour scale centred at 0
+// (green: UMT better, blue: UME better, symmetric around 0), with the UME-vs-UMT rule's pick
+// written in every cell and marked ✓ when it picked the better method (or the two tie within
+// the 95% CI) and ✗ otherwise (see PhaseCell.Judge). The title gives the fraction of cells
+// where the rule's pick was right; the subtitle says how many of them are ties.
+//
+// It is an error if cells is empty, a cell's ρ or π or difference is not finite, its estimate
+// has no seeds (N = 0), its Choice is neither "ume" nor "umt", or two cells share (ρ, π).
+func PhaseDiagram(cells []PhaseCell) (*charts.HeatMap, error) {
+	const where = "figures.PhaseDiagram"
+	if len(cells) == 0 {
+		return nil, errors.New(where + ": no cells")
+	}
+	var rhos, pis []float64
+	type point struct{ rho, pi float64 }
+	seen := map[point]bool{}
+	for i, c := range cells {
+		at := fmt.Sprintf("cell %d (ρ = %v, π = %v)", i, c.Rho, c.Pi)
+		switch {
+		case !finite(c.Rho) || !finite(c.Pi):
+			return nil, fmt.Errorf("%s: %s: ρ and π must be finite", where, at)
+		case c.UMTMinusUME.N == 0:
+			return nil, fmt.Errorf("%s: %s: the UMT − UME estimate has no seeds (N = 0)", where, at)
+		case !finite(c.UMTMinusUME.Mean) || !finite(c.UMTMinusUME.CI95):
+			return nil, fmt.Errorf("%s: %s: UMT − UME is %v ± %v, want finite values", where, at, c.UMTMinusUME.Mean, c.UMTMinusUME.CI95)
+		}
+		if ch := strings.ToLower(c.Choice); ch != mmlab.UMEMethod && ch != mmlab.UMTMethod {
+			return nil, fmt.Errorf("%s: %s: choice %q, want %q or %q", where, at, c.Choice, mmlab.UMEMethod, mmlab.UMTMethod)
+		}
+		if seen[point{c.Rho, c.Pi}] {
+			return nil, fmt.Errorf("%s: two cells at ρ = %v, π = %v", where, c.Rho, c.Pi)
+		}
+		seen[point{c.Rho, c.Pi}] = true
+		if !slices.Contains(rhos, c.Rho) {
+			rhos = append(rhos, c.Rho)
+		}
+		if !slices.Contains(pis, c.Pi) {
+			pis = append(pis, c.Pi)
+		}
+	}
+	slices.Sort(rhos)
+	slices.Sort(pis)
+
+	correct, ties, maxAbs := 0, 0, 0.0
+	items := make([]phaseItem, len(cells))
+	for i, c := range cells {
+		v := c.Judge()
+		if v.Correct {
+			correct++
+		}
+		if v.Tie {
+			ties++
+		}
+		maxAbs = math.Max(maxAbs, math.Abs(c.UMTMinusUME.Mean))
+		label := c.Label()
+		pick, _, _ := strings.Cut(label, "\n")
+		items[i] = phaseItem{
+			Name:  label,
+			Value: []any{slices.Index(rhos, c.Rho), slices.Index(pis, c.Pi), c.UMTMinusUME.Mean},
+			Tip: fmt.Sprintf("ρ = %v, π = %v<br/>acc(UMT) − acc(UME): %s<br/>rule's pick: %s",
+				c.Rho, c.Pi, fmtEstimate(c.UMTMinusUME), pick),
+		}
+	}
+	scale := niceCeil(maxAbs)
+
+	title := fmt.Sprintf("UMT − UME accuracy over (ρ, π): the rule picked the better method in %d of %d cells (%.0f%%)",
+		correct, len(cells), 100*float64(correct)/float64(len(cells)))
+	subtitle := []string{
+		"colour and second line: mean acc(UMT) − acc(UME) over seeds ± 95% CI; first line: the rule's pick",
+		"✓: the pick is the better method (sign of the mean difference), or the two tie (the CI contains 0); ✗: the other one was better",
+		fmt.Sprintf("%d of the %d cells are ties", ties, len(cells)),
+	}
+
+	hm := charts.NewHeatMap()
+	hm.Accept(figureVisitor{patch: patchPhaseOptions})
+	hm.SetGlobalOptions(baseOptions(title, subtitle, false, 1)...)
+	hm.SetGlobalOptions(
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item", Formatter: opts.FuncOpts(`function (p) { return p.data.tip; }`)}),
+		charts.WithXAxisOpts(opts.XAxis{Name: "easy rate ρ (fraction of samples with the easy feature, per modality)", NameLocation: "middle",
+			NameGap: xAxisNameGap(1), Type: "category", Data: formatRates(rhos), SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
+		charts.WithYAxisOpts(opts.YAxis{Name: "paired rate π (fraction of samples with the paired feature)", NameLocation: "middle",
+			NameGap: 45, Type: "category", Data: formatRates(pis), SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
+		charts.WithVisualMapOpts(opts.VisualMap{
+			Type: "continuous", Calculable: opts.Bool(true), Min: float32(-scale), Max: float32(scale),
+			Text:    []string{"UMT better", "UME better"},
+			InRange: &opts.VisualMapInRange{Color: []string{MethodColor(mmlab.UMEMethod), "#f7f7f7", MethodColor(mmlab.UMTMethod)}},
+			Orient:  "vertical", Right: "10", Top: "middle",
+		}),
+	)
+	hm.GridList[0].Right = "130" // room for the visual map
+	hm.MultiSeries = append(hm.MultiSeries, charts.SingleSeries{
+		Name: "acc(UMT) − acc(UME)",
+		Type: types.ChartHeatMap,
+		Data: items,
+		Label: &opts.Label{Show: opts.Bool(true), Formatter: "{b}", Color: "#111", FontSize: 12,
+			LineHeight: 16},
+		ItemStyle: &opts.ItemStyle{BorderColor: "#fff", BorderWidth: 1},
+	})
+	return hm, nil
+}
+
+// patchPhaseOptions sets what go-echarts has no field for: the visual map's end labels with 3
+// decimals (else ECharts rounds ±0.02 to "0" and "-0"), and a light, translucent background
+// behind the cell labels so that they read on dark and light cells alike.
+func patchPhaseOptions(option map[string]any) {
+	if maps, ok := asJSONArray(option["visualMap"]); ok {
+		for _, m := range maps {
+			if vm, ok := m.(map[string]any); ok {
+				vm["precision"] = 3
+			}
+		}
+		option["visualMap"] = maps
+	}
+	if series, ok := asJSONArray(option["series"]); ok {
+		for _, s := range series {
+			if label, ok := s.(map[string]any)["label"].(map[string]any); ok {
+				label["backgroundColor"] = "rgba(255, 255, 255, 0.75)"
+				label["borderRadius"] = 3
+				label["padding"] = []int{2, 5}
+			}
+		}
+		option["series"] = series
+	}
+}
+
+// phaseItem is one heatmap cell: Value is [ρ index, π index, mean difference]; Name is the
+// label; Tip the tooltip (read by the tooltip formatter).
+type phaseItem struct {
+	Name  string `json:"name"`
+	Value []any  `json:"value"`
+	Tip   string `json:"tip"`
+}
+
+// formatRates formats rates for axis labels: 0.7 → "0.7", 0.75 → "0.75".
+func formatRates(v []float64) []string {
+	out := make([]string, len(v))
+	for i, x := range v {
+		out[i] = strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return out
+}
+
+// niceCeil rounds x > 0 up to a round number (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of
+// ten: 0.034 → 0.04), the end of a symmetric colour scale; 0 gives 0.01 (all differences 0).
+func niceCeil(x float64) float64 {
+	if x <= 0 || !finite(x) {
+		return 0.01
+	}
+	p := math.Pow(10, math.Floor(math.Log10(x)))
+	for _, m := range []float64{1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
+		if x <= m*p*(1+1e-9) {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+// finite reports whether x is neither NaN nor infinite.
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

@@ -1,0 +1,137 @@
+package figures
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mmlab-go/mmlab/mmlab"
+)
+
+func est(mean, ci float64) mmlab.Estimate { return mmlab.Estimate{Mean: mean, CI95: ci, N: 5} }
+
+func TestJudge(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		cell   PhaseCell
+		want   Verdict
+		reason string
+	}{
+		{"UMT better, picked", PhaseCell{UMTMinusUME: est(0.02, 0.005), Choice: "umt"}, Verdict{Better: "umt", Correct: true}, "interval (0.015, 0.025) > 0"},
+		{"UMT better, missed", PhaseCell{UMTMinusUME: est(0.02, 0.005), Choice: "ume"}, Verdict{Better: "umt"}, ""},
+		{"UME better, picked", PhaseCell{UMTMinusUME: est(-0.01, 0.002), Choice: "UME"}, Verdict{Better: "ume", Correct: true}, "choice is case-insensitive"},
+		{"tie", PhaseCell{UMTMinusUME: est(-0.001, 0.004), Choice: "umt"}, Verdict{Tie: true, Correct: true}, "the CI contains 0: either pick is fine"},
+		{"tie at the CI edge", PhaseCell{UMTMinusUME: est(0.004, 0.004), Choice: "ume"}, Verdict{Tie: true, Correct: true}, "|mean| ≤ CI"},
+		{"one seed decides by sign", PhaseCell{UMTMinusUME: mmlab.Estimate{Mean: 0.001, N: 1}, Choice: "ume"}, Verdict{Better: "umt"}, "no interval"},
+		{"exactly zero", PhaseCell{UMTMinusUME: mmlab.Estimate{Mean: 0, N: 1}, Choice: "ume"}, Verdict{Tie: true, Correct: true}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.cell.Judge(); got != tc.want {
+				t.Errorf("Judge() = %+v, want %+v (%s)", got, tc.want, tc.reason)
+			}
+		})
+	}
+}
+
+// The 2 × 2 test grid: one correct pick, one tie (counts as correct), two wrong picks.
+var testCells = []PhaseCell{
+	{Rho: 0.7, Pi: 0, UMTMinusUME: est(-0.001, 0.004), Choice: "ume"},  // tie → "UME ✓ (tie)"
+	{Rho: 0.7, Pi: 0.5, UMTMinusUME: est(0.02, 0.005), Choice: "umt"},  // UMT better → "UMT ✓"
+	{Rho: 0.8, Pi: 0, UMTMinusUME: est(-0.01, 0.002), Choice: "umt"},   // UME better → "UMT ✗"
+	{Rho: 0.8, Pi: 0.5, UMTMinusUME: est(0.015, 0.003), Choice: "ume"}, // UMT better → "UME ✗"
+}
+
+func TestPhaseDiagram(t *testing.T) {
+	hm, err := PhaseDiagram(testCells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := options(t, hm)
+	checkCommon(t, o, true)
+	if title := path(o, "title", "text").(string); !strings.Contains(title, "2 of 4 cells (50%)") {
+		t.Errorf("title %q does not give the fraction 2 of 4", title)
+	}
+	if sub := path(o, "title", "subtext").(string); !strings.Contains(sub, "1 of the 4 cells are ties") {
+		t.Errorf("subtitle:\n%s", sub)
+	}
+	if got := strs(path(first(o["xAxis"]), "data")); !slices.Equal(got, []string{"0.7", "0.8"}) {
+		t.Errorf("x axis (ρ) %q", got)
+	}
+	if got := strs(path(first(o["yAxis"]), "data")); !slices.Equal(got, []string{"0", "0.5"}) {
+		t.Errorf("y axis (π) %q", got)
+	}
+	hs := series(o, "heatmap")
+	if len(hs) != 1 {
+		t.Fatalf("%d heatmap series", len(hs))
+	}
+	want := map[[2]int]struct {
+		mean  float64
+		label string
+	}{
+		{0, 0}: {-0.001, "UME ✓ (tie)\n-0.001 ± 0.004"},
+		{0, 1}: {0.02, "UMT ✓\n+0.020 ± 0.005"},
+		{1, 0}: {-0.01, "UMT ✗\n-0.010 ± 0.002"},
+		{1, 1}: {0.015, "UME ✗\n+0.015 ± 0.003"},
+	}
+	data := hs[0]["data"].([]any)
+	if len(data) != 4 {
+		t.Fatalf("%d cells, want 4", len(data))
+	}
+	for _, d := range data {
+		item := d.(map[string]any)
+		v := item["value"].([]any)
+		at := [2]int{int(v[0].(float64)), int(v[1].(float64))}
+		w := want[at]
+		if !near(v[2].(float64), w.mean) || item["name"] != w.label {
+			t.Errorf("cell %v: %v %q, want %v %q", at, v[2], item["name"], w.mean, w.label)
+		}
+	}
+	if f := path(hs[0], "label", "formatter"); f != "{b}" {
+		t.Errorf("label formatter %v, want the cell name", f)
+	}
+	// Diverging scale centred at 0: ±(largest |mean| = 0.02, already round).
+	vm := first(o["visualMap"]).(map[string]any)
+	if !near(vm["min"].(float64), -0.02) || !near(vm["max"].(float64), 0.02) || vm["precision"] != 3.0 {
+		t.Errorf("visual map [%v, %v] precision %v, want [-0.02, 0.02] precision 3", vm["min"], vm["max"], vm["precision"])
+	}
+	colours := strs(path(vm, "inRange", "color"))
+	if len(colours) != 3 || colours[0] != MethodColor("ume") || colours[2] != MethodColor("umt") {
+		t.Errorf("scale colours %q: want UME's colour, a neutral, UMT's colour", colours)
+	}
+}
+
+func TestPhaseDiagramErrors(t *testing.T) {
+	with := func(f func(c *PhaseCell)) []PhaseCell {
+		cells := slices.Clone(testCells)
+		f(&cells[1])
+		return cells
+	}
+	for _, tc := range []struct {
+		name    string
+		cells   []PhaseCell
+		wantErr string
+	}{
+		{"no cells", nil, "no cells"},
+		{"bad choice", with(func(c *PhaseCell) { c.Choice = "joint" }), `cell 1 (ρ = 0.7, π = 0.5): choice "joint", want "ume" or "umt"`},
+		{"no seeds", with(func(c *PhaseCell) { c.UMTMinusUME = mmlab.Estimate{} }), "cell 1 (ρ = 0.7, π = 0.5): the UMT − UME estimate has no seeds"},
+		{"NaN", with(func(c *PhaseCell) { c.UMTMinusUME.Mean = math.NaN() }), "want finite values"},
+		{"NaN rate", with(func(c *PhaseCell) { c.Pi = math.NaN() }), "must be finite"},
+		{"duplicate", with(func(c *PhaseCell) { c.Pi = 0 }), "two cells at ρ = 0.7, π = 0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := PhaseDiagram(tc.cells)
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("error %v, want %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestNiceCeil(t *testing.T) {
+	for x, want := range map[float64]float64{0.02: 0.02, 0.034: 0.04, 0.013: 0.015, 0.0071: 0.008, 0: 0.01, 0.9: 1} {
+		if got := niceCeil(x); !near(got, want) {
+			t.Errorf("niceCeil(%v) = %v, want %v", x, got, want)
+		}
+	}
+}

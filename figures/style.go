@@ -1,0 +1,342 @@
+package figures
+
+// Shared look of every figure: one colour per method (the same in every chart), researcher-facing
+// method names, the order methods appear in, and the accuracy-axis range rule.
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+	"github.com/mmlab-go/mmlab/mmlab"
+)
+
+// methodStyles is the one palette of the project: a method keeps its colour in every figure.
+// Colours are from the Okabe–Ito palette (distinguishable with the common colour-vision
+// deficiencies). UME and UMT get the two ends of the phase diagram's diverging scale, so blue
+// means "UME" and green "UMT" everywhere; the uni-modal models are a light blue, the ensemble
+// of them (UME) the dark one.
+var methodStyles = map[string]struct{ label, color string }{
+	mmlab.UniMethod:   {"uni-modal", "#56B4E9"},
+	mmlab.UMEMethod:   {"UME", "#0072B2"},
+	mmlab.JointMethod: {"joint", "#D55E00"},
+	mmlab.UMTMethod:   {"UMT", "#009E73"},
+	"ogmge":           {"OGM-GE", "#CC79A7"},
+	"gblend":          {"G-Blending", "#E69F00"},
+}
+
+// methodOrder is the order methods appear in legends and tables: the uni-modal reference, UME,
+// joint training, UMT, then the baselines; other methods follow alphabetically.
+var methodOrder = []string{mmlab.UniMethod, mmlab.UMEMethod, mmlab.JointMethod, mmlab.UMTMethod, "ogmge", "gblend"}
+
+// spareColors colour methods that have no entry in methodStyles; a method's spare colour is
+// picked by a hash of its name, so it is the same in every figure.
+var spareColors = []string{"#7F3C8D", "#11A579", "#3969AC", "#F2B701", "#E73F74", "#80BA5A", "#A5AA99"}
+
+// modalityColors colour modalities in the split-head curves (a colour per modality, not per
+// method: there the line style tells the method).
+var modalityColors = []string{"#1b7837", "#762a83", "#b35806", "#2166ac", "#c51b7d"}
+
+// MethodColor returns the colour (CSS hex) that every figure uses for method, a registry name
+// such as "joint" or a per-modality key such as "uni/m1" (see mmlab.ModalityKey). Modality m of a
+// per-modality method is the method's colour mixed with white, lighter for larger m, so the
+// uni-modal models of different modalities stay recognisably "uni-modal". Methods without an
+// assigned colour get one from a spare list, chosen from their name (stable across figures).
+func MethodColor(method string) string {
+	base, m, ok := splitModalityKey(method)
+	if ok {
+		return tint(MethodColor(base), 0.45*(1-math.Pow(0.5, float64(m))))
+	}
+	if s, ok := methodStyles[method]; ok {
+		return s.color
+	}
+	h := fnv.New32a()
+	h.Write([]byte(method))
+	return spareColors[h.Sum32()%uint32(len(spareColors))]
+}
+
+// MethodLabel returns the name figures and tables show for method (a registry name or a
+// per-modality key): "uni-modal", "UME", "joint", "UMT", "OGM-GE", "G-Blending", "uni-modal m1";
+// unknown methods are shown as they are named.
+func MethodLabel(method string) string {
+	if base, m, ok := splitModalityKey(method); ok {
+		return MethodLabel(base) + " m" + strconv.Itoa(m)
+	}
+	if s, ok := methodStyles[method]; ok {
+		return s.label
+	}
+	return method
+}
+
+// modalityLabel is the name of modality m on axes and in legends.
+func modalityLabel(m int) string { return "modality " + strconv.Itoa(m) }
+
+// modalityColor is the colour of modality m in the split-head curves.
+func modalityColor(m int) string { return modalityColors[m%len(modalityColors)] }
+
+// splitModalityKey splits "uni/m1" into ("uni", 1, true).
+func splitModalityKey(key string) (method string, m int, ok bool) {
+	i := strings.LastIndex(key, "/m")
+	if i < 0 {
+		return "", 0, false
+	}
+	m, err := strconv.Atoi(key[i+2:])
+	if err != nil || m < 0 {
+		return "", 0, false
+	}
+	return key[:i], m, true
+}
+
+// sortMethods sorts method names and per-modality keys in methodOrder (unknown methods
+// alphabetically after the known ones; modalities of one method in index order).
+func sortMethods(keys []string) {
+	rank := func(k string) (int, string, int) {
+		base, m, ok := splitModalityKey(k)
+		if !ok {
+			base, m = k, -1
+		}
+		if i := slices.Index(methodOrder, base); i >= 0 {
+			return i, "", m
+		}
+		return len(methodOrder), base, m
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		ra, na, ma := rank(a)
+		rb, nb, mb := rank(b)
+		if ra != rb {
+			return ra - rb
+		}
+		if c := strings.Compare(na, nb); c != 0 {
+			return c
+		}
+		return ma - mb
+	})
+}
+
+// tint mixes a "#rrggbb" colour with white: f = 0 keeps it, f = 1 gives white.
+func tint(hex string, f float64) string {
+	if f == 0 || len(hex) != 7 || hex[0] != '#' {
+		return hex
+	}
+	v, err := strconv.ParseUint(hex[1:], 16, 32)
+	if err != nil {
+		return hex
+	}
+	mix := func(c uint64) uint64 { return uint64(math.Round(float64(c) + (255-float64(c))*f)) }
+	r, g, b := mix(v>>16&0xff), mix(v>>8&0xff), mix(v&0xff)
+	return fmt.Sprintf("#%02x%02x%02x", r, g, b)
+}
+
+// accuracyAxis returns a y-axis range for accuracies (fractions) whose drawn values — means and
+// CI ends — span [lo, hi]. The axis starts at 0 unless that would squash the data into the top
+// part of the plot: when a range starting at ≥ 0.3 (padded by 10% of the data's spread, at least
+// 0.005, rounded to a round step) shows everything, the axis starts there and truncated is true,
+// so the figure can say so. The top is the padded, rounded maximum, at most 1 unless a CI end
+// itself exceeds 1 (t-intervals over few seeds can).
+func accuracyAxis(lo, hi float64) (bottom, top float64, truncated bool) {
+	if math.IsNaN(lo) || math.IsNaN(hi) || lo > hi {
+		return 0, 1, false
+	}
+	pad := math.Max(0.1*(hi-lo), 0.005)
+	step := niceStep(hi - lo + 2*pad)
+	bottom = math.Floor((lo-pad)/step) * step
+	top = math.Ceil((hi+pad)/step) * step
+	if top > 1 && hi <= 1 {
+		top = 1
+	}
+	if bottom < 0.3 {
+		bottom = 0
+	}
+	return roundTo(bottom, step), roundTo(top, step), bottom > 0
+}
+
+// niceStep returns a round axis step (0.01, 0.02, 0.05, 0.1 or 0.2) for a span of values.
+func niceStep(span float64) float64 {
+	for _, s := range []float64{0.01, 0.02, 0.05, 0.1} {
+		if span <= 8*s {
+			return s
+		}
+	}
+	return 0.2
+}
+
+// roundTo rounds x to a multiple of step, removing floating-point noise (0.8500000001 → 0.85).
+func roundTo(x, step float64) float64 {
+	return math.Round(math.Round(x/step)*step*1e6) / 1e6
+}
+
+// truncationNote is the subtitle line that says an accuracy axis starts at bottom, not 0.
+func truncationNote(bottom float64, bars bool) string {
+	if bars {
+		return fmt.Sprintf("y axis starts at %.2f, not 0: bar heights exaggerate differences", bottom)
+	}
+	return fmt.Sprintf("y axis starts at %.2f, not 0", bottom)
+}
+
+// Layout of every chart, in pixels: a title and subtitle on top, the legend at the bottom.
+const (
+	chartWidth     = "900px"
+	chartHeight    = "500px"
+	titleHeight    = 34 // title line plus spacing
+	subtitleHeight = 16 // per subtitle line
+
+	axisLabelHeight = 14 // per line of a multi-line axis label
+
+	// subtitleWidth is the longest subtitle line, in characters, that fits the chart's width at
+	// the subtitle's 12 px font; longer lines are wrapped.
+	subtitleWidth = 130
+)
+
+// wrapLines breaks lines longer than width characters after a "; " or ", " (else a space), so
+// that long subtitles stay inside the chart; continuation lines are indented.
+func wrapLines(lines []string, width int) []string {
+	var out []string
+	for _, line := range lines {
+		for len([]rune(line)) > width {
+			r := []rune(line)
+			cut := -1
+			for _, sep := range []string{"; ", ", ", " "} {
+				if i := strings.LastIndex(string(r[:width]), sep); i > 4 { // not inside the indent
+					cut = i + len(sep)
+					break
+				}
+			}
+			if cut < 0 {
+				break
+			}
+			out = append(out, strings.TrimRight(line[:cut], " "))
+			line = "    " + line[cut:]
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// xAxisNameGap is the distance of the x-axis name from the axis, below labels of that many lines.
+func xAxisNameGap(xLabelLines int) int { return 30 + axisLabelHeight*(xLabelLines-1) }
+
+// baseOptions returns the global options every figure shares: size, white theme, no animation
+// (screenshots of the report must show the final state), the title with its subtitle lines, the
+// legend at the bottom, and a plot grid placed below the subtitle.
+//
+// xLabelLines is the number of text lines of the x-axis labels (1 usually); the grid leaves room
+// for them, the axis name and the legend.
+func baseOptions(title string, subtitle []string, legend bool, xLabelLines int) []charts.GlobalOpts {
+	subtitle = wrapLines(subtitle, subtitleWidth)
+	top := titleHeight + subtitleHeight*len(subtitle) + 16
+	bottom := 60 + axisLabelHeight*(xLabelLines-1)
+	if legend {
+		bottom += 30
+	}
+	o := []charts.GlobalOpts{
+		charts.WithInitializationOpts(opts.Initialization{Width: chartWidth, Height: chartHeight, Theme: "white"}),
+		charts.WithAnimation(false),
+		charts.WithTitleOpts(opts.Title{
+			Title:         title,
+			Subtitle:      strings.Join(subtitle, "\n"),
+			Left:          "10",
+			TitleStyle:    &opts.TextStyle{FontSize: 16},
+			SubtitleStyle: &opts.TextStyle{FontSize: 12, Color: "#555"},
+		}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(legend), Bottom: "5", Type: "scroll"}),
+		charts.WithGridOpts(opts.Grid{Top: strconv.Itoa(top), Bottom: strconv.Itoa(bottom), Left: "70", Right: "40", ContainLabel: opts.Bool(false)}),
+	}
+	return o
+}
+
+// figureVisitor edits the option object go-echarts builds, just before it is rendered, for the
+// few ECharts options go-echarts v2.7.3 has no field for (e.g. the subtitle's line height).
+// patch, if not nil, edits the whole option object further.
+type figureVisitor struct {
+	charts.BaseConfigurationVisitor
+	patch func(option map[string]any)
+}
+
+// Visit sets the line height of the subtitle and of the x-axis labels (without it, ECharts draws
+// multi-line texts with overlapping lines) and applies v.patch.
+func (v figureVisitor) Visit(option map[string]any) {
+	if axes, ok := asJSONArray(option["xAxis"]); ok {
+		for _, a := range axes {
+			if axis, ok := a.(map[string]any); ok {
+				label, _ := axis["axisLabel"].(map[string]any)
+				if label == nil {
+					label = map[string]any{}
+				}
+				label["lineHeight"] = axisLabelHeight
+				axis["axisLabel"] = label
+			}
+		}
+		option["xAxis"] = axes
+	}
+	if title, ok := asJSONObject(option["title"]); ok {
+		style, _ := title["subtextStyle"].(map[string]any)
+		if style == nil {
+			style = map[string]any{}
+		}
+		style["lineHeight"] = subtitleHeight
+		title["subtextStyle"] = style
+		option["title"] = title
+	}
+	if v.patch != nil {
+		v.patch(option)
+	}
+}
+
+// asJSONObject returns v as the generic JSON object it encodes to (a map), so fields go-echarts
+// does not know can be added.
+func asJSONObject(v any) (map[string]any, bool) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, false
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, false
+	}
+	return m, true
+}
+
+// asJSONArray returns v as the generic JSON array it encodes to.
+func asJSONArray(v any) ([]any, bool) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, false
+	}
+	var a []any
+	if err := json.Unmarshal(b, &a); err != nil {
+		return nil, false
+	}
+	return a, true
+}
+
+// fmtAcc formats an accuracy (or an accuracy difference) to 3 decimals.
+func fmtAcc(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) }
+
+// fmtEstimate formats an estimate as "0.944 ± 0.011 (n=5)"; one seed has no interval.
+func fmtEstimate(e mmlab.Estimate) string {
+	switch e.N {
+	case 0:
+		return "no data"
+	case 1:
+		return fmtAcc(e.Mean) + " (n=1, no interval)"
+	}
+	return fmt.Sprintf("%s ± %s (n=%d)", fmtAcc(e.Mean), fmtAcc(e.CI95), e.N)
+}
+
+// fmtSigned formats a difference with its sign, e.g. "+0.016 ± 0.006".
+func fmtSigned(e mmlab.Estimate) string {
+	s := strconv.FormatFloat(e.Mean, 'f', 3, 64)
+	if e.Mean >= 0 {
+		s = "+" + s
+	}
+	if e.N >= 2 {
+		s += " ± " + fmtAcc(e.CI95)
+	}
+	return s
+}
