@@ -4,6 +4,18 @@
 // It is the last step of mmlab's one-way flow, datasets → mmlab (train, evaluate, store results)
 // → figures: chart builders are pure functions of result values and never train anything.
 //
+// Chart builders (each returns an error naming what is missing from its input):
+//   - [LazinessBars]: linear-probe accuracy per modality and method, mean ± 95% CI over seeds;
+//   - [SplitHeadCurves]: the joint model's per-modality split-head accuracy over training next
+//     to the uni-modal models' curves — laziness appearing over time;
+//   - [MethodComparison] and [SubsetComparison]: test accuracy, and accuracy on the diagnostic
+//     subsets (both_hard, pair_only), per method and regime, with CIs;
+//   - [PhaseDiagram]: acc(UMT) − acc(UME) over (easy rate ρ, paired rate π), with the choice
+//     rule's pick marked in every cell;
+//   - [ResultsTable]: a table computed from result values, as Markdown or HTML.
+//
+// All figures share one method palette ([MethodColor]) and display names ([MethodLabel]).
+//
 // Display:
 //   - [Show] draws charts inline in a GoNB cell (and does nothing outside a notebook). It inlines
 //     the ECharts script (installed by `make setup` from the npm package "echarts", never
@@ -11,6 +23,7 @@
 //     works both in the live classic Notebook and in nbconvert's HTML export, and it ends with
 //     gonbui.Sync() so that no output is lost when the cell's process exits.
 //   - [Save] writes charts to one self-contained HTML file.
+//   - [ShowHTML] shows an HTML fragment (e.g. a [Table]) inline, like Show.
 //
 // Sources: ECharts (Apache ECharts, https://echarts.apache.org) through go-echarts v2; GoNB's
 // gonbui protocol for rich output. The figures reproduce the analysis of Du et al., "On Uni-Modal
