@@ -1,0 +1,85 @@
+// Package mmlab is the library mmlab's notebooks and CLI import: GoMLX models, one training
+// engine, the training methods, the analysis (accuracy, diagnostic subsets, linear probes), the
+// results store and the choice between UME and UMT.
+//
+// It implements the methods of Du et al., "On Uni-Modal Feature Learning in Supervised
+// Multi-Modal Learning", ICML 2023: joint training (naive late fusion), whose encoders
+// under-learn uni-modal features ("modality laziness"); the Uni-Modal Ensemble (UME); and the
+// Uni-Modal Teacher (UMT). Only the paper's abstract and introduction are available to the
+// project: everything marked "(ours)" below is the project's own, documented choice, never the
+// paper's.
+//
+// # Place in the flow
+//
+// Data flows one way: datasets → mmlab → figures. A Study names a dataset spec (see package
+// datasets), methods, a number of seeds and options; RunStudy trains what is missing, loads what
+// the results store already holds, evaluates, and returns every run as a Run value, which the
+// figures package turns into charts:
+//
+//	res, err := mmlab.RunStudy(ctx, mmlab.Study{
+//		Dataset: "lazypair", Methods: []string{"joint", "ume", "umt"}, Seeds: 5,
+//		Options: map[string]string{"umt.lambda": "10"}, Store: store,
+//	})
+//
+// Run seed s of a generated dataset uses the dataset drawn with the spec's seed + s, and every
+// method with seed s sees that dataset, so per-seed differences between methods are paired.
+//
+// # Models (DESIGN.md §3)
+//
+// Each modality has an MLP encoder φ_m (ModelOptions.Hidden, default d→64→64, a ReLU after each
+// layer); a late-fusion head combines the encoder outputs: concat_linear (default; exactly a sum
+// of per-modality linear heads sharing one bias), sum, or concat_mlp. Split-head logits
+// o_m = W_m·f_m + b/M are the per-modality parts of the linear head, and give per-modality
+// accuracy curves during joint training. Weights are initialised like PyTorch's nn.Linear by
+// default, U(±1/√fan_in) (ours: it matches the project's prototype).
+//
+// # Methods (DESIGN.md §4)
+//
+// Methods live in a registry (Register, LookupMethod): one file and one init registration each;
+// the runner never branches on a name. A method declares its options (a typed struct with
+// defaults, docs and validation, set from "group.key=value" strings: see ParseConfig and
+// OptionHelp), the methods it requires, and whether it makes one run per modality.
+//
+//   - uni: encoder + linear head trained on one modality with cross-entropy, one run per modality.
+//   - joint: all encoders and the fusion head trained with cross-entropy on the fused logits.
+//   - ume: the uni runs' predictions averaged (logits by default, or probabilities — the
+//     paper's exact rule is unverified); no training of its own.
+//   - umt: a student late-fusion model trained from scratch with
+//     CE(fused) + λ·Σ_m distance(f_m, stopgrad(f_m^teacher)); the teachers are the same uni runs
+//     UME uses, frozen, and their training-split features are computed once. λ = 10 (a public
+//     re-implementation's default; the paper's value is unverified), distance mse|l1|cosine.
+//     free_dims > 0 adds undistilled encoder outputs that feed the head (ours), from the
+//     encoder's own last layer (free_mode=shared) or a second encoder (branch, ours; twice the
+//     encoder parameters, so compare it with a width-matched control).
+//
+// All methods train through one Engine: Adam (learning rate 1e-3), a constant or cosine
+// schedule, batches of 256 in a seeded order (the incomplete last batch of an epoch is dropped
+// so shapes stay fixed), optional early stopping on validation accuracy with the best weights
+// kept, a progress bar, per-epoch curves, and divergence detection: a NaN or infinite loss stops
+// the run with an error naming it and the step, so results never hold NaN. Methods plug in loss
+// terms (TrainJob.Loss) and gradient transforms (TrainJob.Transform, e.g. OGM-GE's modulation of
+// one encoder's gradients). The same seed and inputs give bit-identical results.
+//
+// # Analysis (DESIGN.md §5)
+//
+// Evaluate measures validation and test accuracy, accuracy on every diagnostic subset of the
+// test split ("both_hard", "pair_only", ...), and ProbeAccuracy of every encoder: a linear
+// softmax classifier fitted on frozen, standardised training-split features (ours: 300
+// full-batch Adam steps, see ProbeOptions). The laziness gap of modality m is
+// probe(uni φ_m) − probe(φ_m of method X) (LazinessGap).
+//
+// # Reproducibility (DESIGN.md §6)
+//
+// A run's key hashes everything that determines it (method, modality, seed, resolved dataset
+// spec, every model/train/probe option and the method's options, the keys of the runs it
+// consumes, and a schema version). With a Store, RunStudy loads finished runs and saves new
+// ones with their trained weights (blob "weights"), so a stored uni run can serve as a UMT
+// teacher without retraining; if its weights are missing it is retrained, which reproduces it
+// exactly on the same hardware and software (a mismatch is reported as a warning).
+//
+// # GoMLX notes
+//
+// Computations run on the pure-Go GoMLX backend by default (DefaultBackend; $GOMLX_BACKEND
+// selects another). Graph-building functions panic with messages prefixed by their name (GoMLX's
+// convention); everything else returns errors.
+package mmlab

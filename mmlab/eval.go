@@ -1,0 +1,150 @@
+package mmlab
+
+// Evaluation (DESIGN.md §5): accuracy on validation and test, accuracy on every diagnostic
+// subset of the test split, and the linear probe of every encoder.
+
+import (
+	"fmt"
+
+	"github.com/gomlx/compute"
+	"github.com/mmlab-go/mmlab/datasets"
+)
+
+// Evaluation holds what the analysis measures of one predictor on one dataset.
+type Evaluation struct {
+	ValAcc  float64
+	TestAcc float64
+	// SubsetAcc is the test accuracy on every non-empty diagnostic subset ("all", "both_hard",
+	// "pair_only", "m0_hard_only", ...); only "all" for data without tags.
+	SubsetAcc map[string]float64
+	// ProbeAcc[m] is the linear-probe test accuracy of the predictor's encoder for modality m,
+	// nil where it has none (or when probing was skipped).
+	ProbeAcc []*float64
+}
+
+// Evaluate measures p on ds. With probe nil the encoders are not probed.
+func Evaluate(backend compute.Backend, p Predictor, ds *datasets.Dataset, probe *ProbeOptions) (*Evaluation, error) {
+	return evaluate(backend, p, ds, probe, nil)
+}
+
+// encoderDelegate is implemented by predictors whose encoder for modality m is another
+// predictor's (UME's members): their probe results are shared through a probeCache.
+type encoderDelegate interface {
+	encoderOf(m int) Predictor
+}
+
+// probeCache remembers probe accuracies by the predictor owning the encoder, so that an
+// ensemble's encoders are not probed twice in one study (the probe is deterministic).
+type probeCache map[probeKey]float64
+
+type probeKey struct {
+	owner Predictor
+	m     int
+}
+
+func evaluate(backend compute.Backend, p Predictor, ds *datasets.Dataset, probe *ProbeOptions, cache probeCache) (*Evaluation, error) {
+	ev := &Evaluation{SubsetAcc: map[string]float64{}, ProbeAcc: make([]*float64, len(ds.Modalities))}
+	val, err := p.Logits(ds.Val)
+	if err != nil {
+		return nil, fmt.Errorf("mmlab.Evaluate: validation split: %w", err)
+	}
+	if ev.ValAcc, err = Accuracy(val, ds.Val.Labels, nil); err != nil {
+		return nil, fmt.Errorf("mmlab.Evaluate: validation split: %w", err)
+	}
+	test, err := p.Logits(ds.Test)
+	if err != nil {
+		return nil, fmt.Errorf("mmlab.Evaluate: test split: %w", err)
+	}
+	if ev.TestAcc, err = Accuracy(test, ds.Test.Labels, nil); err != nil {
+		return nil, fmt.Errorf("mmlab.Evaluate: test split: %w", err)
+	}
+	names := []string{"all"}
+	if ds.Test.Tags != nil {
+		names = datasets.SubsetNames(len(ds.Modalities))
+	}
+	for _, name := range names {
+		idx, err := ds.Test.Subset(name)
+		if err != nil {
+			return nil, fmt.Errorf("mmlab.Evaluate: %w", err)
+		}
+		if len(idx) == 0 {
+			continue // no samples: no accuracy (never NaN)
+		}
+		if ev.SubsetAcc[name], err = Accuracy(test, ds.Test.Labels, idx); err != nil {
+			return nil, fmt.Errorf("mmlab.Evaluate: subset %s: %w", name, err)
+		}
+	}
+	if probe == nil {
+		return ev, nil
+	}
+	for m := range ds.Modalities {
+		key := probeKey{p, m}
+		if d, ok := p.(encoderDelegate); ok {
+			key.owner = d.encoderOf(m)
+		}
+		if acc, ok := cache[key]; ok {
+			ev.ProbeAcc[m] = &acc
+			continue
+		}
+		train, dim, ok, err := p.Features(m, ds.Train)
+		if err != nil {
+			return nil, fmt.Errorf("mmlab.Evaluate: features of modality %d: %w", m, err)
+		}
+		if !ok {
+			continue
+		}
+		testFeats, _, _, err := p.Features(m, ds.Test)
+		if err != nil {
+			return nil, fmt.Errorf("mmlab.Evaluate: features of modality %d: %w", m, err)
+		}
+		acc, err := ProbeAccuracy(backend, *probe, dim, ds.NumClasses, train, ds.Train.Labels, testFeats, ds.Test.Labels)
+		if err != nil {
+			return nil, fmt.Errorf("mmlab.Evaluate: probe of modality %d: %w", m, err)
+		}
+		ev.ProbeAcc[m] = &acc
+		if cache != nil {
+			cache[key] = acc
+		}
+	}
+	return ev, nil
+}
+
+// Accuracy is the fraction of rows of logits (row-major [len(labels) × classes]) whose argmax is
+// the label, over the rows idx (all rows if idx is nil). Ties go to the lowest class.
+func Accuracy(logits []float32, labels []int32, idx []int) (float64, error) {
+	n := len(labels)
+	if n == 0 || len(logits)%n != 0 {
+		return 0, fmt.Errorf("mmlab.Accuracy: %d logits for %d labels", len(logits), n)
+	}
+	k := len(logits) / n
+	correct, total := 0, 0
+	count := func(i int) {
+		row := logits[i*k : (i+1)*k]
+		best := 0
+		for c := 1; c < k; c++ {
+			if row[c] > row[best] {
+				best = c
+			}
+		}
+		if int32(best) == labels[i] {
+			correct++
+		}
+		total++
+	}
+	if idx == nil {
+		for i := range n {
+			count(i)
+		}
+	} else {
+		for _, i := range idx {
+			if i < 0 || i >= n {
+				return 0, fmt.Errorf("mmlab.Accuracy: index %d outside [0, %d)", i, n)
+			}
+			count(i)
+		}
+	}
+	if total == 0 {
+		return 0, fmt.Errorf("mmlab.Accuracy: no rows to score")
+	}
+	return float64(correct) / float64(total), nil
+}

@@ -1,0 +1,97 @@
+package mmlab
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+)
+
+// progressUnits is the bar's resolution per run: steps of a run advance it proportionally.
+const progressUnits = 1000
+
+// studyProgress is the study's progress bar: one bar over all runs to compute, each run worth
+// progressUnits, advanced by its training steps. It implements Progress for the Engine. A nil
+// *studyProgress displays nothing.
+type studyProgress struct {
+	bar              *progressbar.ProgressBar
+	runs, done       int
+	desc             string
+	steps, stepsDone int
+	unitsDone        int
+	lastLoss         float64
+	lastDraw         time.Time
+}
+
+func newStudyProgress(w io.Writer, runs int) *studyProgress {
+	if runs == 0 {
+		return nil
+	}
+	bar := progressbar.NewOptions(runs*progressUnits,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(250*time.Millisecond),
+		progressbar.OptionSetRenderBlankState(true),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
+	)
+	return &studyProgress{bar: bar, runs: runs}
+}
+
+// beginRun announces the next run to compute.
+func (p *studyProgress) beginRun(desc string) {
+	if p == nil {
+		return
+	}
+	p.desc = fmt.Sprintf("[%d/%d] %s", p.done+1, p.runs, desc)
+	p.steps, p.stepsDone, p.unitsDone = 0, 0, 0
+	p.bar.Describe(p.desc)
+}
+
+// endRun completes the current run's share of the bar.
+func (p *studyProgress) endRun() {
+	if p == nil {
+		return
+	}
+	_ = p.bar.Add(progressUnits - p.unitsDone)
+	p.done++
+	p.unitsDone = 0
+}
+
+// Start implements Progress.
+func (p *studyProgress) Start(_ string, steps int) {
+	if p == nil {
+		return
+	}
+	p.steps, p.stepsDone = steps, 0
+}
+
+// Step implements Progress.
+func (p *studyProgress) Step(loss float64) {
+	if p == nil || p.steps == 0 {
+		return
+	}
+	p.stepsDone++
+	p.lastLoss = loss
+	units := p.stepsDone * progressUnits / p.steps
+	if units > p.unitsDone {
+		if now := time.Now(); now.Sub(p.lastDraw) > 250*time.Millisecond {
+			p.bar.Describe(fmt.Sprintf("%s loss %.4f", p.desc, loss))
+			p.lastDraw = now
+		}
+		_ = p.bar.Add(units - p.unitsDone)
+		p.unitsDone = units
+	}
+}
+
+// End implements Progress.
+func (p *studyProgress) End() {}
+
+// finish closes the bar.
+func (p *studyProgress) finish() {
+	if p == nil {
+		return
+	}
+	_ = p.bar.Finish()
+}

@@ -1,0 +1,430 @@
+package mmlab
+
+// Orchestration: a Study names a dataset, methods, seeds and options; RunStudy trains what is
+// missing, loads what the results store already has, and returns every run as a value.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
+	"github.com/mmlab-go/mmlab/datasets"
+)
+
+// RunStore is where RunStudy loads finished runs and saves new ones. *Store implements it.
+type RunStore interface {
+	// Load returns the run stored under key; found is false (with a nil error) when there is none.
+	Load(key string) (run *Run, found bool, err error)
+	// Save stores run under run.Key.
+	Save(run *Run) error
+}
+
+// BlobStore is implemented by a RunStore that can also keep data next to a run (*Store does).
+// RunStudy uses it to save the trained weights of every run (blob "weights"), so that a run
+// loaded from the store can serve as a dependency — a uni-modal teacher of a UMT run that still
+// has to be trained — without being retrained.
+type BlobStore interface {
+	SaveBlob(key, name string, data []byte) error
+	LoadBlob(key, name string) ([]byte, bool, error)
+}
+
+// WeightsBlob is the blob name under which RunStudy saves a run's trained weights.
+const WeightsBlob = "weights"
+
+// runSchema is hashed into every run key. Change it when a change of the code changes what a
+// run with the same inputs computes, so that stored runs are recomputed rather than reused.
+const runSchema = "mmlab-run/1"
+
+// Study is a set of runs: every method on every seed of one dataset, with one configuration.
+type Study struct {
+	// Dataset is a dataset spec, e.g. "lazypair" or "lazypair:pi=0.5,pair=add" (see
+	// datasets.ParseSpec). Run seed s uses the dataset drawn with the spec's seed + s (DESIGN.md §6).
+	Dataset string
+	// Methods are registry names, e.g. {"joint", "ume", "umt"}. What they require is added (and
+	// returned): "ume" and "umt" bring "uni", whose runs they share.
+	Methods []string
+	// Seeds is the number of run seeds: 0, 1, …, Seeds−1.
+	Seeds int
+	// Options set hyperparameters by "group.key" → value, e.g. "umt.lambda": "10",
+	// "model.hidden": "64,64", "train.epochs": "150"; see ParseConfig and OptionHelp.
+	Options map[string]string
+	// Store, if set, is consulted before training: a run whose key is there is loaded instead of
+	// trained, and new runs are saved to it (with their weights, if it is also a BlobStore).
+	Store RunStore
+	// Backend runs the computations; nil means DefaultBackend().
+	Backend compute.Backend
+	// Quiet turns off the progress bar and the messages (warnings are still in StudyResult).
+	Quiet bool
+	// Output receives the progress bar and messages; nil means os.Stdout.
+	Output io.Writer
+}
+
+// StudyResult is what RunStudy returns.
+type StudyResult struct {
+	// Dataset is the resolved dataset spec (every key, before the per-seed offset).
+	Dataset string
+	// Config is the resolved configuration.
+	Config *Config
+	// Methods are the study's methods with their dependencies, in the order they run: the
+	// study's order, each method's requirements inserted before it.
+	Methods []string
+	// Runs holds every run, ordered by seed, then by Methods, then by modality.
+	Runs []Run
+	// Trained counts runs computed by this call, Loaded runs taken from the store, Retrained
+	// dependencies recomputed because their stored weights were missing.
+	Trained, Loaded, Retrained int
+	// Warnings are problems that did not stop the study (e.g. a store that failed to save).
+	Warnings []string
+	// Seconds is the wall time of the call.
+	Seconds float64
+}
+
+// DefaultBackend returns the process's shared compute backend: the one GoMLX configures from
+// $GOMLX_BACKEND if that is set (GoMLX's own variable, e.g. "xla:cpu" when an XLA backend is
+// linked in, see DESIGN.md §8), else the pure-Go backend with its default configuration
+// (parallelism=-1 measured no faster for mmlab's models on 2 cores).
+func DefaultBackend() (compute.Backend, error) {
+	return defaultBackend()
+}
+
+var defaultBackend = sync.OnceValues(func() (b compute.Backend, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, fmt.Errorf("mmlab.DefaultBackend: %v", r)
+		}
+	}()
+	if _, set := os.LookupEnv(compute.ConfigEnvVar); set {
+		return compute.New()
+	}
+	return gobackend.New("")
+})
+
+// plannedRun is one run of the study while it is being computed.
+type plannedRun struct {
+	method   string
+	impl     Method
+	opts     Validator
+	modality int // -1 for multi-modal methods
+	seed     int
+	deps     map[string][]*plannedRun
+	key      string
+	run      *Run      // loaded or computed
+	pred     Predictor // set when trained, restored or composed
+	needPred bool      // a run to compute needs this run's predictor
+	compute  bool      // not in the store: compute it
+}
+
+func (p *plannedRun) name() string {
+	if p.modality >= 0 {
+		return fmt.Sprintf("%s m%d seed %d", p.method, p.modality, p.seed)
+	}
+	return fmt.Sprintf("%s seed %d", p.method, p.seed)
+}
+
+// runKeyInputs is what a run's key hashes: everything that determines the run.
+type runKeyInputs struct {
+	Schema   string         `json:"schema"`
+	Method   string         `json:"method"`
+	Modality *int           `json:"modality,omitempty"`
+	Seed     int            `json:"seed"`
+	Dataset  string         `json:"dataset"`
+	Config   map[string]any `json:"config"`
+	Deps     []string       `json:"deps,omitempty"` // keys of the runs this one consumes
+}
+
+// RunStudy runs a study: for each seed s it generates the dataset with seed offset s, trains
+// what each method needs (the uni-modal runs once per modality and seed, shared by UME and UMT),
+// evaluates everything (DESIGN.md §5) and returns the runs. With a Store, runs already there
+// are loaded instead of trained, and a dataset is only generated for seeds that need training.
+//
+// When a loaded uni-modal run is needed as a dependency of a run that must be trained (UMT's
+// teachers, UME's members), its weights come from the store's "weights" blob; if that is
+// missing (a store without blobs), the run is retrained — training is deterministic, so the
+// retrained model is the stored one (checked: a mismatch of its validation or test accuracy
+// with the stored run is reported as a warning).
+func RunStudy(ctx context.Context, study Study) (*StudyResult, error) {
+	start := time.Now()
+	if study.Seeds < 1 {
+		return nil, fmt.Errorf("mmlab.RunStudy: Seeds=%d: want at least 1", study.Seeds)
+	}
+	spec, err := datasets.ParseSpec(study.Dataset)
+	if err != nil {
+		return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+	}
+	cfg, err := ParseConfig(study.Methods, study.Options)
+	if err != nil {
+		return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+	}
+	methods, _ := withDependencies(study.Methods)
+	backend := study.Backend
+	if backend == nil {
+		if backend, err = DefaultBackend(); err != nil {
+			return nil, err
+		}
+	}
+	out := study.Output
+	if out == nil {
+		out = os.Stdout
+	}
+	res := &StudyResult{Dataset: spec.String(), Config: cfg, Methods: methods}
+	warn := func(format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		res.Warnings = append(res.Warnings, msg)
+		if !study.Quiet {
+			fmt.Fprintln(out, "mmlab: warning:", msg)
+		}
+	}
+
+	// Plan: every run of every seed, its key, and what the store already holds.
+	var plans [][]*plannedRun
+	for seed := range study.Seeds {
+		seedPlan, err := planSeed(spec.String(), methods, cfg, seed)
+		if err != nil {
+			return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+		}
+		for _, p := range seedPlan {
+			p.compute = true
+			if study.Store != nil {
+				run, found, err := study.Store.Load(p.key)
+				if err != nil {
+					warn("loading %s (key %s): %v; recomputing it", p.name(), p.key, err)
+				} else if found {
+					p.run, p.compute = run, false
+				}
+			}
+		}
+		// Dependencies of runs to compute need predictors (reverse order: a dependency that is
+		// computed or restored may itself need its own dependencies).
+		for i := len(seedPlan) - 1; i >= 0; i-- {
+			p := seedPlan[i]
+			if p.compute || p.needPred {
+				for _, deps := range p.deps {
+					for _, d := range deps {
+						d.needPred = true
+					}
+				}
+			}
+		}
+		plans = append(plans, seedPlan)
+	}
+	toCompute := 0
+	for _, seedPlan := range plans {
+		for _, p := range seedPlan {
+			if p.compute || p.needPred {
+				toCompute++
+			}
+		}
+	}
+	var progress *studyProgress
+	if !study.Quiet {
+		progress = newStudyProgress(out, toCompute)
+	}
+	engine := &Engine{Backend: backend, Options: cfg.Train}
+	if progress != nil {
+		engine.Progress = progress
+	}
+	blobs, _ := study.Store.(BlobStore)
+	versions := CurrentVersions(fmt.Sprint(backend))
+
+	for seed, seedPlan := range plans {
+		var data *datasets.Dataset
+		probes := probeCache{}
+		for _, p := range seedPlan {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+			}
+			if !p.compute && !p.needPred {
+				res.Loaded++
+				continue
+			}
+			if data == nil {
+				if data, err = spec.WithSeedOffset(seed).Generate(); err != nil {
+					return nil, fmt.Errorf("mmlab.RunStudy: dataset for seed %d: %w", seed, err)
+				}
+			}
+			env := &Env{Data: data, Seed: seed, Modality: p.modality, Model: cfg.Model, Engine: engine,
+				Name: p.name(), Deps: map[string][]Predictor{}}
+			for name, deps := range p.deps {
+				for _, d := range deps {
+					env.Deps[name] = append(env.Deps[name], d.pred)
+				}
+			}
+			progress.beginRun(p.name())
+			if !p.compute {
+				// A stored run whose predictor a run to compute needs: restore or retrain it.
+				res.Loaded++
+				if err := recoverPredictor(ctx, p, env, blobs, backend, warn, res); err != nil {
+					return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+				}
+				progress.endRun()
+				continue
+			}
+			t0 := time.Now()
+			pred, curves, err := p.impl.Train(ctx, env, p.opts)
+			if err != nil {
+				return nil, fmt.Errorf("mmlab.RunStudy: %s: %w", p.name(), err)
+			}
+			trainSeconds := time.Since(t0).Seconds()
+			ev, err := evaluate(backend, pred, data, &cfg.Probe, probes)
+			if err != nil {
+				return nil, fmt.Errorf("mmlab.RunStudy: %s: %w", p.name(), err)
+			}
+			p.pred = pred
+			p.run = &Run{Key: p.key, Method: p.method, Seed: seed, Dataset: spec.String(),
+				Config: cfg.Values(p.method), Versions: versions,
+				ValAcc: ev.ValAcc, TestAcc: ev.TestAcc, SubsetAcc: ev.SubsetAcc, ProbeAcc: ev.ProbeAcc,
+				TrainSeconds: trainSeconds, Curves: curves}
+			if p.modality >= 0 {
+				m := p.modality
+				p.run.Modality = &m
+			}
+			res.Trained++
+			if study.Store != nil {
+				saveRun(study.Store, blobs, p, warn)
+			}
+			progress.endRun()
+		}
+	}
+	progress.finish()
+	for _, seedPlan := range plans {
+		for _, p := range seedPlan {
+			res.Runs = append(res.Runs, *p.run)
+		}
+	}
+	res.Seconds = time.Since(start).Seconds()
+	if !study.Quiet {
+		fmt.Fprintf(out, "mmlab: %s: %d runs trained, %d loaded (%d retrained as dependencies) in %.1f s\n",
+			strings.Join(methods, ", "), res.Trained, res.Loaded, res.Retrained, res.Seconds)
+	}
+	return res, nil
+}
+
+// planSeed lists the runs of one seed in dependency order, with their keys.
+func planSeed(dataset string, methods []string, cfg *Config, seed int) ([]*plannedRun, error) {
+	byMethod := map[string][]*plannedRun{}
+	var plan []*plannedRun
+	numModalities := -1
+	for _, name := range methods {
+		impl, err := LookupMethod(name)
+		if err != nil {
+			return nil, err
+		}
+		modalities := []int{-1}
+		if impl.PerModality() {
+			if numModalities < 0 {
+				var err error
+				if numModalities, err = modalityCount(dataset); err != nil {
+					return nil, err
+				}
+			}
+			modalities = modalities[:0]
+			for m := range numModalities {
+				modalities = append(modalities, m)
+			}
+		}
+		for _, m := range modalities {
+			p := &plannedRun{method: name, impl: impl, opts: cfg.Methods[name], modality: m, seed: seed,
+				deps: map[string][]*plannedRun{}}
+			in := runKeyInputs{Schema: runSchema, Method: name, Seed: seed, Dataset: dataset, Config: cfg.Values(name)}
+			if m >= 0 {
+				mm := m
+				in.Modality = &mm
+			}
+			for _, dep := range impl.Requires() {
+				p.deps[dep] = byMethod[dep]
+				for _, d := range byMethod[dep] {
+					in.Deps = append(in.Deps, d.key)
+				}
+			}
+			p.key = Key(in)
+			byMethod[name] = append(byMethod[name], p)
+			plan = append(plan, p)
+		}
+	}
+	return plan, nil
+}
+
+// modalityCount is the number of modalities of a dataset spec. It is read from the spec when
+// the kind says it (LazyPair's m), else from a generated copy.
+func modalityCount(dataset string) (int, error) {
+	spec, err := datasets.ParseSpec(dataset)
+	if err != nil {
+		return 0, err
+	}
+	if lp, ok := spec.(datasets.LazyPairSpec); ok {
+		return lp.M, nil
+	}
+	data, err := spec.Generate()
+	if err != nil {
+		return 0, err
+	}
+	return len(data.Modalities), nil
+}
+
+// recoverPredictor gives a stored run its predictor: from its saved weights if possible, else by
+// retraining it (deterministic) and checking the result against the stored run.
+func recoverPredictor(ctx context.Context, p *plannedRun, env *Env, blobs BlobStore, backend compute.Backend,
+	warn func(string, ...any), res *StudyResult) error {
+	if restorer, ok := p.impl.(Restorer); ok && blobs != nil {
+		data, found, err := blobs.LoadBlob(p.key, WeightsBlob)
+		if err != nil {
+			warn("loading the weights of %s: %v; retraining it", p.name(), err)
+		} else if found {
+			pred, err := restorer.Restore(env, p.opts, data)
+			if err == nil {
+				p.pred = pred
+				return nil
+			}
+			warn("restoring %s from its weights: %v; retraining it", p.name(), err)
+		}
+	}
+	pred, _, err := p.impl.Train(ctx, env, p.opts)
+	if err != nil {
+		return fmt.Errorf("retraining %s: %w", p.name(), err)
+	}
+	res.Retrained++
+	ev, err := Evaluate(backend, pred, env.Data, nil)
+	if err != nil {
+		return fmt.Errorf("retraining %s: %w", p.name(), err)
+	}
+	if ev.ValAcc != p.run.ValAcc || ev.TestAcc != p.run.TestAcc {
+		warn("%s was retrained as a dependency and differs from its stored run (val %.4f vs %.4f, test %.4f vs %.4f): "+
+			"different hardware or software? Runs trained now use the retrained model", p.name(),
+			ev.ValAcc, p.run.ValAcc, ev.TestAcc, p.run.TestAcc)
+	}
+	p.pred = pred
+	return nil
+}
+
+// saveRun stores a computed run, its weights first (so a stored record always has its blob).
+func saveRun(store RunStore, blobs BlobStore, p *plannedRun, warn func(string, ...any)) {
+	if saver, ok := p.pred.(WeightSaver); ok && blobs != nil {
+		data, err := saver.MarshalWeights()
+		if err == nil {
+			err = blobs.SaveBlob(p.key, WeightsBlob, data)
+		}
+		if err != nil {
+			warn("saving the weights of %s: %v", p.name(), err)
+		}
+	}
+	if err := store.Save(p.run); err != nil {
+		warn("saving %s: %v", p.name(), err)
+	}
+}
+
+// RunsOf returns the runs of method (and, for per-modality methods, of modality m; m < 0 for all).
+func (r *StudyResult) RunsOf(method string, m int) []Run {
+	var out []Run
+	for _, run := range r.Runs {
+		if run.Method == method && (m < 0 || run.Modality == nil || *run.Modality == m) {
+			out = append(out, run)
+		}
+	}
+	return out
+}

@@ -1,0 +1,526 @@
+package mmlab
+
+// The training engine: one loop shared by every method (DESIGN.md §4 "Shared"). Methods describe
+// a network (TrainJob.Build), optional extra loss terms (TrainJob.Loss) and an optional gradient
+// transform (TrainJob.Transform); the engine owns the optimizer, the learning-rate schedule,
+// shuffling, batching, early stopping, checkpoints of the best weights, progress, per-epoch curves
+// and divergence detection.
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/bits"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/gomlx/gomlx/support/exceptions"
+	"github.com/mmlab-go/mmlab/datasets"
+)
+
+// Learning-rate schedules (TrainOptions.Schedule).
+const (
+	// ScheduleConstant keeps the learning rate at TrainOptions.LR. The default.
+	ScheduleConstant = "constant"
+	// ScheduleCosine anneals the learning rate from LR to MinLR over all training steps (one
+	// half cosine, no restarts): lr(t) = MinLR + (LR − MinLR)·(1 + cos(π·t/T))/2 for step t of T.
+	ScheduleCosine = "cosine"
+)
+
+// TrainOptions configure the training engine (options "train.<key>"). The defaults are the
+// prototype's (DESIGN.md §2.1): Adam 1e-3, batch 256, 150 epochs, no weight decay, no early
+// stopping.
+type TrainOptions struct {
+	Epochs      int     `opt:"epochs" help:"passes over the training split"`
+	Batch       int     `opt:"batch" help:"batch size; the incomplete last batch of every epoch is dropped so shapes stay fixed"`
+	LR          float64 `opt:"lr" help:"Adam learning rate"`
+	Schedule    string  `opt:"schedule" choices:"constant|cosine" help:"learning-rate schedule"`
+	MinLR       float64 `opt:"min_lr" help:"final learning rate of the cosine schedule"`
+	WeightDecay float64 `opt:"weight_decay" help:"decoupled weight decay (AdamW); 0 is plain Adam"`
+	Patience    int     `opt:"patience" help:"early stopping: stop after this many epochs without a better validation accuracy and keep the best weights; 0 disables it"`
+}
+
+// DefaultTrainOptions returns the default training options.
+func DefaultTrainOptions() TrainOptions {
+	return TrainOptions{Epochs: 150, Batch: 256, LR: 1e-3, Schedule: ScheduleConstant}
+}
+
+// Validate implements Validator.
+func (o *TrainOptions) Validate() error {
+	switch {
+	case o.Epochs < 1:
+		return fmt.Errorf("train.epochs=%d: must be ≥ 1", o.Epochs)
+	case o.Batch < 1:
+		return fmt.Errorf("train.batch=%d: must be ≥ 1", o.Batch)
+	case !(o.LR > 0) || math.IsInf(o.LR, 0):
+		return fmt.Errorf("train.lr=%g: must be a positive number", o.LR)
+	case o.Schedule != ScheduleConstant && o.Schedule != ScheduleCosine:
+		return fmt.Errorf("train.schedule=%q: valid values are constant, cosine", o.Schedule)
+	case o.MinLR < 0 || o.MinLR > o.LR:
+		return fmt.Errorf("train.min_lr=%g: must be in [0, train.lr=%g]", o.MinLR, o.LR)
+	case o.WeightDecay < 0:
+		return fmt.Errorf("train.weight_decay=%g: must be ≥ 0", o.WeightDecay)
+	case o.Patience < 0:
+		return fmt.Errorf("train.patience=%d: must be ≥ 0 (0 disables early stopping)", o.Patience)
+	}
+	return nil
+}
+
+// learningRate returns the learning rate of step t (0-based) of total steps.
+func (o *TrainOptions) learningRate(t, total int) float64 {
+	if o.Schedule != ScheduleCosine || total <= 1 {
+		return o.LR
+	}
+	return o.MinLR + (o.LR-o.MinLR)*(1+math.Cos(math.Pi*float64(t)/float64(total)))/2
+}
+
+// TrainJob describes one network to train: what it reads, how it is built, and the method's
+// additions to the default loss and update.
+type TrainJob struct {
+	// Name identifies the run in progress and error messages, e.g. "umt seed 3".
+	Name string
+	// Seed determines the initialisation and the batch order: the same seed and the same inputs
+	// give bit-identical weights and metrics.
+	Seed int
+	// Data is the dataset; the network trains on Data.Train and is validated on Data.Val.
+	Data *datasets.Dataset
+	// Inputs are the dataset modalities the network reads, in the order Build receives them.
+	Inputs []int
+	// Build builds the network on a batch: xs[i] is [batch, Size] of modality Inputs[i]. It is
+	// called under the scope "net" for training and for inference graphs alike, so it must
+	// create the same variables every time and must not depend on labels.
+	Build func(scope *model.Scope, xs []*graph.Node) Outputs
+	// Loss builds the training loss from a batch; nil means CrossEntropy(Out.Logits, Labels).
+	Loss func(b *Batch) *graph.Node
+	// Extra are per-sample arrays of the training split, row-major [Data.Train.Len() × ExtraDims[i]],
+	// that the engine keeps next to the data and gathers with every batch into Batch.Extra (e.g.
+	// UMT's precomputed teacher features).
+	Extra     [][]float32
+	ExtraDims []int
+	// Transform, if set, may rewrite the gradients (in place) before the optimizer applies them,
+	// e.g. OGM-GE's modulation of one encoder's gradients. It runs inside graph building.
+	Transform func(b *Batch, grads []Gradient)
+}
+
+// Batch is what TrainJob.Loss and TrainJob.Transform see while the training graph is built.
+type Batch struct {
+	Scope  *model.Scope  // the network's scope ("/net")
+	Out    Outputs       // the network's outputs on the batch
+	Labels *graph.Node   // [batch] int32
+	Extra  []*graph.Node // Extra[i] is [batch, ExtraDims[i]]
+	Epoch  *graph.Node   // current epoch, int32 scalar, 0-based
+	Loss   *graph.Node   // the training loss (set for Transform; nil inside Loss)
+}
+
+// Gradient is the gradient of the loss with respect to one trainable variable. A Transform may
+// replace Grad; Path (e.g. "/net/enc0/layer0/weights") says which encoder a variable belongs to.
+type Gradient struct {
+	Path     string
+	Variable *model.Variable
+	Grad     *graph.Node
+}
+
+// Engine trains networks: one optimizer (Adam), one schedule, one loop for every method.
+type Engine struct {
+	Backend compute.Backend
+	Options TrainOptions
+	// Progress, if set, receives progress events (see Progress).
+	Progress Progress
+}
+
+// Progress receives training progress: Start once per network with its total number of steps,
+// Step after every step with the batch loss, End when the network is done (or failed).
+type Progress interface {
+	Start(name string, steps int)
+	Step(loss float64)
+	End()
+}
+
+// netScope is the scope every network is built under; weights are the trainable variables below it.
+const netScope = "net"
+
+// shuffleStream is the second PCG parameter of the batch-order generator (the first is the seed),
+// so batch order and dataset generation never share a random stream.
+const shuffleStream = 0x6d6d6c6162 // "mmlab"
+
+// Fit trains job's network and returns it with its per-epoch curves. A NaN or infinite loss
+// stops training with an error naming the job and the step. With Options.Patience > 0 the
+// network returned holds the weights of the epoch with the best validation accuracy.
+func (e *Engine) Fit(ctx context.Context, job *TrainJob) (net *Network, curves *Curves, err error) {
+	opts := e.Options
+	if err := opts.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
+	}
+	if err := job.check(); err != nil {
+		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
+	}
+	ds := job.Data
+	n := ds.Train.Len()
+	stepsPerEpoch := n / opts.Batch
+	if stepsPerEpoch == 0 {
+		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: train.batch=%d exceeds the %d training samples",
+			job.Name, opts.Batch, n)
+	}
+	totalSteps := opts.Epochs * stepsPerEpoch
+
+	net = newNetwork(e.Backend, job.Inputs, job.Build, ds)
+	if err := net.store.SetRNGStateFromSeed(int64(job.Seed)); err != nil {
+		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
+	}
+
+	// The training split stays resident next to the backend for the whole run; every step only
+	// sends the batch's row indices, and the graph gathers the rows.
+	var resident []*tensors.Tensor
+	for _, m := range job.Inputs {
+		resident = append(resident, tensors.FromFlatDataAndDimensions(ds.Train.Features[m], n, ds.Modalities[m].Size()))
+	}
+	resident = append(resident, tensors.FromFlatDataAndDimensions(ds.Train.Labels, n))
+	for i, x := range job.Extra {
+		resident = append(resident, tensors.FromFlatDataAndDimensions(x, n, job.ExtraDims[i]))
+	}
+	defer finalizeAll(resident)
+
+	adam := optimizer.Adam().LearningRate(opts.LR).WeightDecay(opts.WeightDecay).Done()
+	updater, ok := adam.(interface {
+		UpdateGraphWithGradients(scope *model.Scope, grads []*graph.Node, lossDType dtypes.DType)
+	})
+	if !ok {
+		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: the Adam optimizer does not accept gradients (GoMLX API changed?)")
+	}
+	numInputs, numExtra := len(job.Inputs), len(job.Extra)
+	trainStep := func(root *model.Scope, in []*graph.Node) []*graph.Node {
+		// Training mode also keeps the Go backend from embedding variables as constants.
+		root.SetTraining(in[0].Graph(), true)
+		rows := graph.ExpandAxes(in[len(in)-3], -1) // [batch, 1]
+		lr, epoch := in[len(in)-2], in[len(in)-1]
+		xs := make([]*graph.Node, numInputs)
+		for i := range xs {
+			xs[i] = graph.Gather(in[i], rows)
+		}
+		b := &Batch{Scope: root.In(netScope), Labels: graph.Gather(in[numInputs], rows), Epoch: epoch}
+		for i := range numExtra {
+			b.Extra = append(b.Extra, graph.Gather(in[numInputs+1+i], rows))
+		}
+		b.Out = job.Build(b.Scope, xs)
+		var loss *graph.Node
+		if job.Loss != nil {
+			loss = job.Loss(b)
+		} else {
+			loss = CrossEntropy(b.Out.Logits, b.Labels)
+		}
+		if !loss.Shape().IsScalar() {
+			exceptions.Panicf("mmlab.Engine.Fit: %s: the loss must be a scalar, got %s", job.Name, loss.Shape())
+		}
+		b.Loss = loss
+		grads := root.BuildTrainableVariablesGradientsGraph(loss)
+		if job.Transform != nil {
+			named := trainableInGraph(root, loss.Graph())
+			if len(named) != len(grads) {
+				exceptions.Panicf("mmlab.Engine.Fit: %d gradients for %d trainable variables", len(grads), len(named))
+			}
+			for i := range named {
+				named[i].Grad = grads[i]
+			}
+			job.Transform(b, named)
+			for i := range named {
+				grads[i] = named[i].Grad
+			}
+		}
+		optimizer.LearningRateVar(root, loss.DType(), opts.LR).SetNodeValue(lr)
+		updater.UpdateGraphWithGradients(root, grads, loss.DType())
+		return []*graph.Node{loss}
+	}
+	exec, err := model.NewExec(e.Backend, net.store, trainStep)
+	if err != nil {
+		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
+	}
+	defer exec.Finalize()
+	validator, err := newEvaluator(net, ds.Val)
+	if err != nil {
+		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
+	}
+	defer validator.finalize()
+
+	if e.Progress != nil {
+		e.Progress.Start(job.Name, totalSteps)
+		defer e.Progress.End()
+	}
+	curves = &Curves{SplitHeadAcc: make([][]float64, numInputs)}
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	shuffler := newPCG(uint64(job.Seed), shuffleStream)
+	args := make([]any, 0, len(resident)+3)
+	for _, t := range resident {
+		args = append(args, t)
+	}
+	args = append(args, nil, nil, nil) // batch rows, learning rate, epoch
+	var best *checkpoint
+	bestAcc, sinceBest := -1.0, 0
+	start := time.Now()
+	step := 0
+	for epoch := range opts.Epochs {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
+		}
+		shuffler.shuffle(order)
+		lossSum := 0.0
+		for s := range stepsPerEpoch {
+			rows := tensors.FromFlatDataAndDimensions(order[s*opts.Batch:(s+1)*opts.Batch], opts.Batch)
+			args[len(args)-3] = rows
+			args[len(args)-2] = float32(opts.learningRate(step, totalSteps))
+			args[len(args)-1] = int32(epoch)
+			var outs []*tensors.Tensor
+			if err := exceptions.TryCatch[error](func() { outs, err = exec.Exec(args...) }); err != nil {
+				return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: step %d: %w", job.Name, step, err)
+			}
+			if err != nil {
+				return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: step %d: %w", job.Name, step, err)
+			}
+			rows.MustFinalizeAll()
+			loss := float64(tensors.MustCopyFlatData[float32](outs[0])[0])
+			finalizeAll(outs)
+			if math.IsNaN(loss) || math.IsInf(loss, 0) {
+				return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s diverged: the loss is %v at step %d (epoch %d, batch %d); "+
+					"try a smaller train.lr", job.Name, loss, step, epoch, s)
+			}
+			lossSum += loss
+			step++
+			if e.Progress != nil {
+				e.Progress.Step(loss)
+			}
+		}
+		acc, split, err := validator.accuracy()
+		if err != nil {
+			return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: validation after epoch %d: %w", job.Name, epoch, err)
+		}
+		curves.Epoch = append(curves.Epoch, epoch+1)
+		curves.TrainLoss = append(curves.TrainLoss, lossSum/float64(stepsPerEpoch))
+		curves.ValAcc = append(curves.ValAcc, acc)
+		for i, a := range split {
+			curves.SplitHeadAcc[i] = append(curves.SplitHeadAcc[i], a)
+		}
+		if opts.Patience > 0 {
+			if acc > bestAcc {
+				bestAcc, sinceBest = acc, 0
+				if best, err = net.checkpoint(); err != nil {
+					return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
+				}
+				curves.BestEpoch = epoch + 1
+			} else if sinceBest++; sinceBest >= opts.Patience {
+				break
+			}
+		}
+	}
+	if best != nil {
+		if err := net.restore(best); err != nil {
+			return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
+		}
+	}
+	net.Steps = step
+	net.TrainTime = time.Since(start)
+	return net, curves, nil
+}
+
+// check validates a job's description.
+func (job *TrainJob) check() error {
+	ds := job.Data
+	switch {
+	case ds == nil || ds.Train == nil || ds.Val == nil:
+		return fmt.Errorf("no dataset (want Data with Train and Val splits)")
+	case job.Build == nil:
+		return fmt.Errorf("no Build function")
+	case len(job.Inputs) == 0:
+		return fmt.Errorf("no Inputs")
+	case len(job.Extra) != len(job.ExtraDims):
+		return fmt.Errorf("%d Extra arrays but %d ExtraDims", len(job.Extra), len(job.ExtraDims))
+	}
+	for _, m := range job.Inputs {
+		if m < 0 || m >= len(ds.Modalities) {
+			return fmt.Errorf("input modality %d outside [0, %d)", m, len(ds.Modalities))
+		}
+	}
+	for i, x := range job.Extra {
+		if job.ExtraDims[i] <= 0 || len(x) != ds.Train.Len()*job.ExtraDims[i] {
+			return fmt.Errorf("Extra[%d] has %d values, want %d samples × %d", i, len(x), ds.Train.Len(), job.ExtraDims[i])
+		}
+	}
+	return nil
+}
+
+// trainableInGraph lists the trainable variables under root used by g, in the order of
+// Scope.BuildTrainableVariablesGradientsGraph.
+func trainableInGraph(root *model.Scope, g *graph.Graph) []Gradient {
+	var out []Gradient
+	for v := range root.IterVariables() {
+		if v.Trainable && v.InUseByGraph(g) {
+			out = append(out, Gradient{Path: v.Path(), Variable: v})
+		}
+	}
+	return out
+}
+
+// ScaleGradients multiplies the gradients of every variable whose path starts with prefix (e.g.
+// "/net/enc0/") by factor, a scalar node; it returns how many variables it scaled. A helper for
+// TrainJob.Transform.
+func ScaleGradients(grads []Gradient, prefix string, factor *graph.Node) int {
+	count := 0
+	for i := range grads {
+		if strings.HasPrefix(grads[i].Path, prefix) {
+			grads[i].Grad = graph.Mul(grads[i].Grad, graph.ConvertDType(factor, grads[i].Grad.DType()))
+			count++
+		}
+	}
+	return count
+}
+
+// pcg is a 128-bit PCG generator with DXSM output (the algorithm of math/rand/v2's PCG), implemented here so
+// that batch orders never change with the Go version.
+type pcg struct{ hi, lo uint64 }
+
+func newPCG(seed1, seed2 uint64) *pcg { return &pcg{hi: seed1, lo: seed2} }
+
+func (p *pcg) next() uint64 {
+	const (
+		mulHi = 2549297995355413924
+		mulLo = 4865540595714422341
+		incHi = 6364136223846793005
+		incLo = 1442695040888963407
+	)
+	// state = state·mul + inc (128-bit arithmetic)
+	hi, lo := bits.Mul64(p.lo, mulLo)
+	hi += p.hi*mulLo + p.lo*mulHi
+	lo, c := bits.Add64(lo, incLo, 0)
+	hi, _ = bits.Add64(hi, incHi, c)
+	p.lo, p.hi = lo, hi
+	// DXSM output ("double xorshift multiply"), as math/rand/v2.
+	const cheapMul = 0xda942042e4dd58b5
+	hi ^= hi >> 32
+	hi *= cheapMul
+	hi ^= hi >> 48
+	hi *= lo | 1
+	return hi
+}
+
+// shuffle permutes order in place (Fisher–Yates). The modulo bias is below 2⁻⁴⁰ for any split
+// size up to 2²⁴ samples.
+func (p *pcg) shuffle(order []int32) {
+	for i := len(order) - 1; i > 0; i-- {
+		j := int(p.next() % uint64(i+1))
+		order[i], order[j] = order[j], order[i]
+	}
+}
+
+func finalizeAll(ts []*tensors.Tensor) {
+	for _, t := range ts {
+		if t != nil {
+			_ = t.FinalizeAll()
+		}
+	}
+}
+
+// evaluator computes validation accuracies after every epoch with the validation split resident.
+type evaluator struct {
+	exec     *model.Exec
+	resident []*tensors.Tensor
+	n        int
+}
+
+func newEvaluator(net *Network, s *datasets.Split) (*evaluator, error) {
+	ev := &evaluator{n: s.Len()}
+	for _, m := range net.inputs {
+		ev.resident = append(ev.resident, tensors.FromFlatDataAndDimensions(s.Features[m], s.Len(), len(s.Features[m])/s.Len()))
+	}
+	ev.resident = append(ev.resident, tensors.FromFlatDataAndDimensions(s.Labels, s.Len()))
+	k := len(net.inputs)
+	var err error
+	ev.exec, err = model.NewExec(net.backend, net.store, func(root *model.Scope, in []*graph.Node) []*graph.Node {
+		// The weights change between calls: in training mode they are graph parameters; otherwise
+		// backends that prefer constants (the Go backend) would freeze them at compile time.
+		root.SetTraining(in[0].Graph(), true)
+		out := net.build(root.In(netScope), in[:k])
+		counts := []*graph.Node{correctCount(out.Logits, in[k])}
+		for _, o := range out.SplitLogits {
+			counts = append(counts, correctCount(o, in[k]))
+		}
+		return counts
+	})
+	return ev, err
+}
+
+// accuracy returns the fused and the split-head accuracies.
+func (ev *evaluator) accuracy() (acc float64, split []float64, err error) {
+	var outs []*tensors.Tensor
+	if e := exceptions.TryCatch[error](func() { outs, err = ev.exec.Exec(tensorArgs(ev.resident)...) }); e != nil {
+		return 0, nil, e
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	defer finalizeAll(outs)
+	counts := make([]float64, len(outs))
+	for i, t := range outs {
+		counts[i] = float64(tensors.MustCopyFlatData[int32](t)[0]) / float64(ev.n)
+	}
+	return counts[0], counts[1:], nil
+}
+
+func (ev *evaluator) finalize() {
+	ev.exec.Finalize()
+	finalizeAll(ev.resident)
+}
+
+func tensorArgs(ts []*tensors.Tensor) []any {
+	args := make([]any, len(ts))
+	for i, t := range ts {
+		args[i] = t
+	}
+	return args
+}
+
+// checkpoint is a copy of a network's trainable weights.
+type checkpoint struct {
+	paths  []string
+	values [][]float32
+}
+
+func (n *Network) checkpoint() (*checkpoint, error) {
+	c := &checkpoint{}
+	for _, v := range n.weights() {
+		t, err := v.Value()
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint of %s: %w", v.Path(), err)
+		}
+		c.paths = append(c.paths, v.Path())
+		c.values = append(c.values, tensors.MustCopyFlatData[float32](t))
+	}
+	return c, nil
+}
+
+func (n *Network) restore(c *checkpoint) error {
+	for i, path := range c.paths {
+		v := n.store.GetVariable(path)
+		if v == nil {
+			return fmt.Errorf("restore: no variable %s", path)
+		}
+		if err := v.SetValue(tensors.FromFlatDataAndDimensions(c.values[i], v.Shape().Dimensions...)); err != nil {
+			return fmt.Errorf("restore of %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// sortedWeights is used by weights(): variables ordered by path, so saved weights do not depend on
+// creation order.
+func sortedWeights(vs []*model.Variable) []*model.Variable {
+	slices.SortFunc(vs, func(a, b *model.Variable) int { return strings.Compare(a.Path(), b.Path()) })
+	return vs
+}
