@@ -88,10 +88,32 @@ class Charts(unittest.TestCase):
     def test_chart_draws_offline_in_html_export(self):
         with tempfile.TemporaryDirectory() as d:
             path = notebook(d, "chart", IMPORT_CELL, CHART_CELL, CHART_CELL)
-            out = os.path.join(d, "out")
-            self.assertEqual(nbrun.main(["--out", out, path]), 0)
+            nb = nbformat.read(path, as_version=4)
+            nb.cells[2].metadata["tags"] = ["figure:bars"]  # the second chart: no loader in its output
+            nbformat.write(nb, path)
+            out, export = os.path.join(d, "out"), os.path.join(d, "export")
+            os.makedirs(export)
+            self.assertEqual(nbrun.main(["--out", out, "--export", "bars", "--export-dir", export, path]), 0)
             n, missing = nbrun.check_charts(os.path.join(out, "chart.html"))
             self.assertEqual((n, missing), (2, []))
+            # The tagged figure was rendered alone and screenshot; the export copied it.
+            png = os.path.join(export, "bars.png")
+            with open(png, "rb") as f:
+                self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+            blank_page, blank_png = os.path.join(d, "blank.html"), os.path.join(d, "blank.png")
+            with open(blank_page, "w") as f:
+                f.write("<html><body style='background:#fff'></body></html>")
+            with tempfile.TemporaryDirectory() as profile:
+                subprocess.run([nbrun.chromium(), *nbrun.CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+                                "--hide-scrollbars", "--window-size=920,520", f"--screenshot={blank_png}",
+                                "file://" + blank_page], capture_output=True, timeout=120, check=True)
+            self.assertGreater(os.path.getsize(png), 1.5 * os.path.getsize(blank_png),
+                               "the exported PNG is about as small as a blank page")
+            n, missing = nbrun.check_charts(os.path.join(out, "figures", "bars.html"))
+            self.assertEqual((n, missing), (1, []))
+            # Asking for a figure no notebook produced fails the run.
+            self.assertEqual(nbrun.main(["--out", out, "--no-chart-check", "--export", "nope",
+                                         "--export-dir", export, path]), 1)
             # The ECharts script is sent once per kernel, not once per chart.
             with open(os.path.join(out, "chart.ipynb")) as f:
                 executed = f.read()
