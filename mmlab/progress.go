@@ -85,8 +85,14 @@ func (p *studyProgress) Step(loss float64) {
 	}
 }
 
-// End implements Progress.
-func (p *studyProgress) End() {}
+// End implements Progress: the description keeps the run's final loss, not the last one drawn
+// (drawing is throttled, so a short run would otherwise show its first-step loss).
+func (p *studyProgress) End() {
+	if p == nil || p.stepsDone == 0 {
+		return
+	}
+	p.bar.Describe(fmt.Sprintf("%s loss %.4f", p.desc, p.lastLoss))
+}
 
 // finish closes the bar.
 func (p *studyProgress) finish() {
