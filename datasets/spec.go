@@ -27,6 +27,7 @@ type Spec interface {
 var (
 	registryMu sync.RWMutex
 	registry   = map[string]func(kv map[string]string) (Spec, error){}
+	positional = map[string]string{} // kind → the key its positional first item is passed under
 )
 
 // Register lets a dataset kind (lazypair here; avsynth, twoview, npy later) plug into ParseSpec
@@ -47,6 +48,21 @@ func Register(name string, parse func(kv map[string]string) (Spec, error)) {
 	registry[name] = parse
 }
 
+// RegisterPositional is Register for a dataset kind whose spec starts with one positional value,
+// "NAME:VALUE,key=value,...", such as the path of npy:DIR. ParseSpec passes the first item to
+// parse verbatim (spaces around it trimmed, so it may contain '=' but not ',') as kv[key]; the
+// other items are key=value pairs as for Register, and giving key=... among them as well is
+// a repeated key. It panics where Register does, and on an invalid key.
+func RegisterPositional(name, key string, parse func(kv map[string]string) (Spec, error)) {
+	if key == "" || strings.ContainsAny(key, ":,= ") {
+		panic(fmt.Sprintf("datasets.RegisterPositional: invalid key %q for dataset kind %q", key, name))
+	}
+	Register(name, parse)
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	positional[name] = key
+}
+
 // Names returns the registered dataset kinds, sorted.
 func Names() []string {
 	registryMu.RLock()
@@ -59,12 +75,14 @@ func Names() []string {
 //
 // "NAME" alone means every default. Items are separated by ',' and split at their first '=';
 // spaces around items, keys and values are ignored; empty items and repeated keys are errors.
-// Values therefore cannot contain ','.
+// Values therefore cannot contain ','. For a kind registered with RegisterPositional the first
+// item is its positional value, taken whole ("npy:/data/feats,k=10").
 func ParseSpec(spec string) (Spec, error) {
 	name, rest, hasParams := strings.Cut(strings.TrimSpace(spec), ":")
 	name = strings.TrimSpace(name)
 	registryMu.RLock()
 	parse, ok := registry[name]
+	posKey := positional[name]
 	registryMu.RUnlock()
 	if !ok {
 		return nil, fmt.Errorf("datasets: unknown dataset %q in spec %q; valid datasets: %s",
@@ -72,7 +90,11 @@ func ParseSpec(spec string) (Spec, error) {
 	}
 	kv := map[string]string{}
 	if hasParams && strings.TrimSpace(rest) != "" {
-		for item := range strings.SplitSeq(rest, ",") {
+		for i, item := range strings.Split(rest, ",") {
+			if i == 0 && posKey != "" && strings.TrimSpace(item) != "" {
+				kv[posKey] = strings.TrimSpace(item) // the positional first item, taken whole
+				continue
+			}
 			key, value, found := strings.Cut(item, "=")
 			key, value = strings.TrimSpace(key), strings.TrimSpace(value)
 			switch {
