@@ -1,0 +1,303 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/mmlab"
+)
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the study failed: training, the store, writing the output, interrupted
+	exitUsage   = 2 // bad input: flags, dataset spec, options, method names
+)
+
+// Defaults of the study flags: the default study of DESIGN.md §2.1 (LazyPair at its measured
+// defaults, the four methods of the paper's comparison, 5 seeds).
+const (
+	defaultData    = datasets.LazyPairName
+	defaultMethods = "uni,joint,ume,umt"
+	defaultSeeds   = 5
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// usageError is bad input from the user: exit status 2.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// usagef returns a usageError with a formatted message.
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// run is the whole command: it parses args (without the program name), writes results to stdout
+// and progress, warnings and errors to stderr, and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+
+	if len(args) == 0 {
+		fmt.Fprint(stderr, mainUsage)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "run", "choose":
+		err = studyCommand(ctx, cmd, rest, stdout, stderr)
+	case "options":
+		if len(rest) > 0 {
+			err = usagef("options takes no arguments, got %q", rest)
+			break
+		}
+		printOptions(stdout)
+	case "help", "-h", "-help", "--help":
+		err = help(rest, stdout)
+	default:
+		err = usagef("unknown command %q; commands: run, choose, options, help", cmd)
+	}
+	if err == nil {
+		return exitOK
+	}
+	// One line, whatever the underlying message holds.
+	msg := strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
+	fmt.Fprintf(stderr, "mmlab %s: %s\n", cmd, msg)
+	if errors.As(err, new(usageError)) {
+		return exitUsage
+	}
+	return exitFailure
+}
+
+const mainUsage = `mmlab — train and compare multi-modal methods headless (joint training, UME, UMT, ...).
+
+Usage:
+  mmlab run     [flags]  run a study: every method on every seed; print a results table
+  mmlab choose  [flags]  recommend UME or UMT from uni-modal and joint runs (validation accuracy)
+  mmlab options          list every --opt option with its default, and the dataset spec keys
+  mmlab help [command]   help on a command ("run", "choose", "options")
+
+Examples:
+  mmlab run --data lazypair --methods uni,joint,ume,umt --seeds 5 --out study.json
+  mmlab run --data lazypair:rho=0.7,pi=0.4 --methods umt --opt umt.free_dims=64 --opt umt.lambda=10
+  mmlab choose --data lazypair:pi=0.5,pair=add --seeds 5
+
+Results are kept in the store at $MMLAB_HOME (default ~/.cache/mmlab): repeating a command
+loads its runs instead of training them. Run "mmlab help run" for the flags.
+`
+
+// help prints the help text args ask for.
+func help(args []string, stdout io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stdout, mainUsage)
+		return nil
+	}
+	if len(args) > 1 {
+		return usagef("help takes at most one topic, got %q", args)
+	}
+	switch args[0] {
+	case "run", "choose":
+		fs, _ := studyFlags(args[0])
+		printStudyUsage(stdout, fs)
+	case "options":
+		printOptions(stdout)
+	default:
+		return usagef("no help on %q; topics: run, choose, options", args[0])
+	}
+	return nil
+}
+
+// studyArgs are the parsed flags of run and choose.
+type studyArgs struct {
+	data, methods, out string
+	seeds, epochs      int
+	tol                float64
+	opts               optionFlags
+	noStore, quiet     bool
+}
+
+// optionFlags collects repeated --opt GROUP.KEY=VALUE flags, in order.
+type optionFlags []string
+
+// String implements flag.Value.
+func (o *optionFlags) String() string { return strings.Join(*o, " ") }
+
+// Set implements flag.Value.
+func (o *optionFlags) Set(v string) error {
+	*o = append(*o, v)
+	return nil
+}
+
+// studyFlags defines the flags of command cmd ("run" or "choose").
+func studyFlags(cmd string) (*flag.FlagSet, *studyArgs) {
+	a := &studyArgs{}
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported by run, in one line
+	fs.StringVar(&a.data, "data", defaultData,
+		"dataset spec `NAME:key=value,...`, e.g. lazypair:rho=0.7,pi=0.4,pair=add; keys not given keep their defaults (mmlab options lists them)")
+	if cmd == "run" {
+		fs.StringVar(&a.methods, "methods", defaultMethods,
+			"comma-separated `LIST` of methods (registered: "+strings.Join(mmlab.Methods(), ", ")+"); what they require is added (ume and umt bring uni)")
+	} else {
+		fs.Float64Var(&a.tol, "tol", mmlab.DefaultChooseTolerance,
+			"tolerance `T` of the rule in validation accuracy: choose UME if acc(UME) ≥ acc(joint) − tol, else UMT")
+	}
+	fs.IntVar(&a.seeds, "seeds", defaultSeeds, "number of run seeds: 0, 1, …, `N`−1 (seed s uses the dataset drawn with the spec's seed + s)")
+	fs.IntVar(&a.epochs, "epochs", 0, "shorthand for --opt train.epochs=`E` (default: that option's default)")
+	fs.Var(&a.opts, "opt", "set an option, `GROUP.KEY=VALUE`, e.g. umt.lambda=10, model.hidden=64,64, train.epochs=150; repeatable (mmlab options lists them)")
+	fs.StringVar(&a.out, "out", "", "write every run and the summary as JSON to `FILE` (\"-\": stdout, and the table goes to stderr)")
+	fs.BoolVar(&a.noStore, "no-store", false, "do not use the results store: train every run, save nothing")
+	fs.BoolVar(&a.quiet, "quiet", false, "no progress bar or messages on stderr (warnings are still printed)")
+	return fs, a
+}
+
+// printStudyUsage prints the help of a study command with its flags.
+func printStudyUsage(w io.Writer, fs *flag.FlagSet) {
+	switch fs.Name() {
+	case "run":
+		fmt.Fprint(w, `Usage: mmlab run [flags]
+
+Trains (or loads from the results store) every method on seeds 0 … N−1 of one dataset and
+prints a table per method: test and validation accuracy, linear-probe accuracy of each
+modality's encoder, accuracy on the both_hard and pair_only subsets, as mean ± 95% CI over
+seeds; then the laziness gap, probe(uni) − probe(method), of every method with encoders.
+
+`)
+	case "choose":
+		fmt.Fprint(w, `Usage: mmlab choose [flags]
+
+Trains (or loads) the uni-modal models and joint training on seeds 0 … N−1, composes UME, and
+recommends UME or UMT by the project's rule (DESIGN.md §5; the paper's exact wording is
+unverified): UME if its mean validation accuracy is ≥ joint's − tol, else UMT. Prints the
+table of those runs and the choice with its evidence (both accuracies, the paired margin
+UME − joint with its 95% CI, whether the interval is decisive).
+
+`)
+	}
+	fmt.Fprintln(w, "Flags (one or two dashes):")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+}
+
+// parseStudyArgs parses and checks the flags of cmd, resolving the dataset spec, methods and
+// options as the library will (so bad input is a usage error before anything trains).
+func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, study *mmlab.Study, help bool, err error) {
+	fs, a := studyFlags(cmd)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printStudyUsage(stdout, fs)
+			return nil, nil, true, nil
+		}
+		return nil, nil, false, usagef("%v (see mmlab help %s)", err, cmd)
+	}
+	if fs.NArg() > 0 {
+		return nil, nil, false, usagef("unexpected argument %q: flags only (see mmlab help %s)", fs.Arg(0), cmd)
+	}
+	if a.seeds < 1 {
+		return nil, nil, false, usagef("--seeds %d: want at least 1", a.seeds)
+	}
+	if cmd == "choose" && (math.IsNaN(a.tol) || math.IsInf(a.tol, 0) || a.tol < 0) {
+		return nil, nil, false, usagef("--tol %v: want a finite value ≥ 0 (default %v)", a.tol, mmlab.DefaultChooseTolerance)
+	}
+	spec, err := datasets.ParseSpec(a.data)
+	if err != nil {
+		return nil, nil, false, usagef("--data: %v", err)
+	}
+	var methods []string
+	if cmd == "run" {
+		for m := range strings.SplitSeq(a.methods, ",") {
+			methods = append(methods, strings.ToLower(strings.TrimSpace(m)))
+		}
+	} else {
+		// What the rule compares: the uni-modal models, their ensemble and joint training.
+		methods = []string{mmlab.UniMethod, mmlab.JointMethod, mmlab.UMEMethod}
+	}
+	options := map[string]string{}
+	for _, o := range a.opts {
+		key, value, ok := strings.Cut(o, "=")
+		key = strings.TrimSpace(key)
+		if !ok || key == "" {
+			return nil, nil, false, usagef("--opt %q: want GROUP.KEY=VALUE, e.g. umt.lambda=10 (mmlab options lists them)", o)
+		}
+		if _, dup := options[key]; dup {
+			return nil, nil, false, usagef("--opt %s given twice", key)
+		}
+		options[key] = value
+	}
+	if setFlag(fs, "epochs") {
+		key := mmlab.GroupTrain + ".epochs"
+		if _, dup := options[key]; dup {
+			return nil, nil, false, usagef("--epochs and --opt %s both given: use one", key)
+		}
+		options[key] = strconv.Itoa(a.epochs)
+	}
+	if _, err := mmlab.ParseConfig(methods, options); err != nil {
+		return nil, nil, false, usageError{err}
+	}
+	if a.out != "" && a.out != "-" {
+		if fi, err := os.Stat(filepath.Dir(a.out)); err != nil || !fi.IsDir() {
+			return nil, nil, false, usagef("--out %s: directory %s does not exist", a.out, filepath.Dir(a.out))
+		}
+	}
+	return a, &mmlab.Study{Dataset: spec.String(), Methods: methods, Seeds: a.seeds, Options: options}, false, nil
+}
+
+// setFlag reports whether flag name was given on the command line.
+func setFlag(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// printOptions lists every option (mmlab.OptionHelp) and every dataset kind with its spec keys
+// and their defaults.
+func printOptions(w io.Writer) {
+	fmt.Fprintln(w, "Options: set with --opt GROUP.KEY=VALUE (repeatable); --epochs E is train.epochs=E.")
+	fmt.Fprintln(w, "Groups: model, train, probe (every study) and a method's name (only if the method is in the study).")
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "OPTION=DEFAULT\tTYPE\tMEANING")
+	for _, d := range mmlab.OptionHelp() {
+		meaning := d.Help
+		if len(d.Choices) > 0 {
+			meaning += " [choices: " + strings.Join(d.Choices, "|") + "]"
+		}
+		fmt.Fprintf(tw, "%s=%s\t%s\t%s\n", d.Key, d.Default, d.Type, meaning)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Datasets: --data NAME:key=value,... ; keys not given keep these defaults")
+	fmt.Fprintln(w, "(meanings: go doc github.com/mmlab-go/mmlab/datasets):")
+	for _, name := range datasets.Names() {
+		spec, err := datasets.ParseSpec(name)
+		if err != nil {
+			fmt.Fprintf(w, "  %s: %v\n", name, err)
+			continue
+		}
+		_, params, _ := strings.Cut(spec.String(), ":")
+		fmt.Fprintf(w, "  %s:\n", name)
+		for _, kv := range strings.Split(params, ",") {
+			fmt.Fprintf(w, "    %s\n", kv)
+		}
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Methods (--methods):", strings.Join(mmlab.Methods(), ", "))
+}

@@ -1,0 +1,344 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+
+	"github.com/mmlab-go/mmlab/figures"
+	"github.com/mmlab-go/mmlab/mmlab"
+)
+
+// studyCommand runs "run" or "choose": parse, run the study, choose (for choose), write the
+// JSON and print the table.
+func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
+	a, study, help, err := parseStudyArgs(cmd, args, stdout)
+	if err != nil || help {
+		return err
+	}
+	if study.Backend, err = mmlab.DefaultBackend(); err != nil {
+		return err
+	}
+	storeText := "results store off (--no-store)"
+	if !a.noStore {
+		store, err := mmlab.OpenStore("")
+		if err != nil {
+			return fmt.Errorf("results store: %w", err)
+		}
+		// A corrupt record has been moved aside; the study then recomputes the run.
+		store.OnCorrupt = func(err *mmlab.CorruptError) {
+			fmt.Fprintf(stderr, "mmlab: warning: %v; recomputing it\n", err)
+		}
+		study.Store = store
+		storeText = "results store " + store.Home()
+	}
+	// The library draws a progress bar and prints its messages on stderr — but only on a
+	// terminal: in a log file the bar would be a stream of carriage returns.
+	libraryTalks := !a.quiet && isTerminal(stderr)
+	study.Quiet, study.Output = !libraryTalks, stderr
+	if !a.quiet && !libraryTalks {
+		fmt.Fprintf(stderr, "mmlab %s: %s on %s, %s, %s …\n",
+			cmd, strings.Join(study.Methods, ", "), study.Dataset, seedsText(study.Seeds), storeText)
+	}
+
+	res, err := mmlab.RunStudy(ctx, *study)
+	if err != nil {
+		if ctx.Err() != nil && study.Store != nil {
+			return fmt.Errorf("interrupted; the runs finished so far are in the results store (%v)", err)
+		}
+		return err
+	}
+	if !libraryTalks { // the library printed nothing: warnings are never silenced
+		for _, w := range res.Warnings {
+			fmt.Fprintln(stderr, "mmlab: warning:", w)
+		}
+	}
+	if !a.quiet && !libraryTalks {
+		fmt.Fprintf(stderr, "mmlab %s: %d runs trained, %d loaded (%d retrained as dependencies) in %.1f s\n",
+			cmd, res.Trained, res.Loaded, res.Retrained, res.Seconds)
+	}
+
+	var choice *mmlab.Choice
+	if cmd == "choose" {
+		c, err := mmlab.Choose(res.Runs, a.tol)
+		if err != nil {
+			return err
+		}
+		choice = &c
+	}
+	rep := newReport(cmd, res, study, choice)
+
+	tableOut := stdout
+	if a.out == "-" { // stdout holds the JSON alone
+		tableOut = stderr
+		if a.quiet {
+			tableOut = io.Discard
+		}
+	}
+	if a.out != "" {
+		data, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return fmt.Errorf("encoding the JSON: %w", err)
+		}
+		data = append(data, '\n')
+		if a.out == "-" {
+			if _, err := stdout.Write(data); err != nil {
+				return fmt.Errorf("writing the JSON: %w", err)
+			}
+		} else if err := os.WriteFile(a.out, data, 0o644); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+	}
+	return printResults(tableOut, cmd, res, study, storeText, choice)
+}
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// printResults prints the human-readable results: a header, the results table
+// (figures.ResultsTable), the laziness gaps and, for choose, the choice with its evidence.
+func printResults(w io.Writer, cmd string, res *mmlab.StudyResult, study *mmlab.Study, storeText string, choice *mmlab.Choice) error {
+	table, err := figures.ResultsTable(res.Runs)
+	if err != nil {
+		return err
+	}
+	table.Title = fmt.Sprintf("mmlab %s: %s", cmd, res.Dataset)
+	fmt.Fprintf(w, "%s\n", table.Markdown())
+	fmt.Fprintf(w, "Runs: %d (%d trained, %d loaded, %d retrained as dependencies) on %s in %.1f s; %s.\n",
+		len(res.Runs), res.Trained, res.Loaded, res.Retrained, seedsText(study.Seeds), res.Seconds, storeText)
+
+	var gaps []string
+	for _, method := range res.Methods {
+		if method == mmlab.UniMethod {
+			continue
+		}
+		gap, err := mmlab.LazinessGap(res.Runs, method)
+		if err != nil {
+			continue // a method without encoder probes has no gap
+		}
+		cells := make([]string, len(gap))
+		for m, g := range gap {
+			cells[m] = fmt.Sprintf("m%d %+.3f ± %.3f", m, g.Mean, g.CI95)
+		}
+		gaps = append(gaps, fmt.Sprintf("  %-10s %s", figures.MethodLabel(method), strings.Join(cells, "   ")))
+	}
+	if len(gaps) > 0 {
+		fmt.Fprintln(w, "\nLaziness gap, probe(uni-modal) − probe(method), paired over seeds (mean ± 95% CI):")
+		fmt.Fprintln(w, strings.Join(gaps, "\n"))
+	}
+
+	if choice != nil {
+		var decisive string
+		switch {
+		case choice.Margin.N < 2:
+			decisive = "not decisive: one seed has no confidence interval"
+		case choice.Decisive:
+			decisive = "decisive: the margin's whole 95% interval is on the chosen side of −tol"
+		default:
+			decisive = "not decisive: the margin's 95% interval crosses −tol, so more seeds could change the choice"
+		}
+		fmt.Fprintf(w, "\nChoice: %s (%s)\n  %s\n", figures.MethodLabel(choice.Method), decisive, choice.Reason)
+		fmt.Fprintf(w, "  Validation accuracy over seeds: UME %s, joint %s.\n",
+			estimateText(choice.UMEValAcc), estimateText(choice.JointValAcc))
+	}
+	return nil
+}
+
+// estimateText formats an estimate as "0.9500 ± 0.0248", or the mean alone for one seed.
+func estimateText(e mmlab.Estimate) string {
+	if e.N < 2 {
+		return fmt.Sprintf("%.4f", e.Mean)
+	}
+	return fmt.Sprintf("%.4f ± %.4f", e.Mean, e.CI95)
+}
+
+// seedsText names the run seeds 0 … n−1: "seed 0", "seeds 0–4".
+func seedsText(n int) string {
+	if n == 1 {
+		return "seed 0"
+	}
+	return fmt.Sprintf("seeds 0–%d", n-1)
+}
+
+// report is the JSON that --out writes. README.md ("The CLI") documents it.
+type report struct {
+	Command   string                 `json:"command"`  // "run" or "choose"
+	Dataset   string                 `json:"dataset"`  // the resolved spec, every key
+	Methods   []string               `json:"methods"`  // the study's methods with their dependencies, in run order
+	Seeds     []int                  `json:"seeds"`    // the run seeds, 0 … N−1
+	Options   map[string]string      `json:"options"`  // the options as given (--opt, --epochs)
+	Config    map[string]any         `json:"config"`   // every resolved option of every method ("group.key" → value)
+	Versions  mmlab.Versions         `json:"versions"` // of the software writing this file; each run has its own
+	Trained   int                    `json:"trained"`
+	Loaded    int                    `json:"loaded"`
+	Retrained int                    `json:"retrained"`
+	Seconds   float64                `json:"seconds"`
+	Warnings  []string               `json:"warnings"`
+	Runs      []runJSON              `json:"runs"`
+	Summary   map[string]summaryJSON `json:"summary"`
+	Choice    *choiceJSON            `json:"choice,omitempty"`
+}
+
+// runJSON is one run: one method, one seed and, for uni, one modality.
+type runJSON struct {
+	Method       string              `json:"method"`
+	Modality     *int                `json:"modality"` // null for multi-modal methods
+	Seed         int                 `json:"seed"`
+	Key          string              `json:"key"` // the results-store key
+	ValAcc       float64             `json:"val_acc"`
+	TestAcc      float64             `json:"test_acc"`
+	SubsetAcc    map[string]*float64 `json:"subset_acc"` // all, both_hard, pair_only always present; null when empty
+	ProbeAcc     []*float64          `json:"probe_acc"`  // per modality; null where the method has no encoder
+	TrainSeconds float64             `json:"train_seconds"`
+	Versions     mmlab.Versions      `json:"versions"`
+}
+
+// summaryJSON is one row of mmlab.Summaries: means and 95% CI half-widths over seeds; null
+// where the row has no such number.
+type summaryJSON struct {
+	N               int                 `json:"n"`
+	Seeds           []int               `json:"seeds"`
+	TestAccMean     *float64            `json:"test_acc_mean"`
+	TestAccCI95     *float64            `json:"test_acc_ci95"`
+	ValAccMean      *float64            `json:"val_acc_mean"`
+	ValAccCI95      *float64            `json:"val_acc_ci95"`
+	ProbeAccMean    []*float64          `json:"probe_acc_mean"`
+	ProbeAccCI95    []*float64          `json:"probe_acc_ci95"`
+	SubsetAccMean   map[string]*float64 `json:"subset_acc_mean"`
+	SubsetAccCI95   map[string]*float64 `json:"subset_acc_ci95"`
+	LazinessGapMean []*float64          `json:"laziness_gap_mean,omitempty"`
+	LazinessGapCI95 []*float64          `json:"laziness_gap_ci95,omitempty"`
+}
+
+// choiceJSON is mmlab.Choice.
+type choiceJSON struct {
+	Method          string   `json:"method"` // "ume" or "umt"
+	UMEValAcc       float64  `json:"ume_val_acc"`
+	UMEValAccCI95   *float64 `json:"ume_val_acc_ci95"` // null with one seed
+	JointValAcc     float64  `json:"joint_val_acc"`
+	JointValAccCI95 *float64 `json:"joint_val_acc_ci95"`
+	Margin          float64  `json:"margin"` // UME − joint, mean of the paired per-seed differences
+	MarginCI95      *float64 `json:"margin_ci95"`
+	Tolerance       float64  `json:"tolerance"`
+	Seeds           []int    `json:"seeds"`
+	Decisive        bool     `json:"decisive"`
+	Reason          string   `json:"reason"`
+}
+
+// reportSubsets are the diagnostic subsets every run and summary lists, null when the test split
+// has none of their samples (pair_only without paired signal) — DESIGN.md §2.1.
+var reportSubsets = []string{"all", figures.SubsetBothHard, figures.SubsetPairOnly}
+
+// newReport converts a study's result into the JSON report.
+func newReport(cmd string, res *mmlab.StudyResult, study *mmlab.Study, choice *mmlab.Choice) *report {
+	rep := &report{
+		Command:   cmd,
+		Dataset:   res.Dataset,
+		Methods:   res.Methods,
+		Options:   study.Options,
+		Config:    map[string]any{},
+		Versions:  mmlab.CurrentVersions(fmt.Sprint(study.Backend)),
+		Trained:   res.Trained,
+		Loaded:    res.Loaded,
+		Retrained: res.Retrained,
+		Seconds:   res.Seconds,
+		Warnings:  append([]string{}, res.Warnings...),
+		Runs:      []runJSON{},
+		Summary:   map[string]summaryJSON{},
+	}
+	for s := range study.Seeds {
+		rep.Seeds = append(rep.Seeds, s)
+	}
+	for _, m := range res.Methods {
+		for k, v := range res.Config.Values(m) {
+			rep.Config[k] = v
+		}
+	}
+	for _, r := range res.Runs {
+		subsets := map[string]*float64{}
+		for _, name := range reportSubsets {
+			subsets[name] = nil
+		}
+		for name, acc := range r.SubsetAcc {
+			subsets[name] = ptr(acc)
+		}
+		rep.Runs = append(rep.Runs, runJSON{
+			Method: r.Method, Modality: r.Modality, Seed: r.Seed, Key: r.Key,
+			ValAcc: r.ValAcc, TestAcc: r.TestAcc, SubsetAcc: subsets, ProbeAcc: r.ProbeAcc,
+			TrainSeconds: r.TrainSeconds, Versions: r.Versions,
+		})
+	}
+	for key, s := range mmlab.Summaries(res.Runs) {
+		row := summaryJSON{N: s.N, Seeds: s.Seeds,
+			SubsetAccMean: map[string]*float64{}, SubsetAccCI95: map[string]*float64{}}
+		row.TestAccMean, row.TestAccCI95 = estimatePtrs(s.TestAcc)
+		row.ValAccMean, row.ValAccCI95 = estimatePtrs(s.ValAcc)
+		for _, p := range s.ProbeAcc {
+			var mean, ci *float64
+			if p != nil {
+				mean, ci = estimatePtrs(*p)
+			}
+			row.ProbeAccMean = append(row.ProbeAccMean, mean)
+			row.ProbeAccCI95 = append(row.ProbeAccCI95, ci)
+		}
+		if s.TestAcc.N > 0 { // the per-modality pooled row ("uni") has no predictions, hence no subsets
+			for _, name := range reportSubsets {
+				row.SubsetAccMean[name], row.SubsetAccCI95[name] = nil, nil
+			}
+		}
+		for name, e := range s.SubsetAcc {
+			row.SubsetAccMean[name], row.SubsetAccCI95[name] = estimatePtrs(e)
+		}
+		if !strings.Contains(key, "/") && key != mmlab.UniMethod {
+			if gap, err := mmlab.LazinessGap(res.Runs, key); err == nil {
+				for _, g := range gap {
+					row.LazinessGapMean = append(row.LazinessGapMean, ptr(g.Mean))
+					row.LazinessGapCI95 = append(row.LazinessGapCI95, ptr(g.CI95))
+				}
+			}
+		}
+		rep.Summary[key] = row
+	}
+	if choice != nil {
+		c := &choiceJSON{Method: choice.Method, Tolerance: choice.Tolerance, Seeds: choice.Seeds,
+			Decisive: choice.Decisive, Reason: choice.Reason,
+			UMEValAcc: choice.UMEValAcc.Mean, JointValAcc: choice.JointValAcc.Mean, Margin: choice.Margin.Mean}
+		_, c.UMEValAccCI95 = estimatePtrs(choice.UMEValAcc)
+		_, c.JointValAccCI95 = estimatePtrs(choice.JointValAcc)
+		_, c.MarginCI95 = estimatePtrs(choice.Margin)
+		rep.Choice = c
+	}
+	return rep
+}
+
+// estimatePtrs returns an estimate's mean and CI95 half-width, both nil when it has no values
+// (N = 0), and a nil CI95 for a single value (one seed has no interval).
+func estimatePtrs(e mmlab.Estimate) (mean, ci95 *float64) {
+	if e.N == 0 {
+		return nil, nil
+	}
+	if e.N == 1 {
+		return ptr(e.Mean), nil
+	}
+	return ptr(e.Mean), ptr(e.CI95)
+}
+
+// ptr returns a pointer to a copy of v (nil for NaN or infinities, which JSON cannot hold; the
+// results store refuses them, so they do not occur).
+func ptr(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
