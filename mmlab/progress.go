@@ -94,9 +94,10 @@ func (p *studyProgress) End() {
 	p.bar.Describe(fmt.Sprintf("%s loss %.4f", p.desc, p.lastLoss))
 }
 
-// finish closes the bar.
+// finish closes the bar; a bar that already completed (and printed its newline) is left alone,
+// since Finish would draw it once more on the line where the next message goes.
 func (p *studyProgress) finish() {
-	if p == nil {
+	if p == nil || p.bar.IsFinished() {
 		return
 	}
 	_ = p.bar.Finish()
