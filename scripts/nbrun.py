@@ -30,10 +30,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 
 import nbformat
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
+
+# nbconvert 6.5 warns about its own use of a deprecated nbformat argument on every export.
+warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 EXIT_STATUS = re.compile(r"^exit status ([1-9][0-9]*)\s*$", re.M)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
