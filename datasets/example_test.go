@@ -27,7 +27,7 @@ func ExampleParseSpec() {
 	fmt.Printf("classes %d, train/val/test %d/%d/%d\n", data.NumClasses, data.Train.Len(), data.Val.Len(), data.Test.Len())
 	fmt.Println(datasets.SubsetNames(len(data.Modalities)))
 	// Output:
-	// lazypair:k=10,dim=48,m=2,rho=0.8,alpha_easy=5,alpha_hard=3,hard_sign=random,pi=0.5,pair=add,pair_only=0.1,c=4,tau=4,a_q=8,sigma=1,distract=0,distract_scale=5,n_train=2000,n_val=1000,n_test=5000,seed=1
+	// lazypair:k=10,dim=48,m=2,rho=0.8,alpha_easy=5,alpha_hard=3,hard_sign=random,pi=0.5,pair=add,pair_only=0.2,c=4,tau=4,a_q=8,sigma=1,distract=0,distract_scale=5,n_train=2000,n_val=1000,n_test=5000,seed=1
 	// true
 	// m0: 48 values per sample
 	// m1: 48 values per sample

@@ -40,7 +40,7 @@ func TestParseSpecRoundTrip(t *testing.T) {
 		{"name with colon is the defaults", "lazypair:", DefaultLazyPair().String()},
 		{"spaces ignored", " lazypair : k = 6 , rho=0.7 ", strings.NewReplacer("k=4", "k=6", "rho=0.8", "rho=0.7").Replace(DefaultLazyPair().String())},
 		{"the CLI example", "lazypair:k=10,rho=0.8,pi=0.5,pair=add,seed=1",
-			"lazypair:k=10,dim=48,m=2,rho=0.8,alpha_easy=5,alpha_hard=3,hard_sign=random,pi=0.5,pair=add,pair_only=0.1,c=4,tau=4,a_q=8,sigma=1,distract=0,distract_scale=5,n_train=2000,n_val=1000,n_test=5000,seed=1"},
+			"lazypair:k=10,dim=48,m=2,rho=0.8,alpha_easy=5,alpha_hard=3,hard_sign=random,pi=0.5,pair=add,pair_only=0.2,c=4,tau=4,a_q=8,sigma=1,distract=0,distract_scale=5,n_train=2000,n_val=1000,n_test=5000,seed=1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := ParseSpec(tc.in)

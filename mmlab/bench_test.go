@@ -1,0 +1,119 @@
+package mmlab
+
+// Benchmarks of training cost. They are not timed tests: nothing fails when they are slow. Run
+// them without the tests (which would otherwise run first, the acceptance studies included):
+//
+//	go test -run '^$' -bench DefaultStudy -benchtime 1x ./mmlab/   # one default study
+//	go test -run '^$' -bench TrainStep ./mmlab/                      # per-step cost per method
+//
+// Measured on this project's 2-core machine (GoMLX v0.28.16, pure-Go backend) while other jobs
+// shared it: a default study 24.2 s; a training step 0.90 ms (uni), 1.14 ms (joint), 1.98 ms
+// (umt), 2.44 ms (umt_free32). For comparison, DESIGN.md §2.1 quotes ≈ 17 s for one default
+// study of the PyTorch prototype on one core.
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// BenchmarkDefaultStudy times the default study: 2 × uni, joint, UME and UMT (λ = 10, no free
+// dimensions) on 5 seeds of the default LazyPair (2000 training samples, 150 epochs), with every
+// evaluation and linear probe, and no results store — what a notebook cell pays the first time.
+// ns/op is one whole study (25 runs: per seed uni m0, uni m1, joint and UMT trained, UME composed
+// from the uni runs); s/study is the same in seconds.
+func BenchmarkDefaultStudy(b *testing.B) {
+	backend := testBackend(b)
+	ops := 0
+	for b.Loop() {
+		res, err := RunStudy(context.Background(), Study{Dataset: "lazypair", Methods: []string{"joint", "ume", "umt"},
+			Seeds: 5, Quiet: true, Backend: backend})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Trained != 25 {
+			b.Fatalf("trained %d runs, want 25 (5 seeds × uni m0, uni m1, joint, ume, umt)", res.Trained)
+		}
+		ops++
+	}
+	b.ReportMetric(b.Elapsed().Seconds()/float64(ops), "s/study")
+}
+
+// BenchmarkTrainStep times one optimizer step (a batch of 256 of the default LazyPair, forward,
+// backward and Adam update) of each method's network, default model options. Each operation
+// fits the network for ⌈b.N/7⌉ epochs (7 steps per epoch: 2000 samples, the incomplete last batch
+// dropped); the graph compilation and the per-epoch validation pass are amortised into ns/op,
+// which is the wall time divided by b.N. ns/step divides by the steps actually taken instead.
+// UMT's teachers (trained for one epoch, outside the timing) only supply the distillation
+// targets, so their quality does not matter here; umt_free32 has 32 free dimensions per encoder.
+func BenchmarkTrainStep(b *testing.B) {
+	ds := testData(b, "lazypair")
+	const stepsPerEpoch = 2000 / 256
+	newEnv := func(epochs, modality int) *Env {
+		o := DefaultTrainOptions()
+		o.Epochs = epochs
+		return &Env{Data: ds, Seed: 0, Modality: modality, Model: DefaultModelOptions(),
+			Engine: &Engine{Backend: testBackend(b), Options: o}, Name: b.Name(), Deps: map[string][]Predictor{}}
+	}
+	// The UMT teachers' features of the training split, computed once.
+	var teachers [][]float32
+	for m := range ds.Modalities {
+		job, err := uniMethod{}.job(newEnv(1, m))
+		if err != nil {
+			b.Fatal(err)
+		}
+		net, _, err := newEnv(1, m).Engine.Fit(context.Background(), job)
+		if err != nil {
+			b.Fatal(err)
+		}
+		feats, _, _, err := net.Features(m, ds.Train)
+		if err != nil {
+			b.Fatal(err)
+		}
+		teachers = append(teachers, feats)
+	}
+	umtJob := func(freeDims int) func(env *Env) *TrainJob {
+		return func(env *Env) *TrainJob {
+			o := DefaultUMTOptions()
+			o.FreeDims = freeDims
+			return umtMethod{}.job(env, &o, teachers)
+		}
+	}
+	for _, bc := range []struct {
+		name string
+		job  func(env *Env) *TrainJob
+	}{
+		{"uni", func(env *Env) *TrainJob {
+			job, err := uniMethod{}.job(env)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return job
+		}},
+		{"joint", func(env *Env) *TrainJob { return jointMethod{}.job(env) }},
+		{"umt", umtJob(0)},
+		{"umt_free32", umtJob(32)},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			epochs := (b.N + stepsPerEpoch - 1) / stepsPerEpoch
+			modality := -1
+			if bc.name == "uni" {
+				modality = 0
+			}
+			env := newEnv(epochs, modality)
+			job := bc.job(env)
+			b.ResetTimer()
+			start := time.Now()
+			net, _, err := env.Engine.Fit(context.Background(), job)
+			elapsed := time.Since(start)
+			b.StopTimer()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if net.Steps != epochs*stepsPerEpoch {
+				b.Fatalf("%d steps, want %d", net.Steps, epochs*stepsPerEpoch)
+			}
+			b.ReportMetric(float64(elapsed.Nanoseconds())/float64(net.Steps), "ns/step")
+		})
+	}
+}
