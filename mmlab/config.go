@@ -85,8 +85,20 @@ func ParseConfig(methods []string, options map[string]string) (*Config, error) {
 		if err := c.Methods[name].Validate(); err != nil {
 			return nil, err
 		}
+		if tv, ok := c.Methods[name].(TrainValidator); ok {
+			if err := tv.ValidateTrain(&c.Train); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return c, nil
+}
+
+// TrainValidator is implemented by method options whose valid values depend on the training
+// options, e.g. an epoch window that must overlap train.epochs. ParseConfig calls ValidateTrain
+// after Validate, so such errors surface before anything trains.
+type TrainValidator interface {
+	ValidateTrain(train *TrainOptions) error
 }
 
 // Values returns the configuration that determines a run of method: every model, train and probe

@@ -51,6 +51,15 @@
 //     free_dims > 0 adds undistilled encoder outputs that feed the head (ours), from the
 //     encoder's own last layer (free_mode=shared) or a second encoder (branch, ours; twice the
 //     encoder parameters, so compare it with a width-matched control).
+//   - ogmge: OGM-GE (Peng et al., CVPR 2022), a baseline: joint training whose dominant
+//     modality's encoder gradients are scaled by 1 − tanh(α·ρ) at every step inside an epoch
+//     window, ρ the ratio of the split heads' summed true-class probabilities, with optional
+//     Gaussian noise (GE); two modalities only. Differences from the official code are listed
+//     in ogmge.go (notably: Adam, not SGD, and every encoder variable is modulated).
+//   - gblend: G-Blending (Wang et al., CVPR 2020), a baseline: a linear head per modality next
+//     to the fused head, loss Σ_k w_k·CE_k with w_k ∝ |ΔG_k/ΔO_k²| measured on a held-out part
+//     of the training split, estimated once (offline) or every super-epoch (online, the
+//     default); the weights used are recorded in Curves.LossWeights.
 //
 // All methods train through one Engine: Adam (learning rate 1e-3), a constant or cosine
 // schedule, batches of 256 in a seeded order (the incomplete last batch of an epoch is dropped
@@ -58,7 +67,9 @@
 // kept, a progress bar, per-epoch curves, and divergence detection: a NaN or infinite loss stops
 // the run with an error naming it and the step, so results never hold NaN. Methods plug in loss
 // terms (TrainJob.Loss) and gradient transforms (TrainJob.Transform, e.g. OGM-GE's modulation of
-// one encoder's gradients). The same seed and inputs give bit-identical results.
+// one encoder's gradients), may start from another network's weights (TrainJob.Init) and may act
+// between epochs (TrainJob.OnEpoch, e.g. G-Blending re-estimating its loss weights, kept in a
+// non-trainable variable). The same seed and inputs give bit-identical results.
 //
 // # Analysis (DESIGN.md §5)
 //

@@ -61,6 +61,11 @@ func newNetwork(backend compute.Backend, inputs []int, build func(*model.Scope, 
 		numClasses: ds.NumClasses, sizes: sizes, build: build}
 }
 
+// Variable returns the network's variable at path (e.g. "/net/enc0/layer0/weights"), or nil if
+// it has none. Between epochs of training (TrainJob.OnEpoch) its value may be read or set, e.g. a
+// non-trainable variable that the loss reads.
+func (n *Network) Variable(path string) *model.Variable { return n.store.GetVariable(path) }
+
 // Inputs returns the dataset modalities the network reads.
 func (n *Network) Inputs() []int { return slices.Clone(n.inputs) }
 
@@ -201,6 +206,51 @@ func (n *Network) MarshalWeights() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// decodeWeights decodes and checks MarshalWeights' encoding.
+func decodeWeights(data []byte) ([]savedWeight, error) {
+	dec := gob.NewDecoder(bytes.NewReader(data))
+	var format string
+	if err := dec.Decode(&format); err != nil || format != weightsFormat {
+		return nil, fmt.Errorf("not %q data", weightsFormat)
+	}
+	var ws []savedWeight
+	if err := dec.Decode(&ws); err != nil {
+		return nil, err
+	}
+	for _, w := range ws {
+		size := 1
+		for _, d := range w.Dims {
+			size *= d
+		}
+		if size != len(w.Values) || !strings.HasPrefix(w.Path, "/"+netScope+"/") {
+			return nil, fmt.Errorf("malformed weight %s", w.Path)
+		}
+	}
+	return ws, nil
+}
+
+// setWeights sets the network's variables that data (MarshalWeights' encoding) holds; the
+// variables data holds that the network has not built are ignored (TrainJob.Init).
+func (n *Network) setWeights(data []byte) error {
+	ws, err := decodeWeights(data)
+	if err != nil {
+		return err
+	}
+	for _, w := range ws {
+		v := n.store.GetVariable(w.Path)
+		if v == nil {
+			continue
+		}
+		if !slices.Equal(v.Shape().Dimensions, w.Dims) {
+			return fmt.Errorf("%s has shape %v, the saved weight %v", w.Path, v.Shape().Dimensions, w.Dims)
+		}
+		if err := v.SetValue(tensors.FromFlatDataAndDimensions(w.Values, w.Dims...)); err != nil {
+			return fmt.Errorf("%s: %w", w.Path, err)
+		}
+	}
+	return nil
+}
+
 // RestoreNetwork rebuilds a trained network from MarshalWeights' encoding. job describes the
 // network as for training (Inputs, Build, Data for the shapes; Loss, Extra and Transform are not
 // used). Every variable the network builds must be in data, with the same shape.
@@ -208,24 +258,12 @@ func RestoreNetwork(backend compute.Backend, job *TrainJob, data []byte) (*Netwo
 	if job.Data == nil || job.Build == nil || len(job.Inputs) == 0 {
 		return nil, fmt.Errorf("mmlab.RestoreNetwork: %s: the job needs Data, Inputs and Build", job.Name)
 	}
-	dec := gob.NewDecoder(bytes.NewReader(data))
-	var format string
-	if err := dec.Decode(&format); err != nil || format != weightsFormat {
-		return nil, fmt.Errorf("mmlab.RestoreNetwork: %s: not %q data", job.Name, weightsFormat)
-	}
-	var ws []savedWeight
-	if err := dec.Decode(&ws); err != nil {
+	ws, err := decodeWeights(data)
+	if err != nil {
 		return nil, fmt.Errorf("mmlab.RestoreNetwork: %s: %w", job.Name, err)
 	}
 	net := newNetwork(backend, job.Inputs, job.Build, job.Data)
 	for _, w := range ws {
-		size := 1
-		for _, d := range w.Dims {
-			size *= d
-		}
-		if size != len(w.Values) || !strings.HasPrefix(w.Path, "/"+netScope+"/") {
-			return nil, fmt.Errorf("mmlab.RestoreNetwork: %s: malformed weight %s", job.Name, w.Path)
-		}
 		if _, err := net.store.CreateVariable(w.Path, tensors.FromFlatDataAndDimensions(w.Values, w.Dims...)); err != nil {
 			return nil, fmt.Errorf("mmlab.RestoreNetwork: %s: %w", job.Name, err)
 		}

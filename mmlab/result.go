@@ -47,4 +47,15 @@ type Curves struct {
 	// BestEpoch is the epoch whose weights the run kept when early stopping was on (train.patience
 	// > 0); 0 when it was off and the run kept its last weights.
 	BestEpoch int `json:"best_epoch,omitempty"`
+	// LossWeights records, for a method whose loss is a weighted sum of terms with weights it
+	// estimates (G-Blending), each set of weights it used and from when: LossWeights[i].Weights
+	// were in use from LossWeights[i].Epoch completed epochs on (0 = from the start).
+	LossWeights []LossWeights `json:"loss_weights,omitempty"`
+}
+
+// LossWeights are the weights of a method's loss terms from a given epoch on (Curves.LossWeights);
+// the method's documentation says which term each weight belongs to.
+type LossWeights struct {
+	Epoch   int       `json:"epoch"`
+	Weights []float64 `json:"weights"`
 }

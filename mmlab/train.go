@@ -17,6 +17,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -107,6 +108,20 @@ type TrainJob struct {
 	// Transform, if set, may rewrite the gradients (in place) before the optimizer applies them,
 	// e.g. OGM-GE's modulation of one encoder's gradients. It runs inside graph building.
 	Transform func(b *Batch, grads []Gradient)
+	// Init, if set, holds starting weights in MarshalWeights' encoding, e.g. of another network
+	// that builds variables under the same paths (fine-tuning; G-Blending's estimation copies of
+	// a model in training). The network's variables found there start from those values (the
+	// shapes must match); the others are initialised as usual; saved variables the network does
+	// not build are ignored. Optimizer state always starts fresh.
+	Init []byte
+	// OnEpoch, if set, is called with done = 0 once the weights are initialised, before the
+	// first step, and then after every epoch (after its validation) with done = the number of
+	// epochs completed. It may read the network's weights (MarshalWeights) and set the values of
+	// its variables (Network.Variable), e.g. loss weights that Loss reads from a non-trainable
+	// variable, as G-Blending re-estimates them. An error stops training. Logits and Features of
+	// net are for finished networks (they compile an inference graph that freezes the weights):
+	// do not call them from OnEpoch.
+	OnEpoch func(done int, net *Network) error
 }
 
 // Batch is what TrainJob.Loss and TrainJob.Transform see while the training graph is built.
@@ -242,6 +257,33 @@ func (e *Engine) Fit(ctx context.Context, job *TrainJob) (net *Network, curves *
 		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
 	}
 	defer exec.Finalize()
+	// Build the training graph and initialise the weights before the first step (the first Exec
+	// would do both), so that job.Init can set the variables the network builds and job.OnEpoch
+	// sees initialised weights. The shapes are those of the step arguments below.
+	stepShapes := make([]shapes.Shape, 0, len(resident)+3)
+	for _, t := range resident {
+		stepShapes = append(stepShapes, t.Shape())
+	}
+	stepShapes = append(stepShapes, shapes.Make(dtypes.Int32, opts.Batch), shapes.Make(dtypes.Float32), shapes.Make(dtypes.Int32))
+	if err := exceptions.TryCatch[error](func() { _, err = exec.Compile(stepShapes...) }); err != nil {
+		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
+	}
+	if job.Init != nil {
+		if err := net.setWeights(job.Init); err != nil {
+			return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: Init: %w", job.Name, err)
+		}
+	}
+	if err := net.store.InitializeVariables(e.Backend, nil); err != nil {
+		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
+	}
+	if job.OnEpoch != nil {
+		if err := job.OnEpoch(0, net); err != nil {
+			return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: before the first epoch: %w", job.Name, err)
+		}
+	}
 	validator, err := newEvaluator(net, ds.Val)
 	if err != nil {
 		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
@@ -307,6 +349,11 @@ func (e *Engine) Fit(ctx context.Context, job *TrainJob) (net *Network, curves *
 		curves.ValAcc = append(curves.ValAcc, acc)
 		for i, a := range split {
 			curves.SplitHeadAcc[i] = append(curves.SplitHeadAcc[i], a)
+		}
+		if job.OnEpoch != nil {
+			if err := job.OnEpoch(epoch+1, net); err != nil {
+				return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: after epoch %d: %w", job.Name, epoch+1, err)
+			}
 		}
 		if opts.Patience > 0 {
 			if acc > bestAcc {

@@ -3,8 +3,11 @@ package mmlab
 import (
 	"bytes"
 	"context"
+	"errors"
+	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -227,5 +230,91 @@ func TestShuffleIsStable(t *testing.T) {
 	}
 	if len(seen) != 8 {
 		t.Fatalf("shuffle lost elements: %v", order)
+	}
+}
+
+// TestFitOnEpochAndInit checks the engine's hooks: OnEpoch runs with done = 0 (weights
+// initialised, before the first step) and after every epoch; the training graph is built once;
+// Init starts a network from another's weights — those it builds, ignoring the rest — and a
+// network that does not train (zeroed gradients) keeps them exactly.
+func TestFitOnEpochAndInit(t *testing.T) {
+	ds := testData(t, smallSpec)
+	env := testEnv(t, ds, 3)
+	job := jointMethod{}.job(env)
+	builds := 0
+	build := job.Build
+	job.Build = func(scope *model.Scope, xs []*graph.Node) Outputs { builds++; return build(scope, xs) }
+	var calls []int
+	var initial map[string][]float32
+	job.OnEpoch = func(done int, net *Network) error {
+		calls = append(calls, done)
+		if done == 0 {
+			initial = weightMap(t, net)
+		}
+		return nil
+	}
+	source, _, err := env.Engine.Fit(context.Background(), job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(calls, []int{0, 1, 2, 3}) {
+		t.Errorf("OnEpoch calls %v, want [0 1 2 3]", calls)
+	}
+	if builds != 2 { // the training graph and the validation graph
+		t.Errorf("Build called %d times, want 2", builds)
+	}
+	if len(initial) != 10 {
+		t.Errorf("%d initialised weights before the first step, want 10", len(initial))
+	}
+	trained := weightMap(t, source)
+	saved, _ := source.MarshalWeights()
+
+	// A uni-modal network on modality 1 under the joint network's paths for encoder 1, with a
+	// head of its own: encoder 1 comes from the joint network, the rest is ignored.
+	frozen := testEnv(t, ds, 1)
+	mo := frozen.Model
+	uniJob := &TrainJob{Name: "init", Seed: 9, Data: ds, Inputs: []int{1}, Init: saved,
+		Build: func(scope *model.Scope, xs []*graph.Node) Outputs {
+			f := mo.Encoder(scope.In("enc1"), xs[0], 0)
+			logits := Dense(scope.In("own_head"), f, ds.NumClasses, false, mo.Init)
+			return Outputs{Logits: logits, Features: []*graph.Node{f}, SplitLogits: []*graph.Node{logits}}
+		},
+		Transform: func(b *Batch, grads []Gradient) {
+			ScaleGradients(grads, "/", graph.ScalarZero(b.Loss.Graph(), b.Loss.DType()))
+		},
+	}
+	uni, _, err := frozen.Engine.Fit(context.Background(), uniJob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := weightMap(t, uni)
+	if len(got) != 6 { // encoder 1 (4) + own head (2): nothing of encoder 0 or the fusion head
+		t.Errorf("restarted network has %d weights, want 6: %v", len(got), slices.Collect(maps.Keys(got)))
+	}
+	for path, w := range got {
+		if strings.HasPrefix(path, "/net/enc1/") && !reflect.DeepEqual(w, trained[path]) {
+			t.Errorf("%s does not hold the Init value", path)
+		}
+	}
+
+	// Shapes must match.
+	wrong := &TrainJob{Name: "wrong shape", Seed: 1, Data: ds, Inputs: []int{1}, Init: saved,
+		Build: func(scope *model.Scope, xs []*graph.Node) Outputs {
+			f := Dense(scope.In("enc1").In("layer0"), xs[0], 32, true, mo.Init)
+			return Outputs{Logits: Dense(scope.In("head"), f, ds.NumClasses, false, mo.Init)}
+		}}
+	if _, _, err := frozen.Engine.Fit(context.Background(), wrong); err == nil || !strings.Contains(err.Error(), "Init: /net/enc1/layer0/") {
+		t.Errorf("Init with a different shape: %v", err)
+	}
+	// An error from OnEpoch stops training and names the epoch.
+	failing := jointMethod{}.job(testEnv(t, ds, 3))
+	failing.OnEpoch = func(done int, _ *Network) error {
+		if done == 2 {
+			return errors.New("stop here")
+		}
+		return nil
+	}
+	if _, _, err := env.Engine.Fit(context.Background(), failing); err == nil || !strings.Contains(err.Error(), "after epoch 2: stop here") {
+		t.Errorf("OnEpoch error: %v", err)
 	}
 }
