@@ -12,6 +12,8 @@
 //     subsets (both_hard, pair_only), per method and regime, with CIs;
 //   - [PhaseDiagram]: acc(UMT) − acc(UME) over (easy rate ρ, paired rate π), with the choice
 //     rule's pick marked in every cell;
+//   - [FeatureMap]: which features each method learned (mmlab.FeatureScores) — the paper's
+//     Figure 1, measured: features × methods, each cell a score from chance to 1 with its CI;
 //   - [ResultsTable]: a table computed from result values, as Markdown or HTML.
 //
 // All figures share one method palette ([MethodColor]) and display names ([MethodLabel]).

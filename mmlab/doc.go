@@ -79,6 +79,25 @@
 // full-batch Adam steps, see ProbeOptions). The laziness gap of modality m is
 // probe(uni φ_m) − probe(φ_m of method X) (LazinessGap).
 //
+// # Feature map (ours)
+//
+// FeatureScores measures the paper's Figure 1, a diagram of the features a model learned or left
+// unlearned: for every feature of tagged data and every method, a score from chance 1/K (not
+// learned) to 1 (learned), with its 95% interval over seeds (FeatureMap, FeatureMap.Difference).
+// Each score is an accuracy on the test samples that carry only that feature:
+//
+//	feature                   score                                               test subset
+//	modality m, easy          probe accuracy of the method's encoder φ_m          m<m>_easy
+//	modality m, hard          probe accuracy of the method's encoder φ_m          m<m>_hard
+//	paired                    accuracy of the method's prediction                 pair_only
+//	                          (uni-modal models: the best single modality)
+//
+// m<m>_easy and m<m>_hard hold the samples whose modality m carries only its easy (hard)
+// feature and that carry no paired feature (FeatureSubsets); pair_only the samples without any
+// uni-modal feature. The probe is the one of Run.ProbeAcc, fitted on the whole training split;
+// Evaluate records its accuracy on the feature subsets in Run.ProbeSubsetAcc. UME's encoders are
+// the uni-modal models', so UME's uni-modal scores are theirs.
+//
 // # Reproducibility (DESIGN.md §6)
 //
 // A run's key hashes everything that determines it (method, modality, seed, resolved dataset

@@ -20,6 +20,10 @@ type Evaluation struct {
 	// ProbeAcc[m] is the linear-probe test accuracy of the predictor's encoder for modality m,
 	// nil where it has none (or when probing was skipped).
 	ProbeAcc []*float64
+	// ProbeSubsetAcc[m] is the accuracy of that same probe on the test samples of each non-empty
+	// feature subset of modality m ("m0_easy", "m0_hard"; see FeatureSubsets), nil where
+	// ProbeAcc[m] is nil or the data has no tags. The feature map (FeatureScores) reads it.
+	ProbeSubsetAcc []map[string]float64
 }
 
 // Evaluate measures p on ds. With probe nil the encoders are not probed.
@@ -33,9 +37,16 @@ type encoderDelegate interface {
 	encoderOf(m int) Predictor
 }
 
-// probeCache remembers probe accuracies by the predictor owning the encoder, so that an
+// probeCache remembers probe results by the predictor owning the encoder, so that an
 // ensemble's encoders are not probed twice in one study (the probe is deterministic).
-type probeCache map[probeKey]float64
+type probeCache map[probeKey]probeResult
+
+// probeResult is what the probe of one encoder measured: accuracy on the whole test split and
+// on the modality's feature subsets.
+type probeResult struct {
+	acc     float64
+	subsets map[string]float64
+}
 
 type probeKey struct {
 	owner Predictor
@@ -43,7 +54,8 @@ type probeKey struct {
 }
 
 func evaluate(backend compute.Backend, p Predictor, ds *datasets.Dataset, probe *ProbeOptions, cache probeCache) (*Evaluation, error) {
-	ev := &Evaluation{SubsetAcc: map[string]float64{}, ProbeAcc: make([]*float64, len(ds.Modalities))}
+	ev := &Evaluation{SubsetAcc: map[string]float64{}, ProbeAcc: make([]*float64, len(ds.Modalities)),
+		ProbeSubsetAcc: make([]map[string]float64, len(ds.Modalities))}
 	val, err := p.Logits(ds.Val)
 	if err != nil {
 		return nil, fmt.Errorf("mmlab.Evaluate: validation split: %w", err)
@@ -82,8 +94,8 @@ func evaluate(backend compute.Backend, p Predictor, ds *datasets.Dataset, probe 
 		if d, ok := p.(encoderDelegate); ok {
 			key.owner = d.encoderOf(m)
 		}
-		if acc, ok := cache[key]; ok {
-			ev.ProbeAcc[m] = &acc
+		if r, ok := cache[key]; ok {
+			ev.ProbeAcc[m], ev.ProbeSubsetAcc[m] = &r.acc, r.subsets
 			continue
 		}
 		train, dim, ok, err := p.Features(m, ds.Train)
@@ -97,13 +109,32 @@ func evaluate(backend compute.Backend, p Predictor, ds *datasets.Dataset, probe 
 		if err != nil {
 			return nil, fmt.Errorf("mmlab.Evaluate: features of modality %d: %w", m, err)
 		}
-		acc, err := ProbeAccuracy(backend, *probe, dim, ds.NumClasses, train, ds.Train.Labels, testFeats, ds.Test.Labels)
+		logits, err := probeTestLogits(backend, *probe, dim, ds.NumClasses, train, ds.Train.Labels, testFeats, ds.Test.Len())
 		if err != nil {
 			return nil, fmt.Errorf("mmlab.Evaluate: probe of modality %d: %w", m, err)
 		}
-		ev.ProbeAcc[m] = &acc
+		r := probeResult{}
+		if r.acc, err = Accuracy(logits, ds.Test.Labels, nil); err != nil {
+			return nil, fmt.Errorf("mmlab.Evaluate: probe of modality %d: %w", m, err)
+		}
+		if ds.Test.Tags != nil {
+			r.subsets = map[string]float64{}
+			for _, name := range FeatureSubsets(m) {
+				idx, err := featureSubset(ds.Test, name)
+				if err != nil {
+					return nil, fmt.Errorf("mmlab.Evaluate: probe of modality %d: %w", m, err)
+				}
+				if len(idx) == 0 {
+					continue // no samples: no accuracy (never NaN)
+				}
+				if r.subsets[name], err = Accuracy(logits, ds.Test.Labels, idx); err != nil {
+					return nil, fmt.Errorf("mmlab.Evaluate: probe of modality %d, subset %s: %w", m, name, err)
+				}
+			}
+		}
+		ev.ProbeAcc[m], ev.ProbeSubsetAcc[m] = &r.acc, r.subsets
 		if cache != nil {
-			cache[key] = acc
+			cache[key] = r
 		}
 	}
 	return ev, nil

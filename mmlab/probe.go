@@ -60,19 +60,30 @@ func (o *ProbeOptions) Validate() error {
 // graph, which is shared by every probe of the process.
 func ProbeAccuracy(backend compute.Backend, opts ProbeOptions, dim, numClasses int,
 	train []float32, trainLabels []int32, test []float32, testLabels []int32) (float64, error) {
-	if err := opts.Validate(); err != nil {
-		return 0, fmt.Errorf("mmlab.ProbeAccuracy: %w", err)
+	logits, err := probeTestLogits(backend, opts, dim, numClasses, train, trainLabels, test, len(testLabels))
+	if err != nil {
+		return 0, err
 	}
-	n, nt := len(trainLabels), len(testLabels)
+	return Accuracy(logits, testLabels, nil)
+}
+
+// probeTestLogits fits the probe of ProbeAccuracy and returns its logits on the nt test
+// samples, row-major [nt × numClasses], so that accuracy can also be taken on subsets of them.
+func probeTestLogits(backend compute.Backend, opts ProbeOptions, dim, numClasses int,
+	train []float32, trainLabels []int32, test []float32, nt int) ([]float32, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, fmt.Errorf("mmlab.ProbeAccuracy: %w", err)
+	}
+	n := len(trainLabels)
 	if dim <= 0 || n == 0 || nt == 0 || len(train) != n*dim || len(test) != nt*dim {
-		return 0, fmt.Errorf("mmlab.ProbeAccuracy: want train [%d × %d] and test [%d × %d], got %d and %d values",
+		return nil, fmt.Errorf("mmlab.ProbeAccuracy: want train [%d × %d] and test [%d × %d], got %d and %d values",
 			n, dim, nt, dim, len(train), len(test))
 	}
 	mean, scale := standardisation(train, dim)
 	onehot := make([]float32, n*numClasses)
 	for i, y := range trainLabels {
 		if y < 0 || int(y) >= numClasses {
-			return 0, fmt.Errorf("mmlab.ProbeAccuracy: train label %d of sample %d outside [0, %d)", y, i, numClasses)
+			return nil, fmt.Errorf("mmlab.ProbeAccuracy: train label %d of sample %d outside [0, %d)", y, i, numClasses)
 		}
 		onehot[i*numClasses+int(y)] = 1
 	}
@@ -97,7 +108,7 @@ func ProbeAccuracy(backend compute.Backend, opts ProbeOptions, dim, numClasses i
 		}
 		exec, err := probeExec(backend, unroll)
 		if err != nil {
-			return 0, fmt.Errorf("mmlab.ProbeAccuracy: %w", err)
+			return nil, fmt.Errorf("mmlab.ProbeAccuracy: %w", err)
 		}
 		args := append([]any{x, y, hyper}, tensorArgs(state)...)
 		var outs []*tensors.Tensor
@@ -105,7 +116,7 @@ func ProbeAccuracy(backend compute.Backend, opts ProbeOptions, dim, numClasses i
 			err = e
 		}
 		if err != nil {
-			return 0, fmt.Errorf("mmlab.ProbeAccuracy: step %d: %w", done, err)
+			return nil, fmt.Errorf("mmlab.ProbeAccuracy: step %d: %w", done, err)
 		}
 		finalizeAll(state)
 		state = outs[:len(state)]
@@ -113,7 +124,7 @@ func ProbeAccuracy(backend compute.Backend, opts ProbeOptions, dim, numClasses i
 		outs[len(state)].MustFinalizeAll()
 		done += unroll
 		if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
-			return 0, fmt.Errorf("mmlab.ProbeAccuracy: the probe diverged (loss %v after %d steps); try a smaller probe.lr", loss, done)
+			return nil, fmt.Errorf("mmlab.ProbeAccuracy: the probe diverged (loss %v after %d steps); try a smaller probe.lr", loss, done)
 		}
 	}
 	w := tensors.MustCopyFlatData[float32](state[0])
@@ -130,7 +141,7 @@ func ProbeAccuracy(backend compute.Backend, opts ProbeOptions, dim, numClasses i
 			logits[i*numClasses+c] = float32(z)
 		}
 	}
-	return Accuracy(logits, testLabels, nil)
+	return logits, nil
 }
 
 // probeUnroll is the number of Adam steps of the probe per graph call: large enough that the

@@ -23,9 +23,14 @@ type Run struct {
 	SubsetAcc map[string]float64 `json:"subset_acc"` // "all", "both_hard", "pair_only", ...
 	// ProbeAcc has one entry per modality: linear-probe test accuracy of this run's encoder for
 	// that modality, nil where the method has no encoder for it.
-	ProbeAcc     []*float64 `json:"probe_acc"`
-	TrainSeconds float64    `json:"train_seconds"`
-	Curves       *Curves    `json:"curves,omitempty"`
+	ProbeAcc []*float64 `json:"probe_acc"`
+	// ProbeSubsetAcc[m] holds the accuracy of modality m's probe (the one of ProbeAcc[m]) on the
+	// test samples of modality m's feature subsets, "m<m>_easy" and "m<m>_hard" (see
+	// FeatureSubsets); nil where ProbeAcc[m] is nil or the data has no tags. The feature map
+	// (FeatureScores) reads it.
+	ProbeSubsetAcc []map[string]float64 `json:"probe_subset_acc,omitempty"`
+	TrainSeconds   float64              `json:"train_seconds"`
+	Curves         *Curves              `json:"curves,omitempty"`
 }
 
 // Versions identifies the software that produced a run.

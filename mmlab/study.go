@@ -39,7 +39,9 @@ const WeightsBlob = "weights"
 
 // runSchema is hashed into every run key. Change it when a change of the code changes what a
 // run with the same inputs computes, so that stored runs are recomputed rather than reused.
-const runSchema = "mmlab-run/1"
+//
+//   - mmlab-run/2: runs record ProbeSubsetAcc, the probes' accuracy on the feature subsets.
+const runSchema = "mmlab-run/2"
 
 // Study is a set of runs: every method on every seed of one dataset, with one configuration.
 type Study struct {
@@ -279,7 +281,7 @@ func RunStudy(ctx context.Context, study Study) (*StudyResult, error) {
 			p.run = &Run{Key: p.key, Method: p.method, Seed: seed, Dataset: spec.String(),
 				Config: cfg.Values(p.method), Versions: versions,
 				ValAcc: ev.ValAcc, TestAcc: ev.TestAcc, SubsetAcc: ev.SubsetAcc, ProbeAcc: ev.ProbeAcc,
-				TrainSeconds: trainSeconds, Curves: curves}
+				ProbeSubsetAcc: ev.ProbeSubsetAcc, TrainSeconds: trainSeconds, Curves: curves}
 			if p.modality >= 0 {
 				m := p.modality
 				p.run.Modality = &m

@@ -1,0 +1,216 @@
+package figures
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+	"github.com/go-echarts/go-echarts/v2/types"
+	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/mmlab"
+)
+
+// learnedScale is the feature map's sequential colour scale, from unlearned (chance, near white)
+// to learned (1.0, dark): ColorBrewer's "Purples", a hue no method has, so a cell's colour
+// reads as "how learned", never as "which method".
+var learnedScale = []string{"#fcfbfd", "#dadaeb", "#9e9ac8", "#6a51a3", "#3f007d"}
+
+// noScoreColor fills the cells of methods that have no score for a feature.
+const noScoreColor = "#eeeeee"
+
+// FeatureMap draws which features each method learned (mmlab.FeatureScores): the measured
+// counterpart of Figure 1 of Du et al. (ICML 2023), a diagram of the uni-modal and paired
+// features that joint training learns or leaves unlearned. Rows are the features — each
+// modality's easy and hard uni-modal features, then the paired feature (when the data has
+// pair_only samples) — and columns the methods (the uni-modal models, UME, joint, UMT, then the
+// baselines and any other method, in the order of every figure). A cell is the feature's score,
+// an accuracy on the test samples that carry only that feature, written as mean ± 95% CI over
+// seeds and coloured from chance 1/K (white: unlearned) to 1 (dark: learned). Cells of methods
+// without such a score (no encoder for that modality) are grey and say "no score".
+//
+// runs should come from one study, or from studies on one dataset (e.g. with mmlab.Variant). It
+// is an error when mmlab.FeatureScores fails: no runs, runs of different datasets, two runs of a
+// method on one seed, or no feature scores at all. The title can be changed through the chart's
+// Title field.
+func FeatureMap(runs []mmlab.Run) (*charts.HeatMap, error) {
+	const where = "figures.FeatureMap"
+	if len(runs) == 0 {
+		return nil, errors.New(where + ": no runs")
+	}
+	fm, err := mmlab.FeatureScores(runs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	methods := slices.Clone(fm.Methods)
+	sortMethods(methods)
+	rows := make([]string, len(fm.Features))
+	for i, f := range fm.Features {
+		rows[i] = featureLabel(f)
+	}
+	columns := make([]string, len(methods))
+	for j, m := range methods {
+		columns[j] = MethodLabel(m)
+	}
+
+	var scored, missing []featureItem
+	seedCounts := map[int]bool{} // the numbers of seeds of the cells
+	for i, f := range fm.Features {
+		for j, method := range methods {
+			c, _ := fm.Cell(f, method)
+			tip := fmt.Sprintf("%s, %s<br/>%s", featureLabel(f), MethodLabel(method), featureDefinition(f, method))
+			if c.Score.N == 0 {
+				missing = append(missing, featureItem{Name: "no score", Value: []any{j, i, 0}, Tip: tip + "<br/>no score"})
+				continue
+			}
+			seedCounts[c.Score.N] = true
+			scored = append(scored, featureItem{Name: fmtScore(c.Score), Value: []any{j, i, c.Score.Mean},
+				Tip: tip + "<br/>score: " + fmtEstimate(c.Score)})
+		}
+	}
+
+	title := "Which features each method learned: the paper's Figure 1, measured"
+	subtitle := []string{
+		describeData(fm) + "; cell: mean ± 95% CI over " + describeSeeds(seedCounts),
+		"uni-modal features (m<i> easy/hard): linear-probe accuracy of the method's encoder for modality i on the test samples " +
+			"where modality i carries only that feature (and no paired feature)",
+	}
+	if slices.Contains(fm.Features, mmlab.PairedFeature()) {
+		subtitle = append(subtitle, "paired feature: accuracy of the method's prediction on pair_only samples (no uni-modal feature); "+
+			"for the uni-modal models, the best single modality, i.e. what no cross-modal interaction reaches")
+	}
+	subtitle = append(subtitle, fmt.Sprintf("colour: from chance 1/K = %s (white, not learned: the model guesses) to 1.0 (dark, learned); "+
+		"UME's encoders are the uni-modal models'", strconv.FormatFloat(fm.Chance, 'f', -1, 64)))
+
+	hm := charts.NewHeatMap()
+	hm.Accept(figureVisitor{patch: patchFeatureMapOptions})
+	hm.SetGlobalOptions(baseOptions(title, subtitle, false, 1)...)
+	hm.SetGlobalOptions(
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item", Formatter: opts.FuncOpts(`function (p) { return p.data.tip; }`)}),
+		charts.WithXAxisOpts(opts.XAxis{Name: "method (how the model was trained)", NameLocation: "middle", NameGap: xAxisNameGap(1),
+			Type: "category", Data: columns, SplitArea: &opts.SplitArea{Show: opts.Bool(true)},
+			AxisLabel: &opts.AxisLabel{Interval: "0"}}), // every method's name, however long
+		charts.WithYAxisOpts(opts.YAxis{Name: "feature of the data", NameLocation: "middle", NameGap: 110,
+			Type: "category", Data: rows, Inverse: opts.Bool(true), SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
+		charts.WithVisualMapOpts(opts.VisualMap{
+			Type: "continuous", Calculable: opts.Bool(true), Min: float32(fm.Chance), Max: 1,
+			Text:    []string{"learned", "not learned (chance)"},
+			InRange: &opts.VisualMapInRange{Color: learnedScale},
+			Orient:  "vertical", Right: "50", Top: "middle",
+		}),
+	)
+	hm.GridList[0].Left = "130"  // room for the feature names
+	hm.GridList[0].Right = "190" // room for the visual map and its handle labels
+	label := &opts.Label{Show: opts.Bool(true), Formatter: "{b}", Color: "#111", FontSize: 12}
+	hm.MultiSeries = append(hm.MultiSeries, charts.SingleSeries{
+		Name: "feature score", Type: types.ChartHeatMap, Data: scored, Label: label,
+		ItemStyle: &opts.ItemStyle{BorderColor: "#fff", BorderWidth: 1},
+	})
+	if len(missing) > 0 {
+		hm.MultiSeries = append(hm.MultiSeries, charts.SingleSeries{
+			Name: "no score", Type: types.ChartHeatMap, Data: missing,
+			Label:     &opts.Label{Show: opts.Bool(true), Formatter: "{b}", Color: "#777", FontSize: 12},
+			ItemStyle: &opts.ItemStyle{Color: noScoreColor, BorderColor: "#fff", BorderWidth: 1},
+		})
+	}
+	return hm, nil
+}
+
+// featureItem is one heatmap cell: Value is [method index, feature index, mean score]; Name is
+// the label; Tip the tooltip.
+type featureItem struct {
+	Name  string `json:"name"`
+	Value []any  `json:"value"`
+	Tip   string `json:"tip"`
+}
+
+// patchFeatureMapOptions sets what go-echarts has no field for: the visual map colours only the
+// scored cells (series 0), with 2 decimals at its ends, and the cell labels get a light,
+// translucent background so that they read on dark and light cells alike.
+func patchFeatureMapOptions(option map[string]any) {
+	if maps, ok := asJSONArray(option["visualMap"]); ok {
+		for _, m := range maps {
+			if vm, ok := m.(map[string]any); ok {
+				vm["precision"] = 2
+				vm["seriesIndex"] = 0
+			}
+		}
+		option["visualMap"] = maps
+	}
+	if series, ok := asJSONArray(option["series"]); ok {
+		for _, s := range series {
+			if label, ok := s.(map[string]any)["label"].(map[string]any); ok {
+				label["backgroundColor"] = "rgba(255, 255, 255, 0.75)"
+				label["borderRadius"] = 3
+				label["padding"] = []int{2, 5}
+			}
+		}
+		option["series"] = series
+	}
+}
+
+// featureLabel names a feature on the axis: "modality 0 easy", "modality 1 hard", "paired".
+func featureLabel(f mmlab.Feature) string {
+	if f.Kind == mmlab.FeaturePaired {
+		return "paired"
+	}
+	return modalityLabel(f.Modality) + " " + f.Kind
+}
+
+// featureDefinition says, in a tooltip, what a cell measures.
+func featureDefinition(f mmlab.Feature, method string) string {
+	if f.Kind == mmlab.FeaturePaired {
+		if method == mmlab.UniMethod {
+			return "best uni-modal model's accuracy on pair_only test samples"
+		}
+		return "accuracy of the prediction on pair_only test samples"
+	}
+	return fmt.Sprintf("linear-probe accuracy of the encoder of modality %d on test subset %s", f.Modality, f.Subset())
+}
+
+// fmtScore is a cell's label: "0.952 ± 0.012", or the mean alone for one seed.
+func fmtScore(e mmlab.Estimate) string {
+	if e.N < 2 {
+		return fmtAcc(e.Mean)
+	}
+	return fmtAcc(e.Mean) + " ± " + fmtAcc(e.CI95)
+}
+
+// describeSeeds says over how many seeds the cells are: "5 seeds", or "3–5 seeds" when it varies.
+func describeSeeds(counts map[int]bool) string {
+	var ns []int
+	for n := range counts {
+		ns = append(ns, n)
+	}
+	slices.Sort(ns)
+	switch {
+	case len(ns) == 0:
+		return "no seeds"
+	case len(ns) == 1 && ns[0] == 1:
+		return "1 seed (no interval)"
+	case len(ns) == 1:
+		return strconv.Itoa(ns[0]) + " seeds"
+	}
+	return fmt.Sprintf("%d–%d seeds (varies by cell)", ns[0], ns[len(ns)-1])
+}
+
+// describeData names the feature map's dataset briefly: LazyPair's knobs, or the spec's kind.
+func describeData(fm *mmlab.FeatureMap) string {
+	spec, err := datasets.ParseSpec(fm.Dataset)
+	if err != nil {
+		return fmt.Sprintf("data %s, K = %d", fm.Dataset, fm.NumClasses)
+	}
+	lp, ok := spec.(datasets.LazyPairSpec)
+	if !ok {
+		return fmt.Sprintf("data %s, K = %d", spec.Name(), fm.NumClasses)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "LazyPair, K = %d, easy rate ρ = %v, paired rate π = %v", lp.K, lp.Rho, lp.Pi)
+	if lp.Pi > 0 {
+		fmt.Fprintf(&b, " (pair=%s, pair_only=%v)", lp.Pair, lp.PairOnly)
+	}
+	return b.String()
+}
