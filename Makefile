@@ -15,16 +15,18 @@ PY := /usr/bin/python3
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 REPORT ?= report
 LAB_ARGS ?= --ip=127.0.0.1 --port=8888
+# Flags for the benchmark driver (go run ./bench -h), e.g. BENCH_ARGS="-rounds 5 -blas-threads 1".
+BENCH_ARGS ?=
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help setup test test-go test-notebooks reproduce lab bench
+.PHONY: help setup test reproduce lab bench
 
 help:
 	@echo "make reproduce  # set up, run every notebook headless, write the report to $(REPORT)/"
 	@echo "make test       # set up, run all tests (Go tests, runner tests, every notebook in reduced size)"
 	@echo "make lab        # set up, start the classic Jupyter Notebook on notebooks/ with the GoNB kernel"
 	@echo "make setup      # install only what is missing (scripts/setup.sh)"
-	@echo "make bench      # set up, run the Go benchmarks"
+	@echo "make bench      # set up (with PyTorch), mmlab vs PyTorch side by side on the default study"
 
 setup:
 	@bash scripts/setup.sh
@@ -41,5 +43,8 @@ reproduce: setup
 lab: setup
 	jupyter notebook --notebook-dir=notebooks --no-browser $(ROOT_FLAG) $(LAB_ARGS)
 
-bench: setup
-	go test -run '^$$' -bench . -benchtime 1x ./...
+# mmlab vs PyTorch on the default study, side by side (bench/README.md). setup.sh --bench is the
+# whole set-up plus the benchmark-only PyTorch; the last line printed is study_time_ratio=<x>.
+bench:
+	@bash scripts/setup.sh --bench
+	go run ./bench $(BENCH_ARGS)

@@ -14,6 +14,9 @@
 #   5. The ECharts script (npm package echarts) into $MMLAB_HOME/echarts — outside the repo,
 #      never committed, never loaded from a CDN.
 #   6. The repo's Go module dependencies into the module cache.
+#   7. Only with --bench (`make bench` passes it): the benchmark-only dependency, PyTorch from
+#      Debian (python3-torch, python3-numpy, libopenblas0-pthread) for bench/reference.py.
+#      Nothing else installs it: `make test`, `make reproduce` and `make lab` never need torch.
 set -euo pipefail
 
 GO_VERSION=go1.27.4
@@ -22,26 +25,40 @@ GOIMPORTS_VERSION=v0.41.0   # golang.org/x/tools/cmd/goimports
 ECHARTS_VERSION=5.6.0       # what go-echarts v2.7.3 targets
 APT_PACKAGES=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel
   jupyter-nbformat chromium)
+BENCH_APT_PACKAGES=(python3-torch python3-numpy libopenblas0-pthread)  # only with --bench
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 say() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
-# --- 1. Debian packages --------------------------------------------------------------------
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+bench=0
+for arg in "$@"; do
+  case "$arg" in
+    --bench) bench=1 ;;
+    *) die "unknown argument '$arg' (usage: scripts/setup.sh [--bench])" ;;
+  esac
 done
-if ((${#missing[@]})); then
-  if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"
-  else die "missing Debian packages: ${missing[*]}. Run as root (or with passwordless sudo): apt-get install ${missing[*]}"; fi
-  say "installing Debian packages: ${missing[*]}"
-  $sudo apt-get update -qq || die "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-    || die "apt-get install ${missing[*]} failed"
-else
-  say "Debian packages present"
-fi
+
+# ensure_debs WHAT PACKAGE...: apt-get install the packages that are not installed yet.
+ensure_debs() {
+  local what=$1 p sudo missing=(); shift
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"
+    else die "missing Debian packages: ${missing[*]}. Run as root (or with passwordless sudo): apt-get install ${missing[*]}"; fi
+    say "installing Debian packages: ${missing[*]}"
+    $sudo apt-get update -qq || die "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+      || die "apt-get install ${missing[*]} failed"
+  else
+    say "$what present"
+  fi
+}
+
+# --- 1. Debian packages --------------------------------------------------------------------
+ensure_debs "Debian packages" "${APT_PACKAGES[@]}"
 
 # --- 2. Go toolchain --------------------------------------------------------------------
 command -v go >/dev/null || die "no 'go' on PATH: install Go (>= 1.21) first; it fetches $GO_VERSION itself"
@@ -112,4 +129,13 @@ say "ECharts $ECHARTS_VERSION at $echarts_js"
 
 # --- 6. Go module dependencies -----------------------------------------------------------------
 ( cd "$repo" && "$GO" mod download ) || die "go mod download failed (module proxy: $("$GO" env GOPROXY))"
+
+# --- 7. Benchmark-only: PyTorch from Debian (only with --bench) ---------------------------------
+# bench/reference.py, the PyTorch side of `make bench`, runs on Debian's python3-torch 1.13.1
+# (PyPI is not reachable here) with OpenBLAS (pthread build) as the BLAS behind it.
+if ((bench)); then
+  ensure_debs "benchmark packages (PyTorch)" "${BENCH_APT_PACKAGES[@]}"
+  /usr/bin/python3 -c 'import numpy, torch' 2>/dev/null || die "/usr/bin/python3 cannot import numpy and torch after installing ${BENCH_APT_PACKAGES[*]}"
+  say "PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)') for bench/reference.py"
+fi
 say "done"
