@@ -46,6 +46,11 @@ CHART_DIV = re.compile(r'<div class="item" id="([A-Za-z0-9_-]+)"')
 BASH_GUARD = "set -eo pipefail  # added by nbrun: a failing line fails the cell"
 
 
+def name_of(path):
+    """The notebook's name: its file name without .ipynb."""
+    return os.path.splitext(os.path.basename(path))[0]
+
+
 class CellFailure(Exception):
     def __init__(self, notebook, index, source, message):
         super().__init__(message)
@@ -83,7 +88,7 @@ def guard_bash(source):
 def execute(path, out_dir, timeout):
     """Executes one notebook; writes the executed copy and HTML; raises CellFailure."""
     nb = nbformat.read(path, as_version=4)
-    name = os.path.splitext(os.path.basename(path))[0]
+    name = name_of(path)
     client = NotebookClient(nb, kernel_name="gonb", timeout=timeout, allow_errors=True,
                             resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
     failure = None
@@ -212,13 +217,21 @@ def screenshot_figures(nb, out_dir):
     return pngs
 
 
-def write_index(out_dir, rows):
+def write_index(out_dir, rows, figures=()):
+    """Writes out_dir/index.html: every notebook with its status, then the key figures' PNGs."""
     items = []
     for name, status, seconds, charts in rows:
         colour = "#1a7f37" if status == "ok" else "#cf222e"
         items.append(f'<tr><td><a href="{html.escape(name)}.html">{html.escape(name)}</a></td>'
                      f'<td style="color:{colour}">{html.escape(status)}</td>'
                      f'<td>{seconds:.1f} s</td><td>{charts}</td></tr>')
+    figs = ""
+    if figures:
+        figs = "<h2>Key figures</h2>\n" + "\n".join(
+            f'<figure><img src="figures/{html.escape(n)}.png" alt="{html.escape(n)}" style="max-width:100%">'
+            f'<figcaption>{html.escape(nb)}: <code>{html.escape(n)}</code> '
+            f'(<a href="figures/{html.escape(n)}.html">interactive</a>)</figcaption></figure>'
+            for nb, n in figures)
     page = f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>mmlab report</title>
 <style>body{{font-family:sans-serif;max-width:900px;margin:2em auto}}td,th{{padding:4px 12px;text-align:left}}</style>
@@ -228,7 +241,8 @@ def write_index(out_dir, rows):
 {html.escape(time.strftime("%Y-%m-%d %H:%M %Z"))}. Charts are drawn offline (ECharts inlined).</p>
 <table><tr><th>notebook</th><th>status</th><th>time</th><th>charts drawn</th></tr>
 {chr(10).join(items)}
-</table></body></html>
+</table>
+{figs}</body></html>
 """
     with open(os.path.join(out_dir, "index.html"), "w", encoding="utf-8") as f:
         f.write(page)
@@ -244,11 +258,11 @@ def main(argv=None):
     ap.add_argument("--export-dir", default="")
     args = ap.parse_args(argv)
     wanted = [x for x in args.export.split(",") if x]
-    exported = {}
+    exported, key_figures = {}, []
 
     rows, failures = [], []
     for path in args.notebooks:
-        name = os.path.splitext(os.path.basename(path))[0]
+        name = name_of(path)
         print(f"nbrun: {path} ...", flush=True)
         start = time.time()
         status = "ok"
@@ -272,6 +286,7 @@ def main(argv=None):
         if status == "ok" and nb is not None:
             for name, png in screenshot_figures(nb, args.out).items():
                 print(f"nbrun: figure {name} -> {png}", flush=True)
+                key_figures.append((name_of(path), name))
                 if name in wanted:
                     exported[name] = png
         print(f"nbrun: {path}: {status} in {seconds:.1f} s, charts drawn {charts}", flush=True)
@@ -284,7 +299,7 @@ def main(argv=None):
         for name, png in exported.items():
             shutil.copyfile(png, os.path.join(args.export_dir, name + ".png"))
             print(f"nbrun: exported {os.path.join(args.export_dir, name + '.png')}", flush=True)
-    write_index(args.out, rows)
+    write_index(args.out, rows, key_figures)
     print(f"nbrun: report in {os.path.join(args.out, 'index.html')}")
     print(f"nbrun: {len(rows) - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0

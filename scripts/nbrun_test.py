@@ -111,6 +111,8 @@ class Charts(unittest.TestCase):
                                "the exported PNG is about as small as a blank page")
             n, missing = nbrun.check_charts(os.path.join(out, "figures", "bars.html"))
             self.assertEqual((n, missing), (1, []))
+            with open(os.path.join(out, "index.html")) as f:
+                self.assertIn('src="figures/bars.png"', f.read(), "the report's index shows the key figure")
             # Asking for a figure no notebook produced fails the run.
             self.assertEqual(nbrun.main(["--out", out, "--no-chart-check", "--export", "nope",
                                          "--export-dir", export, path]), 1)
