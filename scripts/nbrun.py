@@ -284,11 +284,11 @@ def main(argv=None):
                 failures.append(f"FAILED {path}: {len(missing)} of {n} charts did not draw in {html_path}: {', '.join(missing)}")
                 print(failures[-1], flush=True)
         if status == "ok" and nb is not None:
-            for name, png in screenshot_figures(nb, args.out).items():
-                print(f"nbrun: figure {name} -> {png}", flush=True)
-                key_figures.append((name_of(path), name))
-                if name in wanted:
-                    exported[name] = png
+            for fig, png in screenshot_figures(nb, args.out).items():
+                print(f"nbrun: figure {fig} -> {png}", flush=True)
+                key_figures.append((name, fig))
+                if fig in wanted:
+                    exported[fig] = png
         print(f"nbrun: {path}: {status} in {seconds:.1f} s, charts drawn {charts}", flush=True)
         rows.append((name, status, seconds, charts))
     if wanted and args.export_dir:

@@ -112,7 +112,9 @@ class Charts(unittest.TestCase):
             n, missing = nbrun.check_charts(os.path.join(out, "figures", "bars.html"))
             self.assertEqual((n, missing), (1, []))
             with open(os.path.join(out, "index.html")) as f:
-                self.assertIn('src="figures/bars.png"', f.read(), "the report's index shows the key figure")
+                index = f.read()
+            self.assertIn('src="figures/bars.png"', index, "the report's index shows the key figure")
+            self.assertIn('<a href="chart.html">chart</a>', index, "the index names the notebook, not its figure")
             # Asking for a figure no notebook produced fails the run.
             self.assertEqual(nbrun.main(["--out", out, "--no-chart-check", "--export", "nope",
                                          "--export-dir", export, path]), 1)
