@@ -14,6 +14,8 @@ export GOMLX_BACKEND ?= go
 PY := /usr/bin/python3
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 REPORT ?= report
+# Figures whose PNG the README shows: make reproduce regenerates figures/<name>.png.
+README_FIGURES := laziness_bars,method_comparison,phase_diagram,feature_map
 LAB_ARGS ?= --ip=127.0.0.1 --port=8888
 # Flags for the benchmark driver (go run ./bench -h), e.g. BENCH_ARGS="-rounds 5 -blas-threads 1".
 BENCH_ARGS ?=
@@ -38,7 +40,7 @@ test: setup
 	go test ./...
 
 reproduce: setup
-	$(PY) scripts/nbrun.py --out $(REPORT) $(NOTEBOOKS)
+	$(PY) scripts/nbrun.py --out $(REPORT) --export $(README_FIGURES) --export-dir figures $(NOTEBOOKS)
 
 lab: setup
 	jupyter notebook --notebook-dir=notebooks --no-browser $(ROOT_FLAG) $(LAB_ARGS)

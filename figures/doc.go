@@ -11,7 +11,7 @@
 //   - [MethodComparison] and [SubsetComparison]: test accuracy, and accuracy on the diagnostic
 //     subsets (both_hard, pair_only), per method and regime, with CIs;
 //   - [PhaseDiagram]: acc(UMT) − acc(UME) over (easy rate ρ, paired rate π), with the choice
-//     rule's pick marked in every cell;
+//     rule's pick marked in every cell (cells from study results with [PhaseCellFromRuns]);
 //   - [FeatureMap]: which features each method learned (mmlab.FeatureScores) — the paper's
 //     Figure 1, measured: features × methods, each cell a score from chance to 1 with its CI;
 //   - [ResultsTable]: a table computed from result values, as Markdown or HTML.
