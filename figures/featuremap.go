@@ -86,7 +86,7 @@ func FeatureMap(runs []mmlab.Run) (*charts.HeatMap, error) {
 		"UME's encoders are the uni-modal models'", strconv.FormatFloat(fm.Chance, 'f', -1, 64)))
 
 	hm := charts.NewHeatMap()
-	hm.Accept(figureVisitor{patch: patchFeatureMapOptions})
+	hm.Accept(figureVisitor{patch: heatmapPatch(2)})
 	hm.SetGlobalOptions(baseOptions(title, subtitle, false, 1)...)
 	hm.SetGlobalOptions(
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item", Formatter: opts.FuncOpts(`function (p) { return p.data.tip; }`)}),
@@ -125,31 +125,6 @@ type featureItem struct {
 	Name  string `json:"name"`
 	Value []any  `json:"value"`
 	Tip   string `json:"tip"`
-}
-
-// patchFeatureMapOptions sets what go-echarts has no field for: the visual map colours only the
-// scored cells (series 0), with 2 decimals at its ends, and the cell labels get a light,
-// translucent background so that they read on dark and light cells alike.
-func patchFeatureMapOptions(option map[string]any) {
-	if maps, ok := asJSONArray(option["visualMap"]); ok {
-		for _, m := range maps {
-			if vm, ok := m.(map[string]any); ok {
-				vm["precision"] = 2
-				vm["seriesIndex"] = 0
-			}
-		}
-		option["visualMap"] = maps
-	}
-	if series, ok := asJSONArray(option["series"]); ok {
-		for _, s := range series {
-			if label, ok := s.(map[string]any)["label"].(map[string]any); ok {
-				label["backgroundColor"] = "rgba(255, 255, 255, 0.75)"
-				label["borderRadius"] = 3
-				label["padding"] = []int{2, 5}
-			}
-		}
-		option["series"] = series
-	}
 }
 
 // featureLabel names a feature on the axis: "modality 0 easy", "modality 1 hard", "paired".

@@ -135,7 +135,7 @@ func PhaseDiagram(cells []PhaseCell) (*charts.HeatMap, error) {
 	}
 
 	hm := charts.NewHeatMap()
-	hm.Accept(figureVisitor{patch: patchPhaseOptions})
+	hm.Accept(figureVisitor{patch: heatmapPatch(3)})
 	hm.SetGlobalOptions(baseOptions(title, subtitle, false, 1)...)
 	hm.SetGlobalOptions(
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item", Formatter: opts.FuncOpts(`function (p) { return p.data.tip; }`)}),
@@ -162,27 +162,31 @@ func PhaseDiagram(cells []PhaseCell) (*charts.HeatMap, error) {
 	return hm, nil
 }
 
-// patchPhaseOptions sets what go-echarts has no field for: the visual map's end labels with 3
-// decimals (else ECharts rounds ±0.02 to "0" and "-0"), and a light, translucent background
-// behind the cell labels so that they read on dark and light cells alike.
-func patchPhaseOptions(option map[string]any) {
-	if maps, ok := asJSONArray(option["visualMap"]); ok {
-		for _, m := range maps {
-			if vm, ok := m.(map[string]any); ok {
-				vm["precision"] = 3
+// heatmapPatch returns the patch of what go-echarts has no field for in a heatmap: the visual
+// map colours only the cells (series 0) and shows its end values with precision decimals, and
+// the cell labels get a light, translucent background so that they read on dark and light cells
+// alike. The phase diagram and the feature map share it.
+func heatmapPatch(precision int) func(option map[string]any) {
+	return func(option map[string]any) {
+		if maps, ok := asJSONArray(option["visualMap"]); ok {
+			for _, m := range maps {
+				if vm, ok := m.(map[string]any); ok {
+					vm["precision"] = precision
+					vm["seriesIndex"] = 0
+				}
 			}
+			option["visualMap"] = maps
 		}
-		option["visualMap"] = maps
-	}
-	if series, ok := asJSONArray(option["series"]); ok {
-		for _, s := range series {
-			if label, ok := s.(map[string]any)["label"].(map[string]any); ok {
-				label["backgroundColor"] = "rgba(255, 255, 255, 0.75)"
-				label["borderRadius"] = 3
-				label["padding"] = []int{2, 5}
+		if series, ok := asJSONArray(option["series"]); ok {
+			for _, s := range series {
+				if label, ok := s.(map[string]any)["label"].(map[string]any); ok {
+					label["backgroundColor"] = "rgba(255, 255, 255, 0.75)"
+					label["borderRadius"] = 3
+					label["padding"] = []int{2, 5}
+				}
 			}
+			option["series"] = series
 		}
-		option["series"] = series
 	}
 }
 
