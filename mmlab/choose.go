@@ -93,9 +93,13 @@ func Choose(runs []Run, tol float64) (Choice, error) {
 	if c.UMEValAcc.Mean >= c.JointValAcc.Mean-tol {
 		c.Method = UMEMethod
 		c.Decisive = c.Margin.N > 1 && lo >= -tol
-		c.Reason = fmt.Sprintf("Choose UME: its validation accuracy %.4f is within the tolerance %.4f of joint training's %.4f "+
-			"(UME − joint = %+.4f ± %.4f, 95%% CI over %s), so paired features add little.",
-			c.UMEValAcc.Mean, tol, c.JointValAcc.Mean, c.Margin.Mean, c.Margin.CI95, seedsText)
+		relation := fmt.Sprintf("is within the tolerance %.4f of", tol)
+		if c.UMEValAcc.Mean >= c.JointValAcc.Mean {
+			relation = "is at least"
+		}
+		c.Reason = fmt.Sprintf("Choose UME: its validation accuracy %.4f %s joint training's %.4f "+
+			"(UME − joint = %+.4f ± %.4f, 95%% CI over %s; tolerance %.4f), so paired features add little.",
+			c.UMEValAcc.Mean, relation, c.JointValAcc.Mean, c.Margin.Mean, c.Margin.CI95, seedsText, tol)
 	} else {
 		c.Method = UMTMethod
 		c.Decisive = c.Margin.N > 1 && hi < -tol
