@@ -24,8 +24,10 @@
 // never panics. Split.Subset returns the diagnostic subsets ("all", "both_hard", "pair_only",
 // "m<i>_hard_only") that per-subset accuracies are reported on.
 //
-// New dataset kinds (procedural audio-visual and two-view sets, users' .npy files) plug into
-// ParseSpec with Register.
+// Users' own data — features extracted in Python, saved as NumPy arrays — load as "npy:DIR" or
+// "npy:FILE.npz" (NPYSpec: one <modality>.npy per modality plus labels.npy, optional split.npy
+// and tags.npy); SaveNPY writes any Dataset in that layout. New dataset kinds (procedural
+// real-signal sets) plug into ParseSpec with Register or RegisterPositional.
 //
 // # The feature taxonomy
 //
