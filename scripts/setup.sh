@@ -43,7 +43,7 @@ done
 ensure_debs() {
   local what=$1 p sudo missing=(); shift
   for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" == *"install ok installed"* ]] || missing+=("$p")
   done
   if ((${#missing[@]})); then
     if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"
@@ -65,7 +65,7 @@ command -v go >/dev/null || die "no 'go' on PATH: install Go (>= 1.21) first; it
 export GOTOOLCHAIN=$GO_VERSION
 GOROOT_PINNED=$(go env GOROOT) || die "could not get $GO_VERSION through the Go module proxy (GOPROXY=$(go env GOPROXY))"
 GO="$GOROOT_PINNED/bin/go"
-"$GO" version | grep -q "$GO_VERSION" || die "$GO is not $GO_VERSION"
+[[ "$("$GO" version)" == *"$GO_VERSION"* ]] || die "$GO is not $GO_VERSION"
 GOBIN=$("$GO" env GOBIN); [ -n "$GOBIN" ] || GOBIN="$("$GO" env GOPATH)/bin"
 say "Go toolchain $GO_VERSION at $GOROOT_PINNED"
 
@@ -80,7 +80,9 @@ if [ ! -x "$GOBIN/gopls" ]; then
 fi
 
 # --- 4. GoNB --------------------------------------------------------------------------------
-if ! "$GOBIN/gonb" --version 2>/dev/null | grep -q "$GONB_VERSION"; then
+# (Outputs are compared in full, not piped to grep -q: with pipefail, grep's early exit can
+# SIGPIPE the writer and make a present tool look missing.)
+if [[ "$("$GOBIN/gonb" --version 2>/dev/null)" != *"GoNB version: $GONB_VERSION"* ]]; then
   say "installing GoNB $GONB_VERSION"
   tmp=$(mktemp -d)
   ( cd "$tmp" && "$GO" mod init gonb-install >/dev/null 2>&1 \
