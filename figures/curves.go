@@ -177,15 +177,8 @@ func SplitHeadCurves(runs []mmlab.Run, methods ...string) (*charts.Line, error) 
 	for k, method := range methods {
 		style += fmt.Sprintf("; %s: %s model's split head for that modality", curveStyles[k%len(curveStyles)], MethodLabel(method))
 	}
-	subtitle := []string{style}
-	switch {
-	case maxN <= 1:
-		subtitle = append(subtitle, "one seed per line, so no confidence band")
-	case minN == maxN:
-		subtitle = append(subtitle, fmt.Sprintf("lines: mean over %d seeds; bands: 95%% CI of the mean (Student t)", maxN))
-	default:
-		subtitle = append(subtitle, fmt.Sprintf("lines: mean over %d–%d seeds (runs differ in length); bands: 95%% CI of the mean (Student t)", minN, maxN))
-	}
+	subtitle := []string{style, seedsNote("lines", "bands", minN, maxN,
+		"one seed per line, so no confidence band", "runs differ in length")}
 	if truncated {
 		subtitle = append(subtitle, truncationNote(yMin, false))
 	}

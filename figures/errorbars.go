@@ -81,15 +81,8 @@ func ciBars(spec ciBarSpec) *charts.Bar {
 	}
 	yMin, yMax, truncated := accuracyAxis(lo, hi)
 
-	subtitle := append([]string{}, spec.subtitle...)
-	switch {
-	case maxN <= 1:
-		subtitle = append(subtitle, "bars: one seed each, so no confidence interval")
-	case minN == maxN:
-		subtitle = append(subtitle, fmt.Sprintf("bars: mean over %d seeds; whiskers: 95%% CI of the mean (Student t)", maxN))
-	default:
-		subtitle = append(subtitle, fmt.Sprintf("bars: mean over %d–%d seeds (see tooltips); whiskers: 95%% CI of the mean (Student t)", minN, maxN))
-	}
+	subtitle := append(append([]string{}, spec.subtitle...), seedsNote("bars", "whiskers", minN, maxN,
+		"bars: one seed each, so no confidence interval", "see tooltips"))
 	if truncated {
 		subtitle = append(subtitle, truncationNote(yMin, true))
 	}

@@ -172,6 +172,21 @@ func roundTo(x, step float64) float64 {
 }
 
 // truncationNote is the subtitle line that says an accuracy axis starts at bottom, not 0.
+// seedsNote is the subtitle line saying what marks and intervals are over seeds: marks are
+// "lines" or "bars", intervals "bands" or "whiskers"; minN and maxN are the fewest and most
+// seeds behind one mark; oneSeed is the line when every mark has one seed, varying the reason
+// when marks have different numbers of seeds.
+func seedsNote(marks, intervals string, minN, maxN int, oneSeed, varying string) string {
+	switch {
+	case maxN <= 1:
+		return oneSeed
+	case minN == maxN:
+		return fmt.Sprintf("%s: mean over %d seeds; %s: 95%% CI of the mean (Student t)", marks, maxN, intervals)
+	default:
+		return fmt.Sprintf("%s: mean over %d–%d seeds (%s); %s: 95%% CI of the mean (Student t)", marks, minN, maxN, varying, intervals)
+	}
+}
+
 func truncationNote(bottom float64, bars bool) string {
 	if bars {
 		return fmt.Sprintf("y axis starts at %.2f, not 0: bar heights exaggerate differences", bottom)
