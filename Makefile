@@ -35,7 +35,7 @@ setup:
 
 test: setup
 	go vet ./...
-	$(PY) -m unittest discover -s scripts -p 'nbrun_test.py'
+	$(PY) -W ignore::DeprecationWarning -W ignore::ResourceWarning -m unittest discover -s scripts -p 'nbrun_test.py'
 	MMLAB_QUICK=1 $(PY) scripts/nbrun.py --out build/test-notebooks $(NOTEBOOKS)
 	go test ./...
 
