@@ -3,6 +3,7 @@ package mmlab
 import (
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -326,6 +327,42 @@ func TestAcceptanceFeatureMap(t *testing.T) {
 		}
 		if umeUni.Mean+umeUni.CI95 > 0.03 {
 			t.Errorf("paired: UME − best single modality = %s, want an upper bound ≤ 0.03 (no paired feature learned)", umeUni)
+		}
+	})
+	// With pair=xor no modality alone carries anything about the paired feature, so "UME learned
+	// no paired feature" can be tested against chance itself. Measured (seeds 0–4, the xor study
+	// of TestAcceptanceXOR): paired score UME 0.259 ± 0.016, joint 0.959 ± 0.081, UMT(free_dims=32)
+	// 0.841 ± 0.042, chance 0.25. Margins: UME's upper bound within 0.05 of chance (3× its measured
+	// CI); joint's and UMT's lower bounds at least 0.25 above chance (a third of their measured
+	// distance). It reuses the 5-seed xor study, so it runs only with MMLAB_LONG_TESTS=1.
+	t.Run("paired, no modality alone (xor)", func(t *testing.T) {
+		if testing.Short() || os.Getenv("MMLAB_LONG_TESTS") != "1" {
+			t.Skip("reuses the 5-seed xor study: set MMLAB_LONG_TESTS=1 to run it")
+		}
+		res := sharedStudy(t, "xor study", xorStudy)
+		fm, err := FeatureScores(res.Runs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		logFeatureMap(t, "xor", fm)
+		f := PairedFeature()
+		for _, tc := range []struct {
+			method string
+			check  func(e Estimate) bool
+			want   string
+		}{
+			{UMEMethod, func(e Estimate) bool { return e.Mean+e.CI95 <= fm.Chance+0.05 }, "near chance (upper bound ≤ chance + 0.05)"},
+			{JointMethod, func(e Estimate) bool { return e.Mean-e.CI95 >= fm.Chance+0.25 }, "above chance (lower bound ≥ chance + 0.25)"},
+			{UMTMethod, func(e Estimate) bool { return e.Mean-e.CI95 >= fm.Chance+0.25 }, "above chance (lower bound ≥ chance + 0.25)"},
+		} {
+			c, ok := fm.Cell(f, tc.method)
+			if !ok {
+				t.Fatalf("xor: no paired score for %s", tc.method)
+			}
+			t.Logf("xor: paired score %s %s (chance %.2f)", tc.method, c.Score, fm.Chance)
+			if !tc.check(c.Score) {
+				t.Errorf("xor: %s's paired score %s, want %s", tc.method, c.Score, tc.want)
+			}
 		}
 	})
 }
