@@ -235,16 +235,7 @@ func TestGBlendModes(t *testing.T) {
 					break
 				}
 			}
-			weights, _ := net.MarshalWeights()
-			restored, err := method.(Restorer).Restore(env, &o, weights)
-			if err != nil {
-				t.Fatal(err)
-			}
-			a, _ := pred.Logits(ds.Test)
-			b, _ := restored.Logits(ds.Test)
-			if !slices.Equal(a, b) {
-				t.Error("restored network predicts differently")
-			}
+			checkRestores(t, method, env, &o, pred)
 		})
 	}
 	// Three modalities: three uni-modal heads and the fused one.

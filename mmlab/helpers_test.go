@@ -1,6 +1,7 @@
 package mmlab
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/gomlx/compute"
@@ -42,4 +43,36 @@ func testEnv(t testing.TB, ds *datasets.Dataset, epochs int) *Env {
 	o.Epochs = epochs
 	return &Env{Data: ds, Seed: 0, Modality: -1, Model: DefaultModelOptions(),
 		Engine: &Engine{Backend: testBackend(t), Options: o}, Name: t.Name(), Deps: map[string][]Predictor{}}
+}
+
+// checkRestores saves pred's weights, rebuilds the predictor from them through method (a
+// Restorer) and fails the test unless the rebuilt one gives bit-identical logits on env's test
+// split. It returns the saved weights.
+func checkRestores(t testing.TB, method Method, env *Env, opts Validator, pred Predictor) []byte {
+	t.Helper()
+	saver, ok := pred.(WeightSaver)
+	if !ok {
+		t.Fatalf("%T cannot save its weights", pred)
+	}
+	weights, err := saver.MarshalWeights()
+	if err != nil {
+		t.Fatal(err)
+	}
+	restorer, ok := method.(Restorer)
+	if !ok {
+		t.Fatalf("%T cannot restore its predictors", method)
+	}
+	restored, err := restorer.Restore(env, opts, weights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, errA := pred.Logits(env.Data.Test)
+	b, errB := restored.Logits(env.Data.Test)
+	if errA != nil || errB != nil {
+		t.Fatalf("logits: %v, %v", errA, errB)
+	}
+	if !slices.Equal(a, b) {
+		t.Errorf("%T: the restored predictor's logits differ from the trained one's", method)
+	}
+	return weights
 }

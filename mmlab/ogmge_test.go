@@ -327,16 +327,7 @@ func TestOGMGETrainAndRestore(t *testing.T) {
 	if len(curves.Epoch) != 3 {
 		t.Errorf("curves of %d epochs, want 3", len(curves.Epoch))
 	}
-	weights, _ := pred.(WeightSaver).MarshalWeights()
-	restored, err := method.(Restorer).Restore(env, &o, weights)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, _ := pred.Logits(ds.Test)
-	b, _ := restored.Logits(ds.Test)
-	if !slices.Equal(a, b) {
-		t.Error("restored OGM-GE network predicts differently")
-	}
+	checkRestores(t, method, env, &o, pred)
 	three := testEnv(t, testData(t, "lazypair:m=3,n_train=512,n_val=256,n_test=512"), 1)
 	if _, _, err := method.Train(context.Background(), three, &o); err == nil || !strings.Contains(err.Error(), "defined for 2 modalities; the dataset has 3") {
 		t.Errorf("three modalities: got %v", err)

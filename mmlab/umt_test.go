@@ -106,18 +106,7 @@ func TestUMT(t *testing.T) {
 			if _, dim, _, _ := pred.Features(0, ds.Test); dim != 64+tc.freeDims {
 				t.Errorf("features of dimension %d, want %d", dim, 64+tc.freeDims)
 			}
-			weights, _ := pred.(WeightSaver).MarshalWeights()
-			restored, err := umt.(Restorer).Restore(env, &opts, weights)
-			if err != nil {
-				t.Fatal(err)
-			}
-			a, _ := pred.Logits(ds.Test)
-			b, _ := restored.Logits(ds.Test)
-			for i := range a {
-				if a[i] != b[i] {
-					t.Fatal("restored student predicts differently")
-				}
-			}
+			checkRestores(t, umt, env, &opts, pred)
 			if tc.name != "reference" {
 				return
 			}

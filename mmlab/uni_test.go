@@ -39,19 +39,7 @@ func TestUni(t *testing.T) {
 	if len(curves.SplitHeadAcc) != 1 || !reflect.DeepEqual(curves.SplitHeadAcc[0], curves.ValAcc) {
 		t.Errorf("a uni run's split head is its own prediction: %+v", curves)
 	}
-	weights, err := pred.(WeightSaver).MarshalWeights()
-	if err != nil {
-		t.Fatal(err)
-	}
-	restored, err := m.(Restorer).Restore(env, nil, weights)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, _ := pred.Logits(ds.Test)
-	b, _ := restored.Logits(ds.Test)
-	if !reflect.DeepEqual(a, b) {
-		t.Error("restored network predicts differently")
-	}
+	weights := checkRestores(t, m, env, nil, pred)
 	env.Model.Hidden = []int{32, 32} // a different architecture: the weights do not fit
 	if _, err := m.(Restorer).Restore(env, nil, weights); err == nil {
 		t.Error("restoring into a different architecture: no error")
