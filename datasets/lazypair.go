@@ -198,6 +198,9 @@ func (s LazyPairSpec) String() string {
 	return b.String()
 }
 
+// NumModalities implements Spec: the key m.
+func (s LazyPairSpec) NumModalities() int { return s.M }
+
 // WithSeedOffset returns the spec with Seed + offset: run seed s uses the dataset drawn with
 // spec seed + s (DESIGN.md §6).
 func (s LazyPairSpec) WithSeedOffset(offset int) Spec {

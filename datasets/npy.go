@@ -238,6 +238,10 @@ func (s NPYSpec) String() string {
 // initialisation and batch order (DESIGN.md §6), never the data or its split.
 func (s NPYSpec) WithSeedOffset(int) Spec { return s }
 
+// NumModalities implements Spec: the modalities a spec resolved by ParseSpec lists (every array
+// of the directory or file, or those named by modalities=).
+func (s NPYSpec) NumModalities() int { return len(s.Modalities) }
+
 // Generate reads the files and splits them. It fails if they no longer match s.Checksum.
 func (s NPYSpec) Generate() (*Dataset, error) {
 	d, resolved, err := s.load(nil)

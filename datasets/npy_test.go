@@ -579,6 +579,16 @@ func TestNPYRoundTrip(t *testing.T) {
 	if n, _ := got.Test.Subset("pair_only"); len(n) == 0 {
 		t.Error("tags did not survive: no pair_only samples")
 	}
+	// The parsed spec knows its modalities without loading the data (study planning needs it).
+	for _, spec := range []string{"npy:" + dir, "npy:" + dir + ",modalities=m2+m0"} {
+		s, err := ParseSpec(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := len(mustGenerate(t, spec).Modalities); s.NumModalities() != want || lp.NumModalities() != 3 {
+			t.Errorf("%s: NumModalities %d, want %d (lazypair: %d, want 3)", spec, s.NumModalities(), want, lp.NumModalities())
+		}
+	}
 	// Saving again over the same files works and changes nothing.
 	if err := SaveNPY(dir, got); err != nil {
 		t.Fatal(err)

@@ -156,6 +156,7 @@ func (f fixedSpec) Name() string                { return "fixedtest" }
 func (f fixedSpec) String() string              { return "fixedtest:" + f.kv["a"] }
 func (f fixedSpec) Generate() (*Dataset, error) { return tinyDataset(), nil }
 func (f fixedSpec) WithSeedOffset(int) Spec     { return f }
+func (f fixedSpec) NumModalities() int          { return len(tinyDataset().Modalities) }
 
 // Registered once per test binary, so that -count=N does not register it twice.
 func init() {

@@ -186,7 +186,7 @@ func RunStudy(ctx context.Context, study Study) (*StudyResult, error) {
 	// Plan: every run of every seed, its key, and what the store already holds.
 	var plans [][]*plannedRun
 	for seed := range study.Seeds {
-		seedPlan, err := planSeed(spec.String(), methods, cfg, seed)
+		seedPlan, err := planSeed(spec.String(), spec.NumModalities(), methods, cfg, seed)
 		if err != nil {
 			return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
 		}
@@ -308,10 +308,9 @@ func RunStudy(ctx context.Context, study Study) (*StudyResult, error) {
 }
 
 // planSeed lists the runs of one seed in dependency order, with their keys.
-func planSeed(dataset string, methods []string, cfg *Config, seed int) ([]*plannedRun, error) {
+func planSeed(dataset string, numModalities int, methods []string, cfg *Config, seed int) ([]*plannedRun, error) {
 	byMethod := map[string][]*plannedRun{}
 	var plan []*plannedRun
-	numModalities := -1
 	for _, name := range methods {
 		impl, err := LookupMethod(name)
 		if err != nil {
@@ -319,12 +318,6 @@ func planSeed(dataset string, methods []string, cfg *Config, seed int) ([]*plann
 		}
 		modalities := []int{-1}
 		if impl.PerModality() {
-			if numModalities < 0 {
-				var err error
-				if numModalities, err = modalityCount(dataset); err != nil {
-					return nil, err
-				}
-			}
 			modalities = modalities[:0]
 			for m := range numModalities {
 				modalities = append(modalities, m)
@@ -350,23 +343,6 @@ func planSeed(dataset string, methods []string, cfg *Config, seed int) ([]*plann
 		}
 	}
 	return plan, nil
-}
-
-// modalityCount is the number of modalities of a dataset spec. It is read from the spec when
-// the kind says it (LazyPair's m), else from a generated copy.
-func modalityCount(dataset string) (int, error) {
-	spec, err := datasets.ParseSpec(dataset)
-	if err != nil {
-		return 0, err
-	}
-	if lp, ok := spec.(datasets.LazyPairSpec); ok {
-		return lp.M, nil
-	}
-	data, err := spec.Generate()
-	if err != nil {
-		return 0, err
-	}
-	return len(data.Modalities), nil
 }
 
 // recoverPredictor gives a stored run its predictor: from its saved weights if possible, else by
