@@ -234,6 +234,10 @@ func RunStudy(ctx context.Context, study Study) (*StudyResult, error) {
 	blobs, _ := study.Store.(BlobStore)
 	versions := CurrentVersions(fmt.Sprint(backend))
 
+	// The last dataset generated, by its spec: fixed data (a user's files) is the same for every
+	// seed, so it is read once, not once per seed.
+	var lastData *datasets.Dataset
+	var lastSpec string
 	for seed, seedPlan := range plans {
 		var data *datasets.Dataset
 		probes := probeCache{}
@@ -246,9 +250,13 @@ func RunStudy(ctx context.Context, study Study) (*StudyResult, error) {
 				continue
 			}
 			if data == nil {
-				if data, err = spec.WithSeedOffset(seed).Generate(); err != nil {
+				seedSpec := spec.WithSeedOffset(seed)
+				if lastData != nil && seedSpec.String() == lastSpec {
+					data = lastData
+				} else if data, err = seedSpec.Generate(); err != nil {
 					return nil, fmt.Errorf("mmlab.RunStudy: dataset for seed %d: %w", seed, err)
 				}
+				lastData, lastSpec = data, seedSpec.String()
 			}
 			env := &Env{Data: data, Seed: seed, Modality: p.modality, Model: cfg.Model, Engine: engine,
 				Name: p.name(), Deps: map[string][]Predictor{}}
