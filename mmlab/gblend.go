@@ -370,7 +370,7 @@ func meanCrossEntropies(net *Network, splits ...*datasets.Split) ([]float64, err
 	numInputs := len(net.inputs)
 	exec, err := model.NewExec(net.backend, net.store, func(root *model.Scope, in []*graph.Node) []*graph.Node {
 		root.SetTraining(in[0].Graph(), true) // weights as parameters, not constants
-		out := net.build(root.In(netScope), in[:numInputs])
+		out := net.buildOn(root.In(netScope), in[:numInputs])
 		return []*graph.Node{CrossEntropy(out.Logits, in[numInputs])}
 	})
 	if err != nil {

@@ -149,9 +149,13 @@ func (o *ModelOptions) EncoderWidth(scope *model.Scope, x *graph.Node, width int
 }
 
 // mlp builds layers "layer0", "layer1", … of widths Hidden, the last replaced by last.
+// An input of rank > 2 (e.g. an image [batch, C, H, W]) is flattened to [batch, C·H·W] first.
 func (o *ModelOptions) mlp(caller string, scope *model.Scope, x *graph.Node, last int) *graph.Node {
+	if x.Rank() > 2 {
+		x = graph.Reshape(x, x.Shape().Dimensions[0], -1)
+	}
 	if x.Rank() != 2 {
-		exceptions.Panicf("%s: want x of shape [batch, features], got %s", caller, x.Shape())
+		exceptions.Panicf("%s: want x of shape [batch, features...], got %s", caller, x.Shape())
 	}
 	for i, h := range o.Hidden {
 		if i == len(o.Hidden)-1 {

@@ -74,7 +74,7 @@ func TestGraphPanicsNameTheFunction(t *testing.T) {
 		want string
 		fn   func(scope *model.Scope, x *graph.Node) *graph.Node
 	}{
-		{"mmlab.ModelOptions.Encoder:", func(s *model.Scope, x *graph.Node) *graph.Node { return o.Encoder(s, x, 0) }},
+		{"mmlab.ModelOptions.Encoder:", func(s *model.Scope, x *graph.Node) *graph.Node { return o.Encoder(s, graph.Reshape(x, 8), 0) }}, // no batch axis
 		{"mmlab.Dense:", func(s *model.Scope, x *graph.Node) *graph.Node { return Dense(s, x, 3, true, InitUniform) }},
 		{"mmlab.CrossEntropy:", func(s *model.Scope, x *graph.Node) *graph.Node { return CrossEntropy(x, x) }},
 		{"mmlab.FeatureDistance:", func(s *model.Scope, x *graph.Node) *graph.Node { return FeatureDistance("kl", x, x) }},

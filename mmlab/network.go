@@ -36,7 +36,8 @@ type Network struct {
 	store      *model.Store
 	inputs     []int
 	numClasses int
-	sizes      []int // per dataset modality
+	sizes      []int   // per dataset modality: values per sample
+	shapes     [][]int // per dataset modality: the per-sample shape (datasets.Modality.Shape)
 	build      func(scope *model.Scope, xs []*graph.Node) Outputs
 
 	infer *model.Exec
@@ -54,11 +55,28 @@ type Network struct {
 
 func newNetwork(backend compute.Backend, inputs []int, build func(*model.Scope, []*graph.Node) Outputs, ds *datasets.Dataset) *Network {
 	sizes := make([]int, len(ds.Modalities))
+	shapes := make([][]int, len(ds.Modalities))
 	for m, mod := range ds.Modalities {
 		sizes[m] = mod.Size()
+		shapes[m] = slices.Clone(mod.Shape)
 	}
 	return &Network{backend: backend, store: model.NewStore(), inputs: slices.Clone(inputs),
-		numClasses: ds.NumClasses, sizes: sizes, build: build}
+		numClasses: ds.NumClasses, sizes: sizes, shapes: shapes, build: build}
+}
+
+// buildOn builds the network under scope on flat input batches xs[i] ([batch, values per
+// sample] of modality inputs[i]): each is reshaped to [batch, Modality.Shape...] first, so Build
+// sees images as [batch, C, H, W] and vectors as [batch, d].
+func (n *Network) buildOn(scope *model.Scope, xs []*graph.Node) Outputs {
+	shaped := make([]*graph.Node, len(xs))
+	for i, x := range xs {
+		dims := append([]int{x.Shape().Dimensions[0]}, n.shapes[n.inputs[i]]...)
+		if len(dims) == 1 {
+			dims = append(dims, 1) // a scalar per sample is a 1-vector
+		}
+		shaped[i] = graph.Reshape(x, dims...)
+	}
+	return n.build(scope, shaped)
 }
 
 // Variable returns the network's variable at path (e.g. "/net/enc0/layer0/weights"), or nil if
@@ -146,7 +164,7 @@ func (n *Network) ensureInfer() error {
 	k := len(n.inputs)
 	var err error
 	n.infer, err = model.NewExec(n.backend, n.store, func(root *model.Scope, xs []*graph.Node) []*graph.Node {
-		out := n.build(root.In(netScope), xs)
+		out := n.buildOn(root.In(netScope), xs)
 		res := []*graph.Node{out.Logits}
 		for i := range k {
 			if i < len(out.Features) && out.Features[i] != nil {

@@ -255,7 +255,7 @@ func initialCoefficients(t *testing.T, net *Network, ds *datasets.Dataset, alpha
 	t.Helper()
 	exec, err := model.NewExec(net.backend, net.store, func(root *model.Scope, in []*graph.Node) []*graph.Node {
 		root.SetTraining(in[0].Graph(), true)
-		out := net.build(root.In(netScope), in[:2])
+		out := net.buildOn(root.In(netScope), in[:2])
 		return OGMCoefficients(out.SplitLogits, in[2], alpha)
 	})
 	if err != nil {

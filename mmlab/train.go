@@ -94,7 +94,8 @@ type TrainJob struct {
 	Data *datasets.Dataset
 	// Inputs are the dataset modalities the network reads, in the order Build receives them.
 	Inputs []int
-	// Build builds the network on a batch: xs[i] is [batch, Size] of modality Inputs[i]. It is
+	// Build builds the network on a batch: xs[i] is [batch, Modality.Shape...] of modality
+	// Inputs[i] (e.g. [batch, d] for vectors, [batch, C, H, W] for images). It is
 	// called under the scope "net" for training and for inference graphs alike, so it must
 	// create the same variables every time and must not depend on labels.
 	Build func(scope *model.Scope, xs []*graph.Node) Outputs
@@ -223,7 +224,7 @@ func (e *Engine) Fit(ctx context.Context, job *TrainJob) (net *Network, curves *
 		for i := range numExtra {
 			b.Extra = append(b.Extra, graph.Gather(in[numInputs+1+i], rows))
 		}
-		b.Out = job.Build(b.Scope, xs)
+		b.Out = net.buildOn(b.Scope, xs)
 		var loss *graph.Node
 		if job.Loss != nil {
 			loss = job.Loss(b)
@@ -493,7 +494,7 @@ func newEvaluator(net *Network, s *datasets.Split) (*evaluator, error) {
 		// The weights change between calls: in training mode they are graph parameters; otherwise
 		// backends that prefer constants (the Go backend) would freeze them at compile time.
 		root.SetTraining(in[0].Graph(), true)
-		out := net.build(root.In(netScope), in[:k])
+		out := net.buildOn(root.In(netScope), in[:k])
 		counts := []*graph.Node{correctCount(out.Logits, in[k])}
 		for _, o := range out.SplitLogits {
 			counts = append(counts, correctCount(o, in[k]))
