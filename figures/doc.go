@@ -15,6 +15,8 @@
 //   - [FeatureMap]: which features each method learned (mmlab.FeatureScores) — the paper's
 //     Figure 1, measured: features × methods, each cell a score from chance to 1 with its CI;
 //   - [ResultsTable]: a table computed from result values, as Markdown or HTML.
+//   - [Samples]: a grid of an image-like dataset's samples (images, spectrograms), a row per
+//     class and the modalities side by side, as inline PNGs — a look at the data before training.
 //
 // All figures share one method palette ([MethodColor]) and display names ([MethodLabel]).
 //
