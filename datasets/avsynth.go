@@ -159,8 +159,9 @@ const (
 	// Registers: an easy (class-coding) sound sits at one of K pitches log-spaced over
 	// [avEasyLow, avEasyHigh] (±3% jitter); a hard-only sound at a random pitch in
 	// [avHardLow, avHardHigh], a register no class pitch uses, so that (as an image's grey
-	// colour says "no colour cue") the register tells which cue a sound carries. Every pattern
-	// stays below avPipFreq's band at the default freq.
+	// colour says "no colour cue") the register tells which cue a sound carries. Every sound
+	// stays below the pips' bands at the default freq (its highest partial is the hard dyad's
+	// 1.5 × 1800 = 2700 Hz).
 	avEasyLow, avEasyHigh = 260.0, 820.0
 	avHardLow, avHardHigh = 1100.0, 1800.0
 	avPitchJitter         = 0.03
@@ -173,26 +174,32 @@ const (
 	// The paired code (LazyPair's add variant) in signal units. A lamp's brightness is
 	// avLampBase + avLampGain·v for code-unit level v = c·code(y) + z: with τ = 4 the lamps
 	// spread over 0.5 ± 0.25 (1 sd), the unclipped reading stays linear in v, and after pixel
-	// noise σ = 0.5 (0.125 brightness) averaged over a lamp's ≥ 12 values its noise is about
-	// 0.6 code units — LazyPair's σ = 1 or less. A pip's amplitude is avPipAmp·exp(avPipGain·z/2),
-	// so its log-energy is linear in z with slope avPipGain nats per code unit (±1.4 nats at
-	// τ = 4), about 7 nats above the background noise at the mean level so that even −3 sd
-	// pips stay above it.
+	// noise σ = 0.5 (0.1 of the brightness range) averaged over a lamp's ≥ 12 values its noise
+	// is about 0.5 code units — LazyPair's σ = 1 or less. A pip is two tones, at avPipFreqs
+	// (the top two bands at freq = 16), each of amplitude avPipAmp·exp(avPipGain·z/2), so its
+	// log-energy is linear in z with slope avPipGain nats per code unit (±2 nats at τ = 4);
+	// the loudest pips are about as loud as the class sounds, and a mean-level pip is about 8
+	// nats above the background noise, so that even −3 sd pips stay above it. The spectrogram
+	// noise σ = 0.5 is 1.7 nats per cell; averaged over the pip's ≥ 4 cells it is about 1.7 code
+	// units, so lamps − pips reads the code with noise of about 2 code units against c = 4.
 	avLampBase = 0.5
 	avLampGain = 1.0 / 16
-	avPipFreq  = 3700.0 // Hz, in the top band
-	avPipAmp   = 0.15
-	avPipGain  = 0.35
+	avPipAmp   = 0.3
+	avPipGain  = 0.5
 
 	// Fixed normalisation (measured on the default spec, seed 1, train split, before noise):
 	// value → (value − mean) / scale, the same for every spec and split.
 	avImageMean, avImageScale = 0.30, 0.20
-	avAudioMean, avAudioScale = -2.9, 3.4
+	avAudioMean, avAudioScale = -2.3, 3.8
 )
 
 // Object forms (hard image cue of class k is avForms[k]) and sound patterns (hard audio cue of
 // class k is avPatterns[k]); the first K are used.
 var (
+	// avPipFreqs are the frequencies of the two tones of every pip, Hz: the centres of the top
+	// two bands at freq = 16, above every class sound.
+	avPipFreqs = [2]float64{3020, 3650}
+
 	avForms    = []string{"disc", "square", "triangle", "plus", "ring", "bar", "diamond", "x"}
 	avPatterns = []string{"tone", "up-chirp", "down-chirp", "dyad", "pulsed", "noise-band", "trill", "pluck"}
 )
@@ -531,7 +538,7 @@ func (p *avPlan) renderAudio(w *avWorker, out []float32, y int, mode avMode, r *
 		}
 		addSound(w.wave, avPatterns[pattern], f0, amp, onset, phase0, bandFreq[:], bandPhase[:])
 	}
-	// pips: K tones at avPipFreq in consecutive time slots, amplitude exp(gain·z/2)
+	// pips: K two-tone pips at avPipFreqs in consecutive time slots, amplitude exp(gain·z/2)
 	slot := float64(avSamples) / float64(s.K)
 	for j, level := range w.pips {
 		a := avPipAmp * math.Exp(avPipGain*level/2)
@@ -539,7 +546,8 @@ func (p *avPlan) renderAudio(w *avWorker, out []float32, y int, mode avMode, r *
 		ramp := float64(t1-t0) / 8
 		for t := t0; t < t1; t++ {
 			env := min(1, float64(t-t0)/ramp, float64(t1-t)/ramp)
-			w.wave[t] += a * env * sinTurns(avPipFreq*float64(t)/avSampleRate)
+			sec := float64(t) / avSampleRate
+			w.wave[t] += a * env * (sinTurns(avPipFreqs[0]*sec) + sinTurns(avPipFreqs[1]*sec))
 		}
 	}
 
