@@ -136,6 +136,9 @@ func writeAtomic(path string, data []byte) (err error) {
 			_ = os.Remove(tmp.Name())
 		}
 	}()
+	if err := tmp.Chmod(0o644); err != nil { // CreateTemp makes 0600; a cache is shareable
+		return fmt.Errorf("datasets: cannot write dataset cache file %s: %w", path, err)
+	}
 	if _, err := tmp.Write(data); err != nil {
 		return fmt.Errorf("datasets: cannot write dataset cache file %s: %w", path, err)
 	}
