@@ -24,7 +24,7 @@ func init() { Register(AVSynthName, parseAVSynth) }
 type AVSynthSpec struct {
 	K      int // k: number of classes, 2 ≤ k ≤ 8 (default 4)
 	Size   int // size: image side S, max(12, 2k) ≤ size ≤ 64 (default 16)
-	Freq   int // freq: spectrogram frequency bands F, 8 ≤ freq ≤ 32 (default 16)
+	Freq   int // freq: spectrogram frequency bands F, 8 ≤ freq ≤ 32 (default 16; the registers are laid out for 16, fewer bands blur them together)
 	Frames int // frames: spectrogram time frames T, max(8, k) ≤ frames ≤ 32 (default 16)
 
 	Rho      float64 // rho: probability that a modality carries its easy cue (default 0.8)
@@ -122,8 +122,10 @@ func (s AVSynthSpec) Validate() error {
 		key string
 		n   int
 	}{{"n_train", s.NTrain}, {"n_val", s.NVal}, {"n_test", s.NTest}} {
-		if f.n < 1 || f.n > 1<<24 {
-			p.bad(f.key, f.n, fmt.Sprintf("1 ≤ %s ≤ %d", f.key, 1<<24))
+		if f.n < 1 {
+			p.bad(f.key, f.n, f.key+" ≥ 1")
+		} else if size := 3 * max(s.Size, 1) * max(s.Size, 1); float64(f.n)*float64(size) > maxValuesPerSplit {
+			p.bad(f.key, f.n, fmt.Sprintf("%s × 3·size² ≤ %d (float32 values per modality and split)", f.key, maxValuesPerSplit))
 		}
 	}
 	return p.err(AVSynthName)

@@ -65,7 +65,8 @@ func TestAVSynthSpec(t *testing.T) {
 		{"avsynth:pair_only=NaN", "pair_only = NaN"},
 		{"avsynth:sigma=-1", "sigma = -1, want finite sigma ≥ 0"},
 		{"avsynth:tau=inf", "tau = +Inf"},
-		{"avsynth:n_train=0", "n_train = 0"},
+		{"avsynth:n_train=0", "n_train = 0, want n_train ≥ 1"},
+		{"avsynth:n_test=2000000", "n_test = 2000000, want n_test × 3·size² ≤"},
 		{"avsynth:rho=2,pi=3", "rho = 2, want 0 ≤ rho ≤ 1; pi = 3"},
 	} {
 		if _, err := ParseSpec(tc.spec); err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -213,7 +213,8 @@
 //
 // avsynth and twoview are deterministic functions of their canonical spec (each sample draws
 // from its own PCG streams, so the result does not depend on the number of goroutines that
-// render it), and rendering takes about a second, so Generate keeps them on disk: a Cache at
+// render it; bit-identical on one architecture — math.Exp and math.Log have assembly versions
+// on some, so another may differ in the last bits), and rendering takes about a second, so Generate keeps them on disk: a Cache at
 // <home>/datasets, home being $MMLAB_HOME or mmlab in the user's cache directory (Home; the
 // results store of package mmlab lives in the same home). The file is named by a hash of the
 // canonical spec and holds a header (magic, format version, the spec), the arrays, and a SHA-256

@@ -90,8 +90,10 @@ func (s TwoViewSpec) Validate() error {
 		key string
 		n   int
 	}{{"n_train", s.NTrain}, {"n_val", s.NVal}, {"n_test", s.NTest}} {
-		if f.n < 1 || f.n > 1<<24 {
-			p.bad(f.key, f.n, fmt.Sprintf("1 ≤ %s ≤ %d", f.key, 1<<24))
+		if f.n < 1 {
+			p.bad(f.key, f.n, f.key+" ≥ 1")
+		} else if size := max(s.Size, 1) * max(s.Size, 1); float64(f.n)*float64(size) > maxValuesPerSplit {
+			p.bad(f.key, f.n, fmt.Sprintf("%s × size² ≤ %d (float32 values per modality and split)", f.key, maxValuesPerSplit))
 		}
 	}
 	return p.err(TwoViewName)

@@ -53,7 +53,8 @@ func TestTwoViewSpec(t *testing.T) {
 		{"twoview:k=x", `key k: "x" is not an integer`},
 		{"twoview:size=8", "size = 8, want 12 ≤ size ≤ 64"},
 		{"twoview:sigma=-0.5", "sigma = -0.5"},
-		{"twoview:n_val=0", "n_val = 0"},
+		{"twoview:n_val=0", "n_val = 0, want n_val ≥ 1"},
+		{"twoview:size=64,n_train=300000", "n_train = 300000, want n_train × size² ≤"},
 	} {
 		if _, err := ParseSpec(tc.spec); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("ParseSpec(%q) error = %v, want it to contain %q", tc.spec, err, tc.want)
