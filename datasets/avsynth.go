@@ -45,8 +45,8 @@ type AVSynthSpec struct {
 // k, rho, pi, c and tau are LazyPair's measured defaults, with the paired code read in the same
 // units (see avLampGain and avPipGain for how code units become brightness and log-energy).
 // pair_only=0.5 is a first guess, not calibrated the way LazyPair's 0.2 was. sigma=0.5 (in
-// units of the normalised data: 0.125 of the image's brightness range) is visible noise that
-// leaves every cue readable at 16×16.
+// units of the normalised data: 0.1 of the image's brightness range, 1.9 nats of log-power) is
+// visible noise that leaves every cue readable at 16×16.
 func DefaultAVSynth() AVSynthSpec {
 	return AVSynthSpec{
 		K: 4, Size: 16, Freq: 16, Frames: 16,
@@ -180,10 +180,13 @@ const (
 	// is about 0.5 code units — LazyPair's σ = 1 or less. A pip is two tones, at avPipFreqs
 	// (the top two bands at freq = 16), each of amplitude avPipAmp·exp(avPipGain·z/2), so its
 	// log-energy is linear in z with slope avPipGain nats per code unit (±2 nats at τ = 4);
-	// the loudest pips are about as loud as the class sounds, and a mean-level pip is about 8
-	// nats above the background noise, so that even −3 sd pips stay above it. The spectrogram
-	// noise σ = 0.5 is 1.7 nats per cell; averaged over the pip's ≥ 4 cells it is about 1.7 code
-	// units, so lamps − pips reads the code with noise of about 2 code units against c = 4.
+	// a mean-level pip is about 7 nats above the background noise, so that even −3 sd pips
+	// stay above it, and +3 sd pips are the loudest cells of the spectrogram. The spectrogram
+	// noise σ = 0.5 is 1.9 nats per cell; averaged over the ≈ 4 cells (2 bands × 2 frames at
+	// k = 4) of a pip it is about 1 nat, 2 code units, so lamps − pips reads the code with
+	// noise of about 2 code units against c = 4: a fixed reader gets 0.84 of the pair_only
+	// samples right at k = 4 (TestAVSynthCues), LazyPair's x_0 − x_1 about 0.94. Stronger
+	// pips (a larger gain) would stretch the spectrogram's range further.
 	avLampBase = 0.5
 	avLampGain = 1.0 / 16
 	avPipAmp   = 0.3

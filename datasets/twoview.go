@@ -32,7 +32,7 @@ type TwoViewSpec struct {
 // DefaultTwoView returns twoview's defaults: k=6, size=16, sigma=0.5,
 // n_train/n_val/n_test=2000/1000/2000, seed=1. k=6 uses the six shapes that stay distinct at
 // 16×16 under any rotation (sphere, box, cylinder, cone, torus, capsule); octahedron and jack
-// are added for k=7, 8. sigma=0.5 is avsynth's noise level (about 0.1 of the brightness range).
+// are added for k=7, 8. sigma=0.5 is avsynth's noise level (0.12 of the brightness range).
 func DefaultTwoView() TwoViewSpec {
 	return TwoViewSpec{K: 6, Size: 16, Sigma: 0.5, NTrain: 2000, NVal: 1000, NTest: 2000, Seed: 1}
 }
