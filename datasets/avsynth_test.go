@@ -28,7 +28,7 @@ func renderAV(t *testing.T, change func(s *AVSynthSpec)) (AVSynthSpec, *Dataset)
 }
 
 func TestAVSynthSpec(t *testing.T) {
-	want := "avsynth:k=4,size=16,freq=16,frames=16,rho=0.8,pi=0,pair_only=0.5,c=4,tau=4,sigma=0.5,n_train=2000,n_val=1000,n_test=2000,seed=1"
+	want := "avsynth:k=4,size=16,freq=16,frames=16,rho=0.8,pi=0,pair_only=0.35,c=4,tau=4,sigma=0.5,n_train=2000,n_val=1000,n_test=2000,seed=1"
 	if got := DefaultAVSynth().String(); got != want {
 		t.Errorf("defaults: %q, want %q", got, want)
 	}
@@ -142,7 +142,7 @@ func TestAVSynthDefaultTime(t *testing.T) {
 
 func TestAVSynthTagRates(t *testing.T) {
 	// 4000 samples at rho=0.7, pi=0.5, pair_only=0.5; within checks 3 SE of the binomial.
-	s, d := renderAV(t, func(s *AVSynthSpec) { s.NTrain, s.NVal, s.NTest, s.Rho, s.Pi = 4000, 1, 1, 0.7, 0.5 })
+	s, d := renderAV(t, func(s *AVSynthSpec) { s.NTrain, s.NVal, s.NTest, s.Rho, s.Pi, s.PairOnly = 4000, 1, 1, 0.7, 0.5, 0.5 })
 	n := d.Train.Len()
 	count := func(keep func(tag Tag) bool) float64 {
 		c := 0
@@ -175,12 +175,13 @@ func TestAVSynthTagRates(t *testing.T) {
 // the hard cues. The lamps and pips, read at their known places, carry LazyPair's add code:
 // weak in the image alone, absent from the audio alone, strong in their difference.
 //
-// One fixed seed, k = 4 (chance 0.25), 2000 train / 1000 test samples; the thresholds sit
+// One fixed seed, k = 4 (chance 0.25), ρ = 0.5, π = 0.5, pair_only = 0.5, 2000 train / 1000
+// test samples; the thresholds sit
 // about halfway between chance and the accuracies measured with this seed (logged), far
 // outside sampling error (SE ≤ 0.03 on the smallest subset, ≈ 250 samples).
 func TestAVSynthCues(t *testing.T) {
 	s, d := renderAV(t, func(s *AVSynthSpec) {
-		s.NTrain, s.NVal, s.NTest, s.Rho, s.Pi = 2000, 1, 1000, 0.5, 0.5
+		s.NTrain, s.NVal, s.NTest, s.Rho, s.Pi, s.PairOnly = 2000, 1, 1000, 0.5, 0.5, 0.5
 	})
 	subset := func(split *Split, keep func(Tag) bool) []int {
 		var idx []int

@@ -34,10 +34,10 @@ func ExampleAVSynthSpec() {
 	fmt.Printf("classes %d, train/val/test %d/%d/%d, %d pair_only training samples\n",
 		data.NumClasses, data.Train.Len(), data.Val.Len(), data.Test.Len(), len(pairOnly))
 	// Output:
-	// avsynth:k=4,size=16,freq=16,frames=16,rho=0.7,pi=0.5,pair_only=0.5,c=4,tau=4,sigma=0.5,n_train=400,n_val=100,n_test=200,seed=1
+	// avsynth:k=4,size=16,freq=16,frames=16,rho=0.7,pi=0.5,pair_only=0.35,c=4,tau=4,sigma=0.5,n_train=400,n_val=100,n_test=200,seed=1
 	// image: shape [3 16 16]
 	// audio: shape [1 16 16]
-	// classes 4, train/val/test 400/100/200, 93 pair_only training samples
+	// classes 4, train/val/test 400/100/200, 61 pair_only training samples
 }
 
 // twoview renders one object from the front and from the rear; it has no diagnostic tags.
