@@ -1,6 +1,7 @@
 // Package datasets holds mmlab's multi-modal datasets: the Dataset type every trainer consumes,
 // its validation, diagnostic subsets, the spec strings that name a dataset in results, and the
-// generators — first of all LazyPair, the synthetic theory model.
+// generators: LazyPair, the synthetic theory model, and two procedural real-signal sets,
+// avsynth (images and spectrograms) and twoview (two views of a 3-D object), cached on disk.
 //
 // # Place in the flow
 //
@@ -26,8 +27,8 @@
 //
 // Users' own data — features extracted in Python, saved as NumPy arrays — load as "npy:DIR" or
 // "npy:FILE.npz" (NPYSpec: one <modality>.npy per modality plus labels.npy, optional split.npy
-// and tags.npy); SaveNPY writes any Dataset in that layout. New dataset kinds (procedural
-// real-signal sets) plug into ParseSpec with Register or RegisterPositional.
+// and tags.npy); SaveNPY writes any Dataset in that layout. New dataset kinds plug into ParseSpec
+// with Register or RegisterPositional.
 //
 // # The feature taxonomy
 //
@@ -142,4 +143,96 @@
 // sample makes the same draws in the same order whatever ρ, π, f, the pair variant, the sign
 // option and the magnitudes are, so specs that differ only in those share their randomness
 // (common random numbers across a phase diagram). Same spec → bit-identical data.
+//
+// # avsynth: an audio-visual set (ours)
+//
+// LazyPair's vectors are read by MLPs; avsynth (AVSynthSpec, DESIGN.md §2.2) puts the same
+// structure into signals that convolutional encoders read, as a small procedural stand-in for
+// the audio-visual sets of the paper (VGG-Sound, Kinetics-400). It is mmlab's own construction.
+// Modality "image" is a [3, S, S] RGB image (S = size, default 16), modality "audio" a
+// [1, F, T] log-magnitude spectrogram (default 16 × 16). A sample of class y (of K = k ≤ 8):
+//
+//   - Image: a grey background with smooth blotches, and in its upper S − 3 rows one object at
+//     a random position and size (a third to two thirds of the height), plain, striped or
+//     checked. Easy (probability ρ per modality): the object has the class colour (K hues
+//     evenly round the colour wheel) and a random form; the colour is a nearly linear cue.
+//     Hard-only (tag TagHard(0)): the object is grey and has the class form (disc, square,
+//     triangle, plus, ring, bar, diamond, x); reading it needs spatial features.
+//   - Audio: a 0.256 s waveform at 8 kHz, a sound lasting 0.2 s over background noise, then a
+//     Hann-windowed STFT (256 samples, T frames; gonum's dsp/fourier), the power pooled into F
+//     log-spaced bands from 200 Hz to 4 kHz, and its logarithm. The sound is one of eight
+//     patterns (steady tone, up-chirp, down-chirp, dyad, pulsed tone, noise band, trill,
+//     pluck) at a centre pitch. Easy: pitch = the class pitch (K pitches log-spaced over
+//     260–820 Hz, ±3%), random pattern. Hard-only (TagHard(1)): the class pattern at a random
+//     pitch in 1100–1800 Hz. On log-spaced bands a pitch shift is a translation, so the
+//     pattern, like the image's form, must be recognised wherever it is.
+//   - Paired code, LazyPair's add variant: z ~ N(0, τ²·I_K) is shown by both modalities — K
+//     grey lamps along the image's bottom two rows with brightness linear in c·code(y) + z on
+//     paired samples (probability π), and K two-tone pips (about 3 and 3.7 kHz, above every
+//     sound) in consecutive time slots whose log-energy is linear in z. Unpaired samples show
+//     z alone on both. The lamps alone read the code under noise τ (Bayes accuracy about 0.55
+//     at K = 4, as in LazyPair), the pips not at all; lamps − pips cancels z.
+//   - pair_only (a fraction pair_only of the paired samples, tag TagPairOnly): no object and
+//     no sound, only background, lamps and pips.
+//   - Noise: each modality is normalised with fixed constants (measured once on the defaults)
+//     to about zero mean and unit scale, then N(0, σ²) is added to every value.
+//
+// Two choices depart from the obvious "random colour for hard samples, random cues for
+// pair_only". If a hard-only object had a random class colour, the colour would point to a wrong
+// class as confidently as an easy object's points to the right one, and no model could tell
+// which cue to trust: the hard feature would be unlearnable from the image. So a hard-only object
+// is grey (like LazyPair, where a hard-only sample has no easy feature) and a hard-only sound is
+// in a register no class pitch uses. Likewise a pair_only sample has no object and no sound
+// (LazyPair: no uni-modal features) rather than misleading ones.
+//
+// Readers with no training check where the cues are (TestAVSynthCues, ρ = 0.5, π = 0.5, one
+// seed): nearest class centroids of the raw values read easy samples (image 0.98, audio 1.00)
+// and are at chance on hard-only and pair_only samples (0.24–0.29, chance 0.25); centroids of
+// translation-invariant |DFT| features read hard-only samples (image 0.60, audio 0.83); on
+// pair_only samples the lamps alone give 0.58, the pips 0.31, lamps − pips 0.84.
+//
+// Defaults (DefaultAVSynth): k=4, size=16, freq=16, frames=16, rho=0.8, pi=0, pair_only=0.35,
+// c=4, tau=4, sigma=0.5, n_train/n_val/n_test=2000/1000/2000, seed=1. ρ, π, c and τ are
+// LazyPair's. pair_only is calibrated provisionally, as LazyPair's f was, but with the MLP
+// encoders (the CNN encoders were not yet in mmlab) and 3-seed studies (uni, joint, UME; 100
+// epochs, otherwise default options; mean test accuracy of joint − UME, seeds 0–2):
+//
+//	joint − UME     π = 0.3   π = 0.5
+//	  f = 0.2       −0.002    +0.006
+//	  f = 0.35      +0.009    +0.026
+//	  f = 0.5       +0.016    +0.044
+//
+// f = 0.35 shows LazyPair's pattern (joint ≈ UME near π = 0.3, joint clearly better at
+// π = 0.5); f = 0.2 leaves joint barely ahead at π = 0.5, f = 0.5 puts it ahead already at
+// π = 0.3. With three seeds the per-cell uncertainty is about ±0.015, and encoders that read
+// the image's forms better will shift the balance: recalibrate with the CNN encoders.
+//
+// # twoview: two views of a 3-D object (ours)
+//
+// twoview (TwoViewSpec) is the procedural analogue of the ModelNet40 front and rear views that
+// Du et al. use as a two-modality task whose information is mostly uni-modal. Modalities
+// "front" and "rear" are [1, S, S] grey images of the same object ray-marched (sphere tracing of
+// signed distance functions) by orthographic cameras on +z and −z, Lambert-shaded with a
+// random light per view and darkened with depth. The class is the shape (k of sphere, box,
+// cylinder, cone, torus, capsule, octahedron, jack; default k = 6); each sample has a uniformly
+// random rotation, a scale in [0.6, 0.8] and a stretch of each axis by up to ±15%. Opposite
+// orthographic views share the silhouette (mirrored) and differ in shading, so each view alone
+// carries the class and the pair adds little: UME should do at least as well as joint training.
+// There are no tags (only the subset "all"). Defaults: k=6, size=16, sigma=0.5,
+// n_train/n_val/n_test=2000/1000/2000, seed=1.
+//
+// # The cache
+//
+// avsynth and twoview are deterministic functions of their canonical spec (each sample draws
+// from its own PCG streams, so the result does not depend on the number of goroutines that
+// render it; bit-identical on one architecture — math.Exp and math.Log have assembly versions
+// on some, so another may differ in the last bits), and rendering takes about a second, so Generate keeps them on disk: a Cache at
+// <home>/datasets, home being $MMLAB_HOME or mmlab in the user's cache directory (Home; the
+// results store of package mmlab lives in the same home). The file is named by a hash of the
+// canonical spec and holds a header (magic, format version, the spec), the arrays, and a SHA-256
+// checksum; it is written atomically. A damaged, truncated or foreign file (wrong checksum,
+// version or spec) is regenerated and overwritten, never returned; an unwritable cache is an
+// error naming the path. Generation shows a progress bar on stderr once it takes longer than
+// half a second (DefaultCache.Progress = nil silences it; GenerateWith takes another Cache).
+// Cache.Get is the reusable piece: any deterministic generator can be cached through it.
 package datasets

@@ -28,12 +28,14 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/mmlab-go/mmlab/datasets"
 )
 
 // HomeEnv is the environment variable that sets the mmlab home directory (results store, dataset
 // caches, the ECharts script installed by set-up). It is the only environment variable mmlab's
-// library code reads; see DefaultHome.
-const HomeEnv = "MMLAB_HOME"
+// library code reads; see DefaultHome. It is datasets.HomeEnv.
+const HomeEnv = datasets.HomeEnv
 
 // RecordFormat and RecordVersion identify the on-disk format of a run record. A record with
 // another format name or version is reported as corrupt by Store.Load (and moved aside), so the
@@ -57,17 +59,9 @@ const blobMagic = "mmlab-blob"
 
 // DefaultHome returns the mmlab home directory: $MMLAB_HOME if it is set and not empty, else
 // "mmlab" inside the user's cache directory (os.UserCacheDir, e.g. ~/.cache/mmlab on Linux).
-// MMLAB_HOME is the one environment variable mmlab's library code reads.
-func DefaultHome() (string, error) {
-	if home := os.Getenv(HomeEnv); home != "" {
-		return home, nil
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("mmlab.DefaultHome: %s is not set and there is no user cache directory (%w); set %s", HomeEnv, err, HomeEnv)
-	}
-	return filepath.Join(cache, "mmlab"), nil
-}
+// MMLAB_HOME is the one environment variable mmlab's library code reads. The rule lives in
+// datasets.Home, which caches generated datasets under the same home.
+func DefaultHome() (string, error) { return datasets.Home() }
 
 // Key returns the results-store key of a run's inputs: the first 32 hex digits (128 bits) of the
 // SHA-256 of a canonical JSON encoding of inputs.

@@ -1,0 +1,65 @@
+package datasets_test
+
+import (
+	"fmt"
+	"log"
+	"os"
+
+	"github.com/mmlab-go/mmlab/datasets"
+)
+
+// avsynth renders images and spectrograms with LazyPair's structure; the first Generate caches
+// the result on disk and later ones read it back. (A notebook would call spec.Generate(), which
+// uses <MMLAB_HOME>/datasets and shows a progress bar; the example uses a temporary cache.)
+func ExampleAVSynthSpec() {
+	dir, err := os.MkdirTemp("", "mmlab-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+
+	spec, err := datasets.ParseSpec("avsynth:pi=0.5,rho=0.7,n_train=400,n_val=100,n_test=200")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(spec)
+	data, err := spec.(datasets.AVSynthSpec).GenerateWith(datasets.Cache{Dir: dir})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, m := range data.Modalities {
+		fmt.Printf("%s: shape %v\n", m.Name, m.Shape)
+	}
+	pairOnly, _ := data.Train.Subset("pair_only")
+	fmt.Printf("classes %d, train/val/test %d/%d/%d, %d pair_only training samples\n",
+		data.NumClasses, data.Train.Len(), data.Val.Len(), data.Test.Len(), len(pairOnly))
+	// Output:
+	// avsynth:k=4,size=16,freq=16,frames=16,rho=0.7,pi=0.5,pair_only=0.35,c=4,tau=4,sigma=0.5,n_train=400,n_val=100,n_test=200,seed=1
+	// image: shape [3 16 16]
+	// audio: shape [1 16 16]
+	// classes 4, train/val/test 400/100/200, 61 pair_only training samples
+}
+
+// twoview renders one object from the front and from the rear; it has no diagnostic tags.
+func ExampleTwoViewSpec() {
+	dir, err := os.MkdirTemp("", "mmlab-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+
+	spec := datasets.DefaultTwoView()
+	spec.NTrain, spec.NVal, spec.NTest = 300, 100, 100
+	data, err := spec.GenerateWith(datasets.Cache{Dir: dir})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(data)
+	fmt.Println(datasets.TwoViewShapes[:spec.K])
+	_, err = data.Train.Subset("both_hard")
+	fmt.Println(err != nil)
+	// Output:
+	// twoview:k=6,size=16,sigma=0.5,n_train=300,n_val=100,n_test=100,seed=1: 2 modalities [front[1 16 16] rear[1 16 16]], 6 classes, train/val/test 300/100/100
+	// [sphere box cylinder cone torus capsule]
+	// true
+}
