@@ -45,13 +45,15 @@ func maxAbsDiff(t *testing.T, a, b *tensors.Tensor) float64 {
 	return d
 }
 
-// TestConvSameMatchesConvolve compares ConvSame (im2col) with GoMLX's reference convolution
-// (graph.Convolve with PadSame) on small random inputs: the values, and the gradients with
-// respect to the input and to the kernel of the loss Σ r·y for a random r (so that every output
-// gets a different weight and a transposed or shifted gradient would show). Odd and unequal H, W
-// and kernels of size 1, 3 and 5 are covered.
+// TestConvSameMatchesConvolve compares convSame (im2col with explicit gradients) and
+// convSameSlices (im2col differentiated by GoMLX) with GoMLX's reference convolution
+// (graph.Convolve with PadSame) plus bias, on small random inputs in the [C, batch, H, W] layout:
+// the values, and the gradients with respect to the input, the kernel and the bias of the loss
+// Σ r·y for a random r (so that every output gets a different weight and a transposed or shifted
+// gradient would show). Odd and unequal H, W, kernels of size 1, 3 and 5, and fewer output than
+// input channels (convSame's other zero-term embedding) are covered.
 //
-// Tolerance: both compute the same sums of k²·C float32 products (≤ 75 terms of size ~1, sums of
+// Tolerance: all compute the same sums of k²·C float32 products (≤ 75 terms of size ~1, sums of
 // size ~10) in different orders; float32 rounding differences are ~1e-6 relative, so 1e-4
 // absolute is loose for rounding and far below any indexing error (which changes values by ~1).
 func TestConvSameMatchesConvolve(t *testing.T) {
@@ -59,54 +61,63 @@ func TestConvSameMatchesConvolve(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		x, kernel []int
-		wantOut   []int
 	}{
-		{"3x3 odd sizes", []int{2, 5, 7, 3}, []int{3, 3, 3, 4}, []int{2, 5, 7, 4}},
-		{"1x1", []int{2, 4, 4, 2}, []int{1, 1, 2, 3}, []int{2, 4, 4, 3}},
-		{"5x5 one channel", []int{1, 6, 5, 1}, []int{5, 5, 1, 2}, []int{1, 6, 5, 2}},
+		{"3x3 odd sizes", []int{3, 2, 5, 7}, []int{3, 3, 3, 4}},
+		{"1x1", []int{2, 2, 4, 4}, []int{1, 1, 2, 3}},
+		{"5x5 one channel", []int{1, 1, 6, 5}, []int{5, 5, 1, 2}},
+		{"fewer outputs", []int{4, 2, 5, 6}, []int{3, 3, 4, 2}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			x, k := randomTensor(1, tc.x...), randomTensor(2, tc.kernel...)
-			r := randomTensor(3, tc.wantOut...)
-			outs := graph.MustExecOnceN(backend, func(x, k, r *graph.Node) []*graph.Node {
-				mine := ConvSame(x, k)
-				ref := graph.Convolve(x, k).PadSame().Done()
-				gm := graph.Gradient(graph.ReduceAllSum(graph.Mul(mine, r)), x, k)
-				gr := graph.Gradient(graph.ReduceAllSum(graph.Mul(ref, r)), x, k)
-				return []*graph.Node{mine, ref, gm[0], gr[0], gm[1], gr[1]}
-			}, x, k, r)
-			if got := outs[0].Shape().Dimensions; !slices.Equal(got, tc.wantOut) {
-				t.Fatalf("ConvSame output shape %v, want %v", got, tc.wantOut)
+			out := tc.kernel[3]
+			x, k, b := randomTensor(1, tc.x...), randomTensor(2, tc.kernel...), randomTensor(4, out)
+			r := randomTensor(3, out, tc.x[1], tc.x[2], tc.x[3])
+			outs := graph.MustExecOnceN(backend, func(x, k, b, r *graph.Node) []*graph.Node {
+				bias := graph.Reshape(b, out, 1, 1, 1)
+				var res []*graph.Node
+				for _, y := range []*graph.Node{
+					graph.Add(convBuiltinCBHW(x, k), bias), // the reference first
+					convSame(x, k, b),
+					graph.Add(convSameSlices(x, k), bias),
+				} {
+					res = append(res, y)
+					res = append(res, graph.Gradient(graph.ReduceAllSum(graph.Mul(y, r)), x, k, b)...)
+				}
+				return res
+			}, x, k, b, r)
+			if got, want := outs[4].Shape().Dimensions, outs[0].Shape().Dimensions; !slices.Equal(got, want) {
+				t.Fatalf("convSame output shape %v, want %v", got, want)
 			}
-			for i, what := range []string{"values", "gradient w.r.t. x", "gradient w.r.t. kernel"} {
-				if d := maxAbsDiff(t, outs[2*i], outs[2*i+1]); d > 1e-4 {
-					t.Errorf("%s: max |ConvSame − Convolve| = %g > 1e-4", what, d)
+			for impl, name := range []string{"convSame", "convSameSlices"} {
+				for i, what := range []string{"values", "gradient w.r.t. x", "gradient w.r.t. kernel", "gradient w.r.t. bias"} {
+					if d := maxAbsDiff(t, outs[4*(impl+1)+i], outs[i]); d > 1e-4 {
+						t.Errorf("%s: %s: max |difference from Convolve| = %g > 1e-4", name, what, d)
+					}
 				}
 			}
 		})
 	}
 }
 
-// TestMaxPool2x2 checks values and gradients on a hand example with odd H and W: the last row
+// TestMaxPool2x2 checks maxPool2x2's values and gradients on a hand example with odd H and W: the last row
 // and column are dropped (floor), the gradient reaches only each window's maximum, and a tied
 // window passes the full gradient to every tied element (the documented ReduceMax behaviour).
 func TestMaxPool2x2(t *testing.T) {
 	backend := testBackend(t)
-	// One image 3×5, one channel: windows (rows 0–1) × (cols 0–1, 2–3); row 2 and column 4 are
+	// One image 3×5, one channel ([C, batch, H, W] = [1, 1, 3, 5]): windows (rows 0–1) × (cols 0–1, 2–3); row 2 and column 4 are
 	// dropped (they hold the largest values, so keeping them would change the result).
 	x := tensors.FromFlatDataAndDimensions([]float32{
 		1, 5, 2, 2, 90,
 		3, 4, 2, 2, 90,
 		99, 99, 99, 99, 99,
-	}, 1, 3, 5, 1)
+	}, 1, 1, 3, 5)
 	// Weights of the two outputs in the loss, so each gradient is identifiable.
-	r := tensors.FromFlatDataAndDimensions([]float32{10, 100}, 1, 1, 2, 1)
+	r := tensors.FromFlatDataAndDimensions([]float32{10, 100}, 1, 1, 1, 2)
 	outs := graph.MustExecOnceN(backend, func(x, r *graph.Node) []*graph.Node {
-		y := MaxPool2x2(x)
+		y := maxPool2x2(x)
 		return []*graph.Node{y, graph.Gradient(graph.ReduceAllSum(graph.Mul(y, r)), x)[0]}
 	}, x, r)
-	if got := outs[0].Shape().Dimensions; !slices.Equal(got, []int{1, 1, 2, 1}) {
-		t.Fatalf("shape %v, want [1 1 2 1]", got)
+	if got := outs[0].Shape().Dimensions; !slices.Equal(got, []int{1, 1, 1, 2}) {
+		t.Fatalf("shape %v, want [1 1 1 2]", got)
 	}
 	if got, want := tensors.MustCopyFlatData[float32](outs[0]), []float32{5, 2}; !slices.Equal(got, want) {
 		t.Errorf("values %v, want %v", got, want)
