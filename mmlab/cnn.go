@@ -24,7 +24,7 @@ import (
 const convKernel = 3
 
 // convBuiltin is the value of ModelOptions.convOp that selects GoMLX's generic convolution
-// (graph.Convolve) instead of ConvSame: for benchmarks and tests.
+// (graph.Convolve) instead of convSame: for benchmarks and tests.
 const convBuiltin = "builtin"
 
 // convSlices is the value of ModelOptions.convOp that selects convSameSlices (benchmarks).
@@ -37,7 +37,7 @@ const convSlices = "slices"
 // channel). Block i (scope "conv<i>", variables "weights" [3, 3, C_in, Conv[i]] and "biases"
 // [Conv[i]]) computes
 //
-//	y = ReLU(MaxPool2x2(Conv3x3Same(x, weights) + biases))
+//	y = ReLU(maxpool2×2(conv3×3same(x, weights) + biases))
 //
 // which equals the usual conv → ReLU → pool order (ReLU is monotone, so it commutes with max)
 // and needs a quarter of the ReLUs. Pooling rounds down: H and W become ⌊H/2⌋ and ⌊W/2⌋ (an odd

@@ -63,8 +63,8 @@ type ModelOptions struct {
 	EncoderKind  string `opt:"encoder" choices:"auto|mlp|cnn" help:"encoder kind: auto is cnn for inputs of per-sample rank ≥ 2 (images, spectrograms), mlp for vectors"`
 	Conv         []int  `opt:"conv" help:"output channels of the cnn encoder's blocks (3×3 conv, 2×2 max-pool, ReLU), before the hidden layers (ours)"`
 
-	// convOp selects the convolution of the cnn encoder: "" (ConvSame, im2col) or convBuiltin
-	// (GoMLX's Convolve); only benchmarks and tests set it.
+	// convOp selects the convolution of the cnn encoder: "" (convSame, the implementation),
+	// convSlices or convBuiltin (GoMLX's Convolve); only benchmarks and tests set it.
 	convOp string
 }
 
