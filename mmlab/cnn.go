@@ -267,10 +267,10 @@ func convBuiltinCBHW(x, kernel *graph.Node) *graph.Node {
 }
 
 // maxPool2x2 is 2×2 max-pooling with stride 2 of x [C, batch, H, W] → [C, batch, ⌊H/2⌋, ⌊W/2⌋]:
-// an odd last row or column is dropped (PyTorch's MaxPool2d default, ceil_mode=False). It
-// reshapes to [C, batch, H/2, 2, W/2, 2] and reduces the two window axes with ReduceMax, whose
-// gradient goes to every element equal to the window's maximum (a tie — with real-valued
-// inputs, rare — passes the full gradient to each tied element, where PyTorch picks one).
+// an odd last row or column is dropped (PyTorch's MaxPool2d default, ceil_mode=False). It takes
+// the maximum of each pair of columns, then of each pair of rows, with ReduceMax, whose gradient
+// goes to every element equal to the maximum (a tie — with real-valued inputs, rare — passes
+// the full gradient to each tied element, where PyTorch picks one).
 func maxPool2x2(x *graph.Node) *graph.Node {
 	if x.Rank() != 4 {
 		exceptions.Panicf("mmlab.maxPool2x2: want x [C, batch, H, W], got %s", x.Shape())
@@ -283,5 +283,10 @@ func maxPool2x2(x *graph.Node) *graph.Node {
 	if 2*h != d[2] || 2*w != d[3] {
 		x = graph.Slice(x, graph.AxisRange(), graph.AxisRange(), graph.AxisRange(0, 2*h), graph.AxisRange(0, 2*w))
 	}
-	return graph.ReduceMax(graph.Reshape(x, c, batch, h, 2, w, 2), 3, 5)
+	// Columns, then rows: two reductions of one axis each (ReduceMax over the two window axes
+	// at once takes the backend's general, much slower path; the gradient of the column step,
+	// a trailing axis, is the faster one, so it comes first, on the larger tensor).
+	y := graph.ReduceMax(graph.Reshape(x, c*batch*2*h*w, 2), 1)
+	y = graph.ReduceMax(graph.Reshape(y, c*batch*h, 2, w), 1)
+	return graph.Reshape(y, c, batch, h, w)
 }
