@@ -70,7 +70,7 @@ func (o *ModelOptions) cnnFeatures(caller string, scope *model.Scope, x *graph.N
 	dims := x.Shape().Dimensions
 	if need := 1 << len(o.Conv); dims[2] < need || dims[3] < need {
 		exceptions.Panicf("%s: input of %d×%d pixels is too small for %d conv blocks: each halves H and W "+
-			"(2×2 max-pooling, rounding down), so H and W must be ≥ %d; use fewer blocks (model.conv)",
+			"(2×2 max-pooling, rounding down), so H and W must be ≥ %d; use fewer blocks (model.conv) or model.encoder=mlp",
 			caller, dims[2], dims[3], len(o.Conv), need)
 	}
 	for i, c := range o.Conv {
