@@ -162,13 +162,15 @@ func benchImages(channels, size int) *datasets.Dataset {
 // GOEXPERIMENT=simd, ms per step:
 //
 //	input         convSame   convSameSlices   builtin   (GOMLX_BACKEND=go)
-//	[3, 16, 16]      67            96            779
-//	[1, 16, 16]      54            70            679
+//	[3, 16, 16]      58            96            779
+//	[1, 16, 16]      50            70            679
 //	input         convSame                    builtin   (GOMLX_BACKEND=go:parallelism=-1)
 //	[3, 16, 16]      73                          608
 //	[1, 16, 16]      63                          479
 //
-// convSame is 9–13× faster than the builtin convolution; parallelism=-1 did not help it. The
+// (convSame's first row was re-measured after its Pads switched to a −0 fill, against 61 and
+// 54 ms before in the same session; the other cells are from one earlier session.) convSame is
+// 10–13× faster than the builtin convolution; parallelism=-1 did not help it. The
 // first channels-last im2col with Slice views took 110–156 ms per [3, 16, 16] step: Slice copies
 // element by element, and the kernel gradient transposed the patches. A vector (MLP) uni step
 // takes ≈ 1 ms (BenchmarkTrainStep).
