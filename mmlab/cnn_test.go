@@ -415,3 +415,59 @@ func accuracyOf(logits []float32, labels []int32, k int) float64 {
 	}
 	return float64(correct) / float64(len(labels))
 }
+
+// TestCNNMethods runs uni, joint and UMT (free dimensions shared and branch) for two epochs on
+// data with an image and a vector modality: encoder=auto builds a CNN for the image and an MLP
+// for the vector in the same network, UMT's free dimensions widen the CNN encoder's last dense
+// layer (or add a second CNN), and every trained network is restored bit for bit from its
+// saved weights (the conv variables included).
+func TestCNNMethods(t *testing.T) {
+	ds := quadrantImages(3, 512, 256, 256)
+	env := testEnv(t, ds, 2)
+	env.Model.Conv = []int{4}
+	var unis []Predictor
+	for m := range ds.Modalities {
+		env.Modality = m
+		pred, _, err := uniMethod{}.Train(context.Background(), env, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRestores(t, uniMethod{}, env, nil, pred)
+		unis = append(unis, pred)
+	}
+	env.Modality = -1
+	env.Deps[UniMethod] = unis
+	if _, _, err := (jointMethod{}).Train(context.Background(), env, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{FreeShared, FreeBranch} {
+		o := DefaultUMTOptions()
+		o.FreeDims, o.FreeMode = 8, mode
+		pred, _, err := umtMethod{}.Train(context.Background(), env, &o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for m := range ds.Modalities {
+			if _, dim, ok, err := pred.Features(m, ds.Test); err != nil || !ok || dim != 64+8 {
+				t.Errorf("umt %s: modality %d: features of dimension %d (ok %v, err %v), want 72", mode, m, dim, ok, err)
+			}
+		}
+		checkRestores(t, umtMethod{}, env, &o, pred)
+		net := pred.(*Network)
+		want := []string{"/net/enc0/conv0/weights", "/net/enc1/layer0/weights"}
+		if mode == FreeBranch {
+			want = append(want, "/net/free0/conv0/weights")
+		}
+		for _, path := range want {
+			if net.Variable(path) == nil {
+				t.Errorf("umt %s: no variable %s", mode, path)
+			}
+		}
+		if net.Variable("/net/enc1/conv0/weights") != nil {
+			t.Errorf("umt %s: the vector modality got a CNN", mode)
+		}
+	}
+	if w := env.Model.UsesCNN(ds.Modalities[0].Shape); !w {
+		t.Errorf("UsesCNN(%v) = false under encoder=auto", ds.Modalities[0].Shape)
+	}
+}
