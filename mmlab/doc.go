@@ -26,12 +26,28 @@
 //
 // # Models (DESIGN.md §3)
 //
-// Each modality has an MLP encoder φ_m (ModelOptions.Hidden, default d→64→64, a ReLU after each
-// layer); a late-fusion head combines the encoder outputs: concat_linear (default; exactly a sum
-// of per-modality linear heads sharing one bias), sum, or concat_mlp. Split-head logits
-// o_m = W_m·f_m + b/M are the per-modality parts of the linear head, and give per-modality
-// accuracy curves during joint training. Weights are initialised like PyTorch's nn.Linear by
-// default, U(±1/√fan_in) (ours: it matches the project's prototype).
+// Each modality has an encoder φ_m; a late-fusion head combines the encoder outputs:
+// concat_linear (default; exactly a sum of per-modality linear heads sharing one bias), sum, or
+// concat_mlp. Split-head logits o_m = W_m·f_m + b/M are the per-modality parts of the linear
+// head, and give per-modality accuracy curves during joint training. Weights are initialised
+// like PyTorch's nn.Linear and nn.Conv2d by default, U(±1/√fan_in) (ours: it matches the
+// project's prototype).
+//
+// The encoder's kind is model.encoder (ModelOptions.EncoderKind): auto (the default) builds a CNN
+// for modalities whose per-sample shape has rank ≥ 2 — images [C, H, W], spectrograms [H, W] —
+// and an MLP for vectors; mlp or cnn force one kind. The MLP (ModelOptions.Hidden, default
+// d→64→64, a ReLU after each layer) flattens its input. The CNN (ours, in the style of LeNet:
+// LeCun et al., "Gradient-based learning applied to document recognition", Proc. IEEE 1998)
+// applies blocks of a 3×3 convolution with zero "same" padding, 2×2 max-pooling (rounding odd
+// sizes down) and a ReLU, one block per entry of model.conv (default 16,32 channels), flattens
+// the result keeping its spatial layout (no global pooling: where things are can be the signal),
+// and then applies the same dense layers as the MLP, so the feature dimension is Hidden[-1]
+// for every kind and UMT's free dimensions widen the last dense layer alike. A [3, 16, 16] image
+// gives 32·4·4 = 512 values before the dense layers. The convolution is computed by im2col and
+// one matrix product (Chellapilla, Puri & Simard, "High Performance Convolutional Neural
+// Networks for Document Processing", IWFHR 2006), several times faster on the pure-Go backend
+// than GoMLX's generic convolution (BenchmarkCNNTrainStep). With vector data the networks are
+// exactly those of the MLP-only versions, variable for variable.
 //
 // # Methods (DESIGN.md §4)
 //

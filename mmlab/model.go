@@ -41,6 +41,18 @@ const (
 	InitHe = "he"
 )
 
+// Encoder kinds (ModelOptions.EncoderKind).
+const (
+	// EncoderAuto picks EncoderCNN for inputs whose per-sample shape has rank ≥ 2 (images
+	// [C, H, W], spectrograms [H, W]) and EncoderMLP for vectors. The default.
+	EncoderAuto = "auto"
+	// EncoderMLP flattens every input and applies the MLP layers Hidden.
+	EncoderMLP = "mlp"
+	// EncoderCNN applies the convolution blocks Conv, flattens, then the MLP layers Hidden (see
+	// ModelOptions.Encoder). It needs inputs of per-sample rank 2 or 3.
+	EncoderCNN = "cnn"
+)
+
 // ModelOptions configure the networks every method builds: the encoders and the fusion head
 // (options "model.<key>"). The defaults are the prototype's (DESIGN.md §2.1).
 type ModelOptions struct {
@@ -48,12 +60,20 @@ type ModelOptions struct {
 	Fusion       string `opt:"fusion" choices:"concat_linear|sum|concat_mlp" help:"late-fusion head"`
 	FusionHidden int    `opt:"fusion_hidden" help:"hidden width of the concat_mlp head"`
 	Init         string `opt:"init" choices:"uniform|he" help:"weight initialisation (ours: uniform is PyTorch's nn.Linear default)"`
+	EncoderKind  string `opt:"encoder" choices:"auto|mlp|cnn" help:"encoder kind: auto is cnn for inputs of per-sample rank ≥ 2 (images, spectrograms), mlp for vectors"`
+	Conv         []int  `opt:"conv" help:"output channels of the cnn encoder's blocks (3×3 conv, 2×2 max-pool, ReLU), before the hidden layers (ours)"`
+
+	// convOp selects the convolution of the cnn encoder: "" (convSame, the implementation),
+	// convSlices or convBuiltin (GoMLX's Convolve); only benchmarks and tests set it.
+	convOp string
 }
 
 // DefaultModelOptions returns the default model options: encoders d→64→64 (ReLU after each
-// layer), concat_linear fusion, PyTorch-style uniform initialisation.
+// layer), concat_linear fusion, PyTorch-style uniform initialisation; images go through two
+// convolution blocks of 16 and 32 channels before those layers (encoder auto, ours).
 func DefaultModelOptions() ModelOptions {
-	return ModelOptions{Hidden: []int{64, 64}, Fusion: FusionConcatLinear, FusionHidden: 64, Init: InitUniform}
+	return ModelOptions{Hidden: []int{64, 64}, Fusion: FusionConcatLinear, FusionHidden: 64, Init: InitUniform,
+		EncoderKind: EncoderAuto, Conv: []int{16, 32}}
 }
 
 // Validate implements Validator.
@@ -74,6 +94,17 @@ func (o *ModelOptions) Validate() error {
 	}
 	if o.Init != InitUniform && o.Init != InitHe {
 		return fmt.Errorf("model.init=%q: valid values are uniform, he", o.Init)
+	}
+	if !slices.Contains([]string{EncoderAuto, EncoderMLP, EncoderCNN}, o.EncoderKind) {
+		return fmt.Errorf("model.encoder=%q: valid values are auto, mlp, cnn", o.EncoderKind)
+	}
+	if len(o.Conv) == 0 && o.EncoderKind != EncoderMLP {
+		return fmt.Errorf("model.conv is empty: want at least one block width, e.g. 16,32 (or model.encoder=mlp)")
+	}
+	for _, c := range o.Conv {
+		if c <= 0 {
+			return fmt.Errorf("model.conv=%v: channel widths must be positive", o.Conv)
+		}
 	}
 	return nil
 }
@@ -130,22 +161,51 @@ func uniformInitializer(store *model.Store, bound float64) model.VariableInitial
 	}
 }
 
-// Encoder builds an MLP encoder under scope: x [batch, d] → [batch, Hidden[-1]+extra], a ReLU
-// after every layer. extra widens the last layer (UMT's undistilled free dimensions).
+// Encoder builds a modality's encoder under scope: x [batch, per-sample shape...] →
+// [batch, Hidden[-1]+extra]. extra widens the last layer (UMT's undistilled free dimensions).
+//
+// The MLP encoder (vectors, or any input with EncoderKind mlp) flattens x and applies the dense
+// layers Hidden ("layer0", "layer1", …), a ReLU after every layer. The CNN encoder (images
+// [batch, C, H, W] or [batch, H, W] with EncoderKind auto or cnn) first applies the convolution
+// blocks Conv ("conv0", "conv1", …; see CNNFeatures), flattens their output keeping its spatial
+// layout, then the same dense layers, so the feature dimension is Hidden[-1] either way.
 func (o *ModelOptions) Encoder(scope *model.Scope, x *graph.Node, extra int) *graph.Node {
 	if extra < 0 {
 		exceptions.Panicf("mmlab.ModelOptions.Encoder: extra=%d must be ≥ 0", extra)
 	}
-	return o.mlp("mmlab.ModelOptions.Encoder", scope, x, o.FeatureDim()+extra)
+	return o.encoder("mmlab.ModelOptions.Encoder", scope, x, o.FeatureDim()+extra)
 }
 
-// EncoderWidth builds an MLP encoder like Encoder but with the last layer's width replaced by
+// EncoderWidth builds an encoder like Encoder but with the last layer's width replaced by
 // width (UMT's free_mode=branch encoders).
 func (o *ModelOptions) EncoderWidth(scope *model.Scope, x *graph.Node, width int) *graph.Node {
 	if width <= 0 {
 		exceptions.Panicf("mmlab.ModelOptions.EncoderWidth: width=%d must be positive", width)
 	}
-	return o.mlp("mmlab.ModelOptions.EncoderWidth", scope, x, width)
+	return o.encoder("mmlab.ModelOptions.EncoderWidth", scope, x, width)
+}
+
+// UsesCNN reports whether Encoder builds a CNN encoder for an input of the given per-sample
+// shape (without the batch axis): EncoderKind cnn, or auto with rank ≥ 2.
+func (o *ModelOptions) UsesCNN(sampleShape []int) bool {
+	switch o.EncoderKind {
+	case EncoderCNN:
+		return true
+	case EncoderAuto:
+		return len(sampleShape) >= 2
+	}
+	return false
+}
+
+// encoder builds the CNN or MLP encoder of x, whose last dense layer has width last.
+func (o *ModelOptions) encoder(caller string, scope *model.Scope, x *graph.Node, last int) *graph.Node {
+	if x.Rank() < 1 {
+		exceptions.Panicf("%s: want x of shape [batch, features...], got %s", caller, x.Shape())
+	}
+	if o.UsesCNN(x.Shape().Dimensions[1:]) {
+		x = o.cnnFeatures(caller, scope, x)
+	}
+	return o.mlp(caller, scope, x, last)
 }
 
 // mlp builds layers "layer0", "layer1", … of widths Hidden, the last replaced by last.
