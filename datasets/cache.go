@@ -104,7 +104,7 @@ func (c Cache) Get(spec string, total int, generate func(advance func(units int)
 		fmt.Fprintf(c.Progress, "datasets: cannot read cache file %s (%v); regenerating it\n", path, err)
 	}
 
-	p := &genProgress{w: c.Progress, total: total, desc: spec, start: time.Now()}
+	p := &genProgress{w: c.Progress, total: total, desc: progressLabel(spec), start: time.Now()}
 	d, err := generate(p.add)
 	p.finish()
 	if err != nil {
@@ -371,6 +371,19 @@ func (p *genProgress) add(units int) {
 		)
 	}
 	_ = p.bar.Set(min(p.done, p.total))
+}
+
+// progressLabel names a spec in one short line, its kind and seed ("avsynth seed=3"): the full
+// canonical spec is longer than a terminal line, and a progress bar wider than its line is
+// redrawn on a new line at every update.
+func progressLabel(spec string) string {
+	kind, rest, _ := strings.Cut(spec, ":")
+	for _, item := range strings.Split(rest, ",") {
+		if strings.HasPrefix(item, "seed=") {
+			return kind + " " + item
+		}
+	}
+	return kind
 }
 
 func (p *genProgress) finish() {
