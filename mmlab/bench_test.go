@@ -13,8 +13,11 @@ package mmlab
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/mmlab-go/mmlab/datasets"
 )
 
 // BenchmarkDefaultStudy times the default study: 2 × uni, joint, UME and UMT (λ = 10, no free
@@ -115,5 +118,61 @@ func BenchmarkTrainStep(b *testing.B) {
 			}
 			b.ReportMetric(float64(elapsed.Nanoseconds())/float64(net.Steps), "ns/step")
 		})
+	}
+}
+
+// BenchmarkFitReplicas compares training R joint networks (seeds 0…R−1, each on its own dataset,
+// default model and LazyPair, 20 epochs of 7 steps) one at a time with Fit against training them
+// as replicas in one graph with FitReplicas. The two are run back to back in every iteration, so
+// a changing machine load hits both; ratio is replicas/one-at-a-time wall time (below 1: replicas
+// win).
+func BenchmarkFitReplicas(b *testing.B) {
+	spec, err := datasets.ParseSpec("lazypair")
+	if err != nil {
+		b.Fatal(err)
+	}
+	const epochs = 20
+	for _, R := range []int{2, 5} {
+		for _, method := range []string{"uni", "joint"} {
+			b.Run(fmt.Sprintf("%s/R=%d", method, R), func(b *testing.B) {
+				o := DefaultTrainOptions()
+				o.Epochs = epochs
+				engine := &Engine{Backend: testBackend(b), Options: o}
+				var jobs []*TrainJob
+				for s := range R {
+					ds, err := spec.WithSeedOffset(s).Generate()
+					if err != nil {
+						b.Fatal(err)
+					}
+					env := &Env{Data: ds, Seed: s, Modality: 0, Model: DefaultModelOptions(), Engine: engine,
+						Name: fmt.Sprintf("%s seed %d", method, s), Deps: map[string][]Predictor{}}
+					job := jointMethod{}.job(env)
+					if method == "uni" {
+						if job, err = (uniMethod{}).job(env); err != nil {
+							b.Fatal(err)
+						}
+					}
+					jobs = append(jobs, job)
+				}
+				var single, replicas time.Duration
+				for b.Loop() {
+					t0 := time.Now()
+					for _, job := range jobs {
+						if _, _, err := engine.Fit(context.Background(), job); err != nil {
+							b.Fatal(err)
+						}
+					}
+					t1 := time.Now()
+					if _, _, err := engine.FitReplicas(context.Background(), jobs); err != nil {
+						b.Fatal(err)
+					}
+					single += t1.Sub(t0)
+					replicas += time.Since(t1)
+				}
+				b.ReportMetric(single.Seconds()/float64(b.N), "s/one-at-a-time")
+				b.ReportMetric(replicas.Seconds()/float64(b.N), "s/replicas")
+				b.ReportMetric(replicas.Seconds()/single.Seconds(), "ratio")
+			})
+		}
 	}
 }
