@@ -42,6 +42,32 @@ func BenchmarkDefaultStudy(b *testing.B) {
 	b.ReportMetric(b.Elapsed().Seconds()/float64(ops), "s/study")
 }
 
+// BenchmarkStudyReplicas times the default study (as BenchmarkDefaultStudy) trained one network
+// at a time (Replicas: 1) and with the default replicas, back to back in every iteration, so a
+// changing machine load hits both; ratio is replicas/one-at-a-time wall time (below 1:
+// replicas win). Both give the same runs (TestRunStudyReplicasMatchOneAtATime).
+func BenchmarkStudyReplicas(b *testing.B) {
+	backend := testBackend(b)
+	var single, replicas float64
+	for b.Loop() {
+		for _, r := range []int{1, DefaultReplicas} {
+			res, err := RunStudy(context.Background(), Study{Dataset: "lazypair", Methods: []string{"joint", "ume", "umt"},
+				Seeds: 5, Quiet: true, Backend: backend, Replicas: r})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if r == 1 {
+				single += res.Seconds
+			} else {
+				replicas += res.Seconds
+			}
+		}
+	}
+	b.ReportMetric(single/float64(b.N), "s/one-at-a-time")
+	b.ReportMetric(replicas/float64(b.N), "s/replicas")
+	b.ReportMetric(replicas/single, "ratio")
+}
+
 // BenchmarkTrainStep times one optimizer step (a batch of 256 of the default LazyPair, forward,
 // backward and Adam update) of each method's network, default model options. Each operation
 // fits the network for ⌈b.N/7⌉ epochs (7 steps per epoch: 2000 samples, the incomplete last batch
