@@ -5,11 +5,20 @@ package mmlab
 //
 //	go test -run '^$' -bench DefaultStudy -benchtime 1x ./mmlab/   # one default study
 //	go test -run '^$' -bench TrainStep ./mmlab/                      # per-step cost per method
+//	go test -run '^$' -bench FitReplicas -benchtime 2x ./mmlab/      # R networks: replicas vs one at a time
+//	go test -run '^$' -bench StudyReplicas -benchtime 2x ./mmlab/    # default study: replicas vs one at a time
 //
 // Measured on this project's 2-core machine (GoMLX v0.28.16, pure-Go backend) while other jobs
 // shared it: a default study 24.2 s; a training step 0.90 ms (uni), 1.14 ms (joint), 1.98 ms
 // (umt), 2.44 ms (umt_free32). For comparison, DESIGN.md §2.1 quotes ≈ 17 s for one default
 // study of the PyTorch prototype on one core.
+//
+// Replicas (2026-11-29, same machine, 2 cores shared with two other helpers' builds, load 1–4):
+// BenchmarkFitReplicas, 20 epochs, wall time replicas/one at a time: uni R=2 0.80, R=5 0.83;
+// joint R=2 0.97, R=5 0.89. The default study (BenchmarkStudyReplicas and a back-to-back run of
+// Replicas = 20, 1, 10, 5, 20, 1): one at a time 30.6–35.7 s, replicas 18.3–28.8 s; ratio 0.81
+// in the benchmark, 0.60–0.62 in the sequence (R=5 18.9 s, R=10 18.3 s, R=20 20.0 s, one at a
+// time 30.6 and 31.2 s).
 
 import (
 	"context"
