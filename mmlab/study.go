@@ -333,10 +333,24 @@ func RunStudy(ctx context.Context, study Study) (*StudyResult, error) {
 		}
 		return true
 	}
+	// release drops the datasets that no pending run needs (with replicas, several seeds' data
+	// are held at once; one at a time, one seed's).
+	release := func() {
+		need := map[string]bool{}
+		for _, q := range pending {
+			need[spec.WithSeedOffset(q.seed).String()] = true
+		}
+		for key := range datasetOf {
+			if !need[key] {
+				delete(datasetOf, key)
+			}
+		}
+	}
 	for len(pending) > 0 {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
 		}
+		release()
 		p := pending[0]
 		if !p.compute {
 			// A stored run whose predictor a run to compute needs: restore or retrain it.
