@@ -14,11 +14,10 @@ package mmlab
 // study of the PyTorch prototype on one core.
 //
 // Replicas (2026-11-29, same machine, 2 cores shared with two other helpers' builds, load 1–4):
-// BenchmarkFitReplicas, 20 epochs, wall time replicas/one at a time: uni R=2 0.80, R=5 0.83;
-// joint R=2 0.97, R=5 0.89. The default study (BenchmarkStudyReplicas and a back-to-back run of
-// Replicas = 20, 1, 10, 5, 20, 1): one at a time 30.6–35.7 s, replicas 18.3–28.8 s; ratio 0.81
-// in the benchmark, 0.60–0.62 in the sequence (R=5 18.9 s, R=10 18.3 s, R=20 20.0 s, one at a
-// time 30.6 and 31.2 s).
+// BenchmarkFitReplicas, 20 epochs, wall time replicas/one at a time, two runs half an hour apart:
+// uni R=2 0.80 and 0.69, R=5 0.83 and 0.56; joint R=2 0.97 and 0.76, R=5 0.89 and 0.78.
+// BenchmarkStudyReplicas (default study): 0.81 (35.7 s → 28.8 s) and 0.53 (40.2 s → 21.2 s);
+// see bench/README.md for the make bench runs.
 
 import (
 	"context"

@@ -67,8 +67,10 @@ type Study struct {
 	// Replicas is how many networks RunStudy may train together as replicas in one compiled
 	// graph (Engine.FitReplicas, ours): runs of methods that implement JobTrainer, whose
 	// dependencies are ready, in study order (e.g. the uni-modal runs of several seeds, then the
-	// UMT students). Replicas train bit-identically to one-at-a-time training, so the setting
-	// does not enter run keys. 0 means DefaultReplicas; 1 trains one network at a time.
+	// UMT students). Replicas train bit-identically to one-at-a-time training (tested on the
+	// pure-Go backend; a backend that fuses operations across a graph, such as XLA, might round
+	// differently: use 1 there if bit-identity with stored runs matters), so the setting does
+	// not enter run keys. 0 means DefaultReplicas; 1 trains one network at a time.
 	Replicas int
 	// Quiet turns off the progress bar and the messages (warnings are still in StudyResult).
 	Quiet bool
