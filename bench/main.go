@@ -51,6 +51,8 @@ var (
 	flagNotebook    = flag.String("notebook", "notebooks/00_tour.ipynb", "notebook whose warm cell times are measured; empty skips it")
 	flagBLASThreads = flag.Int("blas-threads", 2, "OPENBLAS_NUM_THREADS of the PyTorch side (2 was the best 2-core setting on an idle machine); steps are also timed with the other of 1 and 2")
 	flagKeep        = flag.Bool("keep", false, "keep the temporary directory (datasets, executed notebooks)")
+	flagReplicas    = flag.Int("replicas", 0, "mmlab.Study.Replicas of the study: networks trained together as replicas in one graph (0: mmlab's default; 1: one at a time)")
+	flagCompare     = flag.Bool("compare-replicas", true, "also run mmlab's study one network at a time (Replicas=1), right after the timed study, and print the replica speed-up")
 )
 
 const (
@@ -163,7 +165,7 @@ func run() error {
 	}
 	rssBefore := maxRSSMiB()
 	res, err := mmlab.RunStudy(context.Background(), mmlab.Study{Dataset: dataset, Methods: []string{"joint", "ume", "umt"},
-		Seeds: *flagSeeds, Options: opts, Quiet: true, Backend: backend, Store: p})
+		Seeds: *flagSeeds, Options: opts, Quiet: true, Backend: backend, Store: p, Replicas: *flagReplicas})
 	if err != nil {
 		return err
 	}
@@ -187,6 +189,28 @@ func run() error {
 		len(res.Runs), goStudy, goTrain, rssStudy, rssBefore)
 	say("PyTorch %s study: %d runs in %.1f s (training %.1f s), max RSS %.0f MiB",
 		torchVersion, len(pyRuns), pyStudy, pyTrain, slices.Max(pyMaxRSS))
+	replicas := *flagReplicas
+	if replicas <= 0 {
+		replicas = mmlab.DefaultReplicas
+	}
+	// The same mmlab study trained one network at a time, right after the timed one: what the
+	// replicas (mmlab.Study.Replicas) gain. Its runs must equal the timed study's.
+	var oneAtATime float64
+	if *flagCompare && replicas > 1 {
+		one, err := mmlab.RunStudy(context.Background(), mmlab.Study{Dataset: dataset, Methods: []string{"joint", "ume", "umt"},
+			Seeds: *flagSeeds, Options: opts, Quiet: true, Backend: backend, Replicas: 1})
+		if err != nil {
+			return err
+		}
+		for i, r := range one.Runs {
+			if r.Key != res.Runs[i].Key || r.ValAcc != res.Runs[i].ValAcc || r.TestAcc != res.Runs[i].TestAcc {
+				return fmt.Errorf("run %d (%s seed %d): one at a time val/test %v/%v, as replicas %v/%v: replicas changed the science",
+					i, r.Method, r.Seed, r.ValAcc, r.TestAcc, res.Runs[i].ValAcc, res.Runs[i].TestAcc)
+			}
+		}
+		oneAtATime = one.Seconds
+		say("mmlab study one network at a time: %.1f s; with %d replicas: %.1f s (same runs, same accuracies)", oneAtATime, replicas, goStudy)
+	}
 
 	// 3. The machine's sgemm peak (OpenBLAS, 2 threads) and GoMLX's own matmul of the same size,
 	// measured in every round of step 4; the best of the rounds is the peak.
@@ -329,8 +353,12 @@ func run() error {
 	for i := range pySeconds {
 		seedRatios = append(seedRatios, fmt.Sprintf("%.2f", p.seconds[i]/pySeconds[i]))
 	}
-	fmt.Printf("  %-38s %10.1f s %10.1f s %8.2f   %s (per seed)\n", fmt.Sprintf("study (%d seeds: %d runs, %d trained)", *flagSeeds, 5**flagSeeds, 4**flagSeeds),
+	fmt.Printf("  %-38s %10.1f s %10.1f s %8.2f   %s (per seed, as completed)\n", fmt.Sprintf("study (%d seeds: %d runs, %d trained)", *flagSeeds, 5**flagSeeds, 4**flagSeeds),
 		goStudy, pyStudy, studyRatio, strings.Join(seedRatios, " "))
+	if oneAtATime > 0 {
+		fmt.Printf("  %-38s %10.1f s %12s %8.2f   (replicas/one at a time: %.2f)\n", "  mmlab one network at a time",
+			oneAtATime, "", oneAtATime/pyStudy, goStudy/oneAtATime)
+	}
 	fmt.Printf("  %-38s %10.1f s %10.1f s %8.2f\n", "  of which training (incl. validation)", goTrain, pyTrain, goTrain/pyTrain)
 	fmt.Printf("  %-38s %10.1f s %10.1f s %8.2f\n", "  the rest (data, evaluation, probes)", goStudy-goTrain,
 		pyStudy-pyTrain, (goStudy-goTrain)/(pyStudy-pyTrain))

@@ -6,11 +6,19 @@ package mmlab
 //	go test -run '^$' -bench DefaultStudy -benchtime 1x ./mmlab/   # one default study
 //	go test -run '^$' -bench '^BenchmarkTrainStep' ./mmlab/          # per-step cost per method
 //	go test -run '^$' -bench CNN ./mmlab/                            # CNN encoders (images)
+//	go test -run '^$' -bench FitReplicas -benchtime 2x ./mmlab/      # R networks: replicas vs one at a time
+//	go test -run '^$' -bench StudyReplicas -benchtime 2x ./mmlab/    # default study: replicas vs one at a time
 //
 // Measured on this project's 2-core machine (GoMLX v0.28.16, pure-Go backend) while other jobs
 // shared it: a default study 24.2 s; a training step 0.90 ms (uni), 1.14 ms (joint), 1.98 ms
 // (umt), 2.44 ms (umt_free32). For comparison, DESIGN.md §2.1 quotes ≈ 17 s for one default
 // study of the PyTorch prototype on one core.
+//
+// Replicas (2026-11-29, same machine, 2 cores shared with two other helpers' builds, load 1–4):
+// BenchmarkFitReplicas, 20 epochs, wall time replicas/one at a time, two runs half an hour apart:
+// uni R=2 0.80 and 0.69, R=5 0.83 and 0.56; joint R=2 0.97 and 0.76, R=5 0.89 and 0.78.
+// BenchmarkStudyReplicas (default study): 0.81 (35.7 s → 28.8 s) and 0.53 (40.2 s → 21.2 s);
+// see bench/README.md for the make bench runs.
 
 import (
 	"context"
@@ -42,6 +50,32 @@ func BenchmarkDefaultStudy(b *testing.B) {
 		ops++
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(ops), "s/study")
+}
+
+// BenchmarkStudyReplicas times the default study (as BenchmarkDefaultStudy) trained one network
+// at a time (Replicas: 1) and with the default replicas, back to back in every iteration, so a
+// changing machine load hits both; ratio is replicas/one-at-a-time wall time (below 1:
+// replicas win). Both give the same runs (TestRunStudyReplicasMatchOneAtATime).
+func BenchmarkStudyReplicas(b *testing.B) {
+	backend := testBackend(b)
+	var single, replicas float64
+	for b.Loop() {
+		for _, r := range []int{1, DefaultReplicas} {
+			res, err := RunStudy(context.Background(), Study{Dataset: "lazypair", Methods: []string{"joint", "ume", "umt"},
+				Seeds: 5, Quiet: true, Backend: backend, Replicas: r})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if r == 1 {
+				single += res.Seconds
+			} else {
+				replicas += res.Seconds
+			}
+		}
+	}
+	b.ReportMetric(single/float64(b.N), "s/one-at-a-time")
+	b.ReportMetric(replicas/float64(b.N), "s/replicas")
+	b.ReportMetric(replicas/single, "ratio")
 }
 
 // BenchmarkTrainStep times one optimizer step (a batch of 256 of the default LazyPair, forward,
@@ -202,6 +236,62 @@ func BenchmarkCNNTrainStep(b *testing.B) {
 					b.Fatalf("%d steps, want %d", net.Steps, epochs*stepsPerEpoch)
 				}
 				b.ReportMetric(float64(elapsed.Nanoseconds())/float64(net.Steps), "ns/step")
+			})
+		}
+	}
+}
+
+// BenchmarkFitReplicas compares training R joint networks (seeds 0…R−1, each on its own dataset,
+// default model and LazyPair, 20 epochs of 7 steps) one at a time with Fit against training them
+// as replicas in one graph with FitReplicas. The two are run back to back in every iteration, so
+// a changing machine load hits both; ratio is replicas/one-at-a-time wall time (below 1: replicas
+// win).
+func BenchmarkFitReplicas(b *testing.B) {
+	spec, err := datasets.ParseSpec("lazypair")
+	if err != nil {
+		b.Fatal(err)
+	}
+	const epochs = 20
+	for _, R := range []int{2, 5} {
+		for _, method := range []string{"uni", "joint"} {
+			b.Run(fmt.Sprintf("%s/R=%d", method, R), func(b *testing.B) {
+				o := DefaultTrainOptions()
+				o.Epochs = epochs
+				engine := &Engine{Backend: testBackend(b), Options: o}
+				var jobs []*TrainJob
+				for s := range R {
+					ds, err := spec.WithSeedOffset(s).Generate()
+					if err != nil {
+						b.Fatal(err)
+					}
+					env := &Env{Data: ds, Seed: s, Modality: 0, Model: DefaultModelOptions(), Engine: engine,
+						Name: fmt.Sprintf("%s seed %d", method, s), Deps: map[string][]Predictor{}}
+					job := jointMethod{}.job(env)
+					if method == "uni" {
+						if job, err = (uniMethod{}).job(env); err != nil {
+							b.Fatal(err)
+						}
+					}
+					jobs = append(jobs, job)
+				}
+				var single, replicas time.Duration
+				for b.Loop() {
+					t0 := time.Now()
+					for _, job := range jobs {
+						if _, _, err := engine.Fit(context.Background(), job); err != nil {
+							b.Fatal(err)
+						}
+					}
+					t1 := time.Now()
+					if _, _, err := engine.FitReplicas(context.Background(), jobs); err != nil {
+						b.Fatal(err)
+					}
+					single += t1.Sub(t0)
+					replicas += time.Since(t1)
+				}
+				b.ReportMetric(single.Seconds()/float64(b.N), "s/one-at-a-time")
+				b.ReportMetric(replicas.Seconds()/float64(b.N), "s/replicas")
+				b.ReportMetric(replicas.Seconds()/single.Seconds(), "ratio")
 			})
 		}
 	}

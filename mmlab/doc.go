@@ -87,6 +87,13 @@
 // between epochs (TrainJob.OnEpoch, e.g. G-Blending re-estimating its loss weights, kept in a
 // non-trainable variable). The same seed and inputs give bit-identical results.
 //
+// Independent networks can train together as replicas in one compiled graph
+// (Engine.FitReplicas, ours): one backend call per step for all of them, each replica trained
+// bit-identically to Fit (its own data, seed, initial weights, batch order, curves and early
+// stopping). RunStudy does this by default for the runs of methods that implement JobTrainer
+// (uni, joint, umt) whose dependencies are trained, up to Study.Replicas at a time; the results
+// and run keys are unchanged. Jobs with a Transform or an OnEpoch train one at a time.
+//
 // # Analysis (DESIGN.md §5)
 //
 // Evaluate measures validation and test accuracy, accuracy on every diagnostic subset of the

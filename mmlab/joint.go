@@ -34,6 +34,9 @@ func (jointMethod) job(env *Env) *TrainJob {
 	}
 }
 
+// TrainJob implements JobTrainer.
+func (j jointMethod) TrainJob(env *Env, _ Validator) (*TrainJob, error) { return j.job(env), nil }
+
 // Train implements Method.
 func (j jointMethod) Train(ctx context.Context, env *Env, _ Validator) (Predictor, *Curves, error) {
 	net, curves, err := env.Engine.Fit(ctx, j.job(env))

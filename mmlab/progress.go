@@ -20,6 +20,7 @@ type studyProgress struct {
 	desc             string
 	steps, stepsDone int
 	unitsDone        int
+	weight           int // runs in the current group (replicas trained together)
 	lastLoss         float64
 	lastDraw         time.Time
 }
@@ -39,23 +40,26 @@ func newStudyProgress(w io.Writer, runs int) *studyProgress {
 	return &studyProgress{bar: bar, runs: runs}
 }
 
-// beginRun announces the next run to compute.
-func (p *studyProgress) beginRun(desc string) {
+// beginRun announces the next run to compute, or the next n runs trained together as replicas.
+func (p *studyProgress) beginRun(desc string, n int) {
 	if p == nil {
 		return
 	}
 	p.desc = fmt.Sprintf("[%d/%d] %s", p.done+1, p.runs, desc)
-	p.steps, p.stepsDone, p.unitsDone = 0, 0, 0
+	if n > 1 {
+		p.desc = fmt.Sprintf("[%d–%d/%d] %s", p.done+1, p.done+n, p.runs, desc)
+	}
+	p.steps, p.stepsDone, p.unitsDone, p.weight = 0, 0, 0, n
 	p.bar.Describe(p.desc)
 }
 
-// endRun completes the current run's share of the bar.
+// endRun completes the current run's (or group's) share of the bar.
 func (p *studyProgress) endRun() {
 	if p == nil {
 		return
 	}
-	_ = p.bar.Add(progressUnits - p.unitsDone)
-	p.done++
+	_ = p.bar.Add(p.weight*progressUnits - p.unitsDone)
+	p.done += p.weight
 	p.unitsDone = 0
 }
 
@@ -74,7 +78,7 @@ func (p *studyProgress) Step(loss float64) {
 	}
 	p.stepsDone++
 	p.lastLoss = loss
-	units := p.stepsDone * progressUnits / p.steps
+	units := p.stepsDone * p.weight * progressUnits / p.steps
 	if units > p.unitsDone {
 		if now := time.Now(); now.Sub(p.lastDraw) > 250*time.Millisecond {
 			p.bar.Describe(fmt.Sprintf("%s loss %.4f", p.desc, loss))

@@ -34,6 +34,9 @@ type BlobStore interface {
 	LoadBlob(key, name string) ([]byte, bool, error)
 }
 
+// DefaultReplicas is Study.Replicas' default (see bench/README.md for the measurements).
+const DefaultReplicas = 5
+
 // WeightsBlob is the blob name under which RunStudy saves a run's trained weights.
 const WeightsBlob = "weights"
 
@@ -61,6 +64,14 @@ type Study struct {
 	Store RunStore
 	// Backend runs the computations; nil means DefaultBackend().
 	Backend compute.Backend
+	// Replicas is how many networks RunStudy may train together as replicas in one compiled
+	// graph (Engine.FitReplicas, ours): runs of methods that implement JobTrainer, whose
+	// dependencies are ready, in study order (e.g. the uni-modal runs of several seeds, then the
+	// UMT students). Replicas train bit-identically to one-at-a-time training (tested on the
+	// pure-Go backend; a backend that fuses operations across a graph, such as XLA, might round
+	// differently: use 1 there if bit-identity with stored runs matters), so the setting does
+	// not enter run keys. 0 means DefaultReplicas; 1 trains one network at a time.
+	Replicas int
 	// Quiet turns off the progress bar and the messages (warnings are still in StudyResult).
 	Quiet bool
 	// Output receives the progress bar and messages; nil means os.Stdout.
@@ -138,6 +149,14 @@ type runKeyInputs struct {
 	Dataset  string         `json:"dataset"`
 	Config   map[string]any `json:"config"`
 	Deps     []string       `json:"deps,omitempty"` // keys of the runs this one consumes
+}
+
+// JobTrainer is implemented by methods whose Train is a single Engine.Fit: for the job TrainJob
+// returns, Train(ctx, env, opts) returns exactly the network and curves of
+// env.Engine.Fit(ctx, job). RunStudy uses it to train the runs of such methods together as
+// replicas (Engine.FitReplicas, Study.Replicas), with bit-identical results.
+type JobTrainer interface {
+	TrainJob(env *Env, opts Validator) (*TrainJob, error)
 }
 
 // RunStudy runs a study: for each seed s it generates the dataset with seed offset s, trains
@@ -234,72 +253,178 @@ func RunStudy(ctx context.Context, study Study) (*StudyResult, error) {
 	blobs, _ := study.Store.(BlobStore)
 	versions := CurrentVersions(fmt.Sprint(backend))
 
-	// The last dataset generated, by its spec: fixed data (a user's files) is the same for every
-	// seed, so it is read once, not once per seed.
-	var lastData *datasets.Dataset
-	var lastSpec string
-	for seed, seedPlan := range plans {
-		var data *datasets.Dataset
-		probes := probeCache{}
+	// Datasets by spec: generated when a run of their seed is first computed; fixed data (a
+	// user's files) is the same for every seed, so it is read once, not once per seed.
+	datasetOf := map[string]*datasets.Dataset{}
+	dataOf := func(seed int) (*datasets.Dataset, error) {
+		seedSpec := spec.WithSeedOffset(seed)
+		key := seedSpec.String()
+		if data, ok := datasetOf[key]; ok {
+			return data, nil
+		}
+		data, err := seedSpec.Generate()
+		if err != nil {
+			return nil, fmt.Errorf("dataset for seed %d: %w", seed, err)
+		}
+		datasetOf[key] = data
+		return data, nil
+	}
+	probes := map[int]probeCache{} // by seed
+	newEnv := func(p *plannedRun) (*Env, error) {
+		data, err := dataOf(p.seed)
+		if err != nil {
+			return nil, err
+		}
+		env := &Env{Data: data, Seed: p.seed, Modality: p.modality, Model: cfg.Model, Engine: engine,
+			Name: p.name(), Deps: map[string][]Predictor{}}
+		for name, deps := range p.deps {
+			for _, d := range deps {
+				env.Deps[name] = append(env.Deps[name], d.pred)
+			}
+		}
+		return env, nil
+	}
+	// finish evaluates and records a trained run.
+	finish := func(p *plannedRun, env *Env, pred Predictor, curves *Curves, trainSeconds float64) error {
+		if probes[p.seed] == nil {
+			probes[p.seed] = probeCache{}
+		}
+		ev, err := evaluate(backend, pred, env.Data, &cfg.Probe, probes[p.seed])
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.name(), err)
+		}
+		p.pred = pred
+		p.run = &Run{Key: p.key, Method: p.method, Seed: p.seed, Dataset: spec.String(),
+			Config: cfg.Values(p.method), Versions: versions,
+			ValAcc: ev.ValAcc, TestAcc: ev.TestAcc, SubsetAcc: ev.SubsetAcc, ProbeAcc: ev.ProbeAcc,
+			ProbeSubsetAcc: ev.ProbeSubsetAcc, TrainSeconds: trainSeconds, Curves: curves}
+		if p.modality >= 0 {
+			m := p.modality
+			p.run.Modality = &m
+		}
+		res.Trained++
+		if study.Store != nil {
+			saveRun(study.Store, blobs, p, warn)
+		}
+		return nil
+	}
+
+	// Runs are computed in study order (seed, then method); with Replicas > 1, the first run to
+	// compute takes with it, as replicas, the following runs whose dependencies are ready.
+	replicas := study.Replicas
+	if replicas <= 0 {
+		replicas = DefaultReplicas
+	}
+	var pending []*plannedRun
+	for _, seedPlan := range plans {
 		for _, p := range seedPlan {
-			if err := ctx.Err(); err != nil {
+			if p.compute || p.needPred {
+				pending = append(pending, p)
+			} else {
+				res.Loaded++
+			}
+		}
+	}
+	ready := func(p *plannedRun) bool {
+		for _, deps := range p.deps {
+			for _, d := range deps {
+				if d.pred == nil {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	// release drops the datasets that no pending run needs (with replicas, several seeds' data
+	// are held at once; one at a time, one seed's).
+	release := func() {
+		need := map[string]bool{}
+		for _, q := range pending {
+			need[spec.WithSeedOffset(q.seed).String()] = true
+		}
+		for key := range datasetOf {
+			if !need[key] {
+				delete(datasetOf, key)
+			}
+		}
+	}
+	for len(pending) > 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+		}
+		release()
+		p := pending[0]
+		if !p.compute {
+			// A stored run whose predictor a run to compute needs: restore or retrain it.
+			pending = pending[1:]
+			res.Loaded++
+			env, err := newEnv(p)
+			if err != nil {
 				return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
 			}
-			if !p.compute && !p.needPred {
-				res.Loaded++
-				continue
+			progress.beginRun(p.name(), 1)
+			if err := recoverPredictor(ctx, p, env, blobs, backend, warn, res); err != nil {
+				return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
 			}
-			if data == nil {
-				seedSpec := spec.WithSeedOffset(seed)
-				if lastData != nil && seedSpec.String() == lastSpec {
-					data = lastData
-				} else if data, err = seedSpec.Generate(); err != nil {
-					return nil, fmt.Errorf("mmlab.RunStudy: dataset for seed %d: %w", seed, err)
-				}
-				lastData, lastSpec = data, seedSpec.String()
-			}
-			env := &Env{Data: data, Seed: seed, Modality: p.modality, Model: cfg.Model, Engine: engine,
-				Name: p.name(), Deps: map[string][]Predictor{}}
-			for name, deps := range p.deps {
-				for _, d := range deps {
-					env.Deps[name] = append(env.Deps[name], d.pred)
+			progress.endRun()
+			continue
+		}
+		group := []*plannedRun{p}
+		rest := pending[1:]
+		if _, ok := p.impl.(JobTrainer); ok && replicas > 1 {
+			rest = rest[:0:0]
+			for _, q := range pending[1:] {
+				if _, ok := q.impl.(JobTrainer); ok && q.compute && len(group) < replicas && ready(q) {
+					group = append(group, q)
+				} else {
+					rest = append(rest, q)
 				}
 			}
-			progress.beginRun(p.name())
-			if !p.compute {
-				// A stored run whose predictor a run to compute needs: restore or retrain it.
-				res.Loaded++
-				if err := recoverPredictor(ctx, p, env, blobs, backend, warn, res); err != nil {
-					return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
-				}
-				progress.endRun()
-				continue
+		}
+		pending = rest
+		if len(group) == 1 {
+			env, err := newEnv(p)
+			if err != nil {
+				return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
 			}
+			progress.beginRun(p.name(), 1)
 			t0 := time.Now()
 			pred, curves, err := p.impl.Train(ctx, env, p.opts)
 			if err != nil {
 				return nil, fmt.Errorf("mmlab.RunStudy: %s: %w", p.name(), err)
 			}
-			trainSeconds := time.Since(t0).Seconds()
-			ev, err := evaluate(backend, pred, data, &cfg.Probe, probes)
-			if err != nil {
-				return nil, fmt.Errorf("mmlab.RunStudy: %s: %w", p.name(), err)
-			}
-			p.pred = pred
-			p.run = &Run{Key: p.key, Method: p.method, Seed: seed, Dataset: spec.String(),
-				Config: cfg.Values(p.method), Versions: versions,
-				ValAcc: ev.ValAcc, TestAcc: ev.TestAcc, SubsetAcc: ev.SubsetAcc, ProbeAcc: ev.ProbeAcc,
-				ProbeSubsetAcc: ev.ProbeSubsetAcc, TrainSeconds: trainSeconds, Curves: curves}
-			if p.modality >= 0 {
-				m := p.modality
-				p.run.Modality = &m
-			}
-			res.Trained++
-			if study.Store != nil {
-				saveRun(study.Store, blobs, p, warn)
+			if err := finish(p, env, pred, curves, time.Since(t0).Seconds()); err != nil {
+				return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
 			}
 			progress.endRun()
+			continue
 		}
+		// Replicas: every run's job, trained together; each run's TrainSeconds is its share.
+		envs := make([]*Env, len(group))
+		jobs := make([]*TrainJob, len(group))
+		for i, q := range group {
+			env, err := newEnv(q)
+			if err != nil {
+				return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+			}
+			if jobs[i], err = q.impl.(JobTrainer).TrainJob(env, q.opts); err != nil {
+				return nil, fmt.Errorf("mmlab.RunStudy: %s: %w", q.name(), err)
+			}
+			envs[i] = env
+		}
+		progress.beginRun(groupName(jobs), len(group))
+		t0 := time.Now()
+		nets, curves, err := engine.FitReplicas(ctx, jobs)
+		if err != nil {
+			return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+		}
+		share := time.Since(t0).Seconds() / float64(len(group))
+		for i, q := range group {
+			if err := finish(q, envs[i], nets[i], curves[i], share); err != nil {
+				return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+			}
+		}
+		progress.endRun()
 	}
 	progress.finish()
 	for _, seedPlan := range plans {

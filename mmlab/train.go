@@ -186,100 +186,13 @@ func (e *Engine) Fit(ctx context.Context, job *TrainJob) (net *Network, curves *
 	}
 	totalSteps := opts.Epochs * stepsPerEpoch
 
-	net = newNetwork(e.Backend, job.Inputs, job.Build, ds)
-	if err := net.store.SetRNGStateFromSeed(int64(job.Seed)); err != nil {
-		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
-	}
-
-	// The training split stays resident next to the backend for the whole run; every step only
-	// sends the batch's row indices, and the graph gathers the rows.
-	var resident []*tensors.Tensor
-	for _, m := range job.Inputs {
-		resident = append(resident, tensors.FromFlatDataAndDimensions(ds.Train.Features[m], n, ds.Modalities[m].Size()))
-	}
-	resident = append(resident, tensors.FromFlatDataAndDimensions(ds.Train.Labels, n))
-	for i, x := range job.Extra {
-		resident = append(resident, tensors.FromFlatDataAndDimensions(x, n, job.ExtraDims[i]))
+	net, exec, resident, err := e.setup(job, "mmlab.Engine.Fit")
+	if err != nil {
+		return nil, nil, err
 	}
 	defer finalizeAll(resident)
-
-	adam := optimizer.Adam().LearningRate(opts.LR).WeightDecay(opts.WeightDecay).Done()
-	updater, ok := adam.(interface {
-		UpdateGraphWithGradients(scope *model.Scope, grads []*graph.Node, lossDType dtypes.DType)
-	})
-	if !ok {
-		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: the Adam optimizer does not accept gradients (GoMLX API changed?)")
-	}
-	numInputs, numExtra := len(job.Inputs), len(job.Extra)
-	trainStep := func(root *model.Scope, in []*graph.Node) []*graph.Node {
-		// Training mode also keeps the Go backend from embedding variables as constants.
-		root.SetTraining(in[0].Graph(), true)
-		rows := graph.ExpandAxes(in[len(in)-3], -1) // [batch, 1]
-		lr, epoch := in[len(in)-2], in[len(in)-1]
-		xs := make([]*graph.Node, numInputs)
-		for i := range xs {
-			xs[i] = graph.Gather(in[i], rows)
-		}
-		b := &Batch{Scope: root.In(netScope), Labels: graph.Gather(in[numInputs], rows), Epoch: epoch}
-		for i := range numExtra {
-			b.Extra = append(b.Extra, graph.Gather(in[numInputs+1+i], rows))
-		}
-		b.Out = net.buildOn(b.Scope, xs)
-		var loss *graph.Node
-		if job.Loss != nil {
-			loss = job.Loss(b)
-		} else {
-			loss = CrossEntropy(b.Out.Logits, b.Labels)
-		}
-		if !loss.Shape().IsScalar() {
-			exceptions.Panicf("mmlab.Engine.Fit: %s: the loss must be a scalar, got %s", job.Name, loss.Shape())
-		}
-		b.Loss = loss
-		grads := root.BuildTrainableVariablesGradientsGraph(loss)
-		if job.Transform != nil {
-			named := trainableInGraph(root, loss.Graph())
-			if len(named) != len(grads) {
-				exceptions.Panicf("mmlab.Engine.Fit: %d gradients for %d trainable variables", len(grads), len(named))
-			}
-			for i := range named {
-				named[i].Grad = grads[i]
-			}
-			job.Transform(b, named)
-			for i := range named {
-				grads[i] = named[i].Grad
-			}
-		}
-		optimizer.LearningRateVar(root, loss.DType(), opts.LR).SetNodeValue(lr)
-		updater.UpdateGraphWithGradients(root, grads, loss.DType())
-		return []*graph.Node{loss}
-	}
-	exec, err := model.NewExec(e.Backend, net.store, trainStep)
-	if err != nil {
-		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
-	}
 	defer exec.Finalize()
-	// Build the training graph and initialise the weights before the first step (the first Exec
-	// would do both), so that job.Init can set the variables the network builds and job.OnEpoch
-	// sees initialised weights. The shapes are those of the step arguments below.
-	stepShapes := make([]shapes.Shape, 0, len(resident)+3)
-	for _, t := range resident {
-		stepShapes = append(stepShapes, t.Shape())
-	}
-	stepShapes = append(stepShapes, shapes.Make(dtypes.Int32, opts.Batch), shapes.Make(dtypes.Float32), shapes.Make(dtypes.Int32))
-	if err := exceptions.TryCatch[error](func() { _, err = exec.Compile(stepShapes...) }); err != nil {
-		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
-	}
-	if job.Init != nil {
-		if err := net.setWeights(job.Init); err != nil {
-			return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: Init: %w", job.Name, err)
-		}
-	}
-	if err := net.store.InitializeVariables(e.Backend, nil); err != nil {
-		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
-	}
+	numInputs := len(job.Inputs)
 	if job.OnEpoch != nil {
 		if err := job.OnEpoch(0, net); err != nil {
 			return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: before the first epoch: %w", job.Name, err)
@@ -376,6 +289,132 @@ func (e *Engine) Fit(ctx context.Context, job *TrainJob) (net *Network, curves *
 	net.Steps = step
 	net.TrainTime = time.Since(start)
 	return net, curves, nil
+}
+
+// setup does what Fit does before the first step: it creates job's network, seeds its store with
+// job.Seed, makes the training split resident, builds and compiles the training step, applies
+// job.Init and initialises the remaining variables. caller prefixes the errors.
+func (e *Engine) setup(job *TrainJob, caller string) (net *Network, exec *model.Exec, resident []*tensors.Tensor, err error) {
+	opts := e.Options
+	ds := job.Data
+	n := ds.Train.Len()
+	net = newNetwork(e.Backend, job.Inputs, job.Build, ds)
+	if err := net.store.SetRNGStateFromSeed(int64(job.Seed)); err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: %s: %w", caller, job.Name, err)
+	}
+
+	// The training split stays resident next to the backend for the whole run; every step only
+	// sends the batch's row indices, and the graph gathers the rows.
+	for _, m := range job.Inputs {
+		resident = append(resident, tensors.FromFlatDataAndDimensions(ds.Train.Features[m], n, ds.Modalities[m].Size()))
+	}
+	resident = append(resident, tensors.FromFlatDataAndDimensions(ds.Train.Labels, n))
+	for i, x := range job.Extra {
+		resident = append(resident, tensors.FromFlatDataAndDimensions(x, n, job.ExtraDims[i]))
+	}
+	fail := func(format string, args ...any) (*Network, *model.Exec, []*tensors.Tensor, error) {
+		finalizeAll(resident)
+		if exec != nil {
+			exec.Finalize()
+		}
+		return nil, nil, nil, fmt.Errorf("%s: %s: "+format, append([]any{caller, job.Name}, args...)...)
+	}
+
+	updater, err := adamUpdater(opts)
+	if err != nil {
+		return fail("%w", err)
+	}
+	trainStep := func(root *model.Scope, in []*graph.Node) []*graph.Node {
+		// Training mode also keeps the Go backend from embedding variables as constants.
+		root.SetTraining(in[0].Graph(), true)
+		rows := graph.ExpandAxes(in[len(in)-3], -1) // [batch, 1]
+		lr, epoch := in[len(in)-2], in[len(in)-1]
+		b := buildBatch(net, job, root.In(netScope), in[:len(in)-3], rows, epoch, caller)
+		grads := root.BuildTrainableVariablesGradientsGraph(b.Loss)
+		if job.Transform != nil {
+			named := trainableInGraph(root, b.Loss.Graph())
+			if len(named) != len(grads) {
+				exceptions.Panicf("%s: %d gradients for %d trainable variables", caller, len(grads), len(named))
+			}
+			for i := range named {
+				named[i].Grad = grads[i]
+			}
+			job.Transform(b, named)
+			for i := range named {
+				grads[i] = named[i].Grad
+			}
+		}
+		optimizer.LearningRateVar(root, b.Loss.DType(), opts.LR).SetNodeValue(lr)
+		updater.UpdateGraphWithGradients(root, grads, b.Loss.DType())
+		return []*graph.Node{b.Loss}
+	}
+	if exec, err = model.NewExec(e.Backend, net.store, trainStep); err != nil {
+		return fail("%w", err)
+	}
+	// Build the training graph and initialise the weights before the first step (the first Exec
+	// would do both), so that job.Init can set the variables the network builds and job.OnEpoch
+	// sees initialised weights. The shapes are those of the step arguments.
+	stepShapes := make([]shapes.Shape, 0, len(resident)+3)
+	for _, t := range resident {
+		stepShapes = append(stepShapes, t.Shape())
+	}
+	stepShapes = append(stepShapes, shapes.Make(dtypes.Int32, opts.Batch), shapes.Make(dtypes.Float32), shapes.Make(dtypes.Int32))
+	if perr := exceptions.TryCatch[error](func() { _, err = exec.Compile(stepShapes...) }); perr != nil {
+		return fail("%w", perr)
+	}
+	if err != nil {
+		return fail("%w", err)
+	}
+	if job.Init != nil {
+		if err := net.setWeights(job.Init); err != nil {
+			return fail("Init: %w", err)
+		}
+	}
+	if err := net.store.InitializeVariables(e.Backend, nil); err != nil {
+		return fail("%w", err)
+	}
+	return net, exec, resident, nil
+}
+
+// adamUpdater returns the engine's optimizer (Adam or AdamW) as an updater that takes gradients.
+func adamUpdater(opts TrainOptions) (interface {
+	UpdateGraphWithGradients(scope *model.Scope, grads []*graph.Node, lossDType dtypes.DType)
+}, error) {
+	adam := optimizer.Adam().LearningRate(opts.LR).WeightDecay(opts.WeightDecay).Done()
+	updater, ok := adam.(interface {
+		UpdateGraphWithGradients(scope *model.Scope, grads []*graph.Node, lossDType dtypes.DType)
+	})
+	if !ok {
+		return nil, fmt.Errorf("the Adam optimizer does not accept gradients (GoMLX API changed?)")
+	}
+	return updater, nil
+}
+
+// buildBatch builds job's network and training loss on one batch under scope (the network's
+// "net" scope): data holds the resident inputs, the labels and the extras in TrainJob order,
+// rows [batch, 1] the batch's row indices. The returned Batch has Loss set.
+func buildBatch(net *Network, job *TrainJob, scope *model.Scope, data []*graph.Node, rows, epoch *graph.Node, caller string) *Batch {
+	numInputs := len(job.Inputs)
+	xs := make([]*graph.Node, numInputs)
+	for i := range xs {
+		xs[i] = graph.Gather(data[i], rows)
+	}
+	b := &Batch{Scope: scope, Labels: graph.Gather(data[numInputs], rows), Epoch: epoch}
+	for i := range len(job.Extra) {
+		b.Extra = append(b.Extra, graph.Gather(data[numInputs+1+i], rows))
+	}
+	b.Out = net.buildOn(b.Scope, xs)
+	var loss *graph.Node
+	if job.Loss != nil {
+		loss = job.Loss(b)
+	} else {
+		loss = CrossEntropy(b.Out.Logits, b.Labels)
+	}
+	if !loss.Shape().IsScalar() {
+		exceptions.Panicf("%s: %s: the loss must be a scalar, got %s", caller, job.Name, loss.Shape())
+	}
+	b.Loss = loss
+	return b
 }
 
 // check validates a job's description.

@@ -141,26 +141,36 @@ func FeatureDistance(distance string, student, teacher *graph.Node) *graph.Node 
 	return nil
 }
 
-// Train implements Method.
-func (u umtMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *Curves, error) {
+// TrainJob implements JobTrainer: the student's job, with the teachers' (env.Deps["uni"])
+// features of the training split as its extras.
+func (u umtMethod) TrainJob(env *Env, opts Validator) (*TrainJob, error) {
 	o := opts.(*UMTOptions)
 	members := env.Deps[UniMethod]
 	if len(members) != len(env.Data.Modalities) {
-		return nil, nil, fmt.Errorf("mmlab: umt: %d teachers for %d modalities", len(members), len(env.Data.Modalities))
+		return nil, fmt.Errorf("mmlab: umt: %d teachers for %d modalities", len(members), len(env.Data.Modalities))
 	}
 	teachers := make([][]float32, len(members))
 	for m, t := range members {
 		feats, dim, ok, err := t.Features(m, env.Data.Train)
 		if err != nil {
-			return nil, nil, fmt.Errorf("mmlab: umt: teacher features of modality %d: %w", m, err)
+			return nil, fmt.Errorf("mmlab: umt: teacher features of modality %d: %w", m, err)
 		}
 		if !ok || dim != env.Model.FeatureDim() {
-			return nil, nil, fmt.Errorf("mmlab: umt: teacher of modality %d has %d-dimensional features, the student's encoder %d "+
+			return nil, fmt.Errorf("mmlab: umt: teacher of modality %d has %d-dimensional features, the student's encoder %d "+
 				"(teachers and student must share model.hidden)", m, dim, env.Model.FeatureDim())
 		}
 		teachers[m] = feats
 	}
-	net, curves, err := env.Engine.Fit(ctx, u.job(env, o, teachers))
+	return u.job(env, o, teachers), nil
+}
+
+// Train implements Method.
+func (u umtMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *Curves, error) {
+	job, err := u.TrainJob(env, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	net, curves, err := env.Engine.Fit(ctx, job)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -38,9 +38,12 @@ func (uniMethod) job(env *Env) (*TrainJob, error) {
 	}, nil
 }
 
+// TrainJob implements JobTrainer.
+func (u uniMethod) TrainJob(env *Env, _ Validator) (*TrainJob, error) { return u.job(env) }
+
 // Train implements Method.
-func (u uniMethod) Train(ctx context.Context, env *Env, _ Validator) (Predictor, *Curves, error) {
-	job, err := u.job(env)
+func (u uniMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *Curves, error) {
+	job, err := u.TrainJob(env, opts)
 	if err != nil {
 		return nil, nil, err
 	}
