@@ -9,7 +9,7 @@ import (
 )
 
 // specKey is one spec-string key of a generated dataset kind S: how to print it and how to
-// parse it into the spec (the generic form of LazyPair's keys, shared by avsynth and twoview).
+// parse it into the spec (shared by lazypair, avsynth and twoview).
 type specKey[S any] struct {
 	name string
 	get  func(s *S) string
@@ -40,6 +40,12 @@ func floatSpecKey[S any](name string, field func(s *S) *float64) specKey[S] {
 			*field(s) = x
 			return nil
 		}}
+}
+
+func stringSpecKey[S any](name string, field func(s *S) *string) specKey[S] {
+	return specKey[S]{name,
+		func(s *S) string { return *field(s) },
+		func(s *S, v string) error { *field(s) = v; return nil }}
 }
 
 func seedSpecKey[S any](field func(s *S) *int64) specKey[S] {

@@ -2,11 +2,8 @@ package datasets
 
 import (
 	"fmt"
-	"maps"
 	"math"
 	"math/rand/v2"
-	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -72,104 +69,40 @@ func DefaultLazyPair() LazyPairSpec {
 	}
 }
 
-// lazyKey is one spec-string key: how to print it and how to parse it into the spec.
-type lazyKey struct {
-	name string
-	get  func(s *LazyPairSpec) string
-	set  func(s *LazyPairSpec, value string) error
-}
-
-func intKey(name string, field func(s *LazyPairSpec) *int) lazyKey {
-	return lazyKey{name,
-		func(s *LazyPairSpec) string { return strconv.Itoa(*field(s)) },
-		func(s *LazyPairSpec, v string) error {
-			x, err := strconv.Atoi(v)
-			if err != nil {
-				return fmt.Errorf("%q is not an integer", v)
-			}
-			*field(s) = x
-			return nil
-		}}
-}
-
-func floatKey(name string, field func(s *LazyPairSpec) *float64) lazyKey {
-	return lazyKey{name,
-		func(s *LazyPairSpec) string { return strconv.FormatFloat(*field(s), 'g', -1, 64) },
-		func(s *LazyPairSpec, v string) error {
-			x, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				return fmt.Errorf("%q is not a number", v)
-			}
-			*field(s) = x
-			return nil
-		}}
-}
-
-func stringKey(name string, field func(s *LazyPairSpec) *string) lazyKey {
-	return lazyKey{name,
-		func(s *LazyPairSpec) string { return *field(s) },
-		func(s *LazyPairSpec, v string) error { *field(s) = v; return nil }}
-}
-
 // lazyKeys lists every key in canonical order (String prints them in this order).
-var lazyKeys = []lazyKey{
-	intKey("k", func(s *LazyPairSpec) *int { return &s.K }),
-	intKey("dim", func(s *LazyPairSpec) *int { return &s.Dim }),
-	intKey("m", func(s *LazyPairSpec) *int { return &s.M }),
-	floatKey("rho", func(s *LazyPairSpec) *float64 { return &s.Rho }),
-	floatKey("alpha_easy", func(s *LazyPairSpec) *float64 { return &s.AlphaEasy }),
-	floatKey("alpha_hard", func(s *LazyPairSpec) *float64 { return &s.AlphaHard }),
-	stringKey("hard_sign", func(s *LazyPairSpec) *string { return &s.HardSign }),
-	floatKey("pi", func(s *LazyPairSpec) *float64 { return &s.Pi }),
-	stringKey("pair", func(s *LazyPairSpec) *string { return &s.Pair }),
-	floatKey("pair_only", func(s *LazyPairSpec) *float64 { return &s.PairOnly }),
-	floatKey("c", func(s *LazyPairSpec) *float64 { return &s.C }),
-	floatKey("tau", func(s *LazyPairSpec) *float64 { return &s.Tau }),
-	floatKey("a_q", func(s *LazyPairSpec) *float64 { return &s.AQ }),
-	floatKey("sigma", func(s *LazyPairSpec) *float64 { return &s.Sigma }),
-	intKey("distract", func(s *LazyPairSpec) *int { return &s.Distract }),
-	floatKey("distract_scale", func(s *LazyPairSpec) *float64 { return &s.DistractScale }),
-	intKey("n_train", func(s *LazyPairSpec) *int { return &s.NTrain }),
-	intKey("n_val", func(s *LazyPairSpec) *int { return &s.NVal }),
-	intKey("n_test", func(s *LazyPairSpec) *int { return &s.NTest }),
-	lazyKey{"seed",
-		func(s *LazyPairSpec) string { return strconv.FormatInt(s.Seed, 10) },
-		func(s *LazyPairSpec, v string) error {
-			x, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return fmt.Errorf("%q is not a 64-bit integer", v)
-			}
-			s.Seed = x
-			return nil
-		}},
+var lazyKeys = []specKey[LazyPairSpec]{
+	intSpecKey("k", func(s *LazyPairSpec) *int { return &s.K }),
+	intSpecKey("dim", func(s *LazyPairSpec) *int { return &s.Dim }),
+	intSpecKey("m", func(s *LazyPairSpec) *int { return &s.M }),
+	floatSpecKey("rho", func(s *LazyPairSpec) *float64 { return &s.Rho }),
+	floatSpecKey("alpha_easy", func(s *LazyPairSpec) *float64 { return &s.AlphaEasy }),
+	floatSpecKey("alpha_hard", func(s *LazyPairSpec) *float64 { return &s.AlphaHard }),
+	stringSpecKey("hard_sign", func(s *LazyPairSpec) *string { return &s.HardSign }),
+	floatSpecKey("pi", func(s *LazyPairSpec) *float64 { return &s.Pi }),
+	stringSpecKey("pair", func(s *LazyPairSpec) *string { return &s.Pair }),
+	floatSpecKey("pair_only", func(s *LazyPairSpec) *float64 { return &s.PairOnly }),
+	floatSpecKey("c", func(s *LazyPairSpec) *float64 { return &s.C }),
+	floatSpecKey("tau", func(s *LazyPairSpec) *float64 { return &s.Tau }),
+	floatSpecKey("a_q", func(s *LazyPairSpec) *float64 { return &s.AQ }),
+	floatSpecKey("sigma", func(s *LazyPairSpec) *float64 { return &s.Sigma }),
+	intSpecKey("distract", func(s *LazyPairSpec) *int { return &s.Distract }),
+	floatSpecKey("distract_scale", func(s *LazyPairSpec) *float64 { return &s.DistractScale }),
+	intSpecKey("n_train", func(s *LazyPairSpec) *int { return &s.NTrain }),
+	intSpecKey("n_val", func(s *LazyPairSpec) *int { return &s.NVal }),
+	intSpecKey("n_test", func(s *LazyPairSpec) *int { return &s.NTest }),
+	seedSpecKey(func(s *LazyPairSpec) *int64 { return &s.Seed }),
 }
 
 // LazyPairKeys returns the spec-string keys of LazyPair in canonical order.
-func LazyPairKeys() []string {
-	names := make([]string, len(lazyKeys))
-	for i, k := range lazyKeys {
-		names[i] = k.name
-	}
-	return names
-}
+func LazyPairKeys() []string { return specKeyNames(lazyKeys) }
 
 // parseLazyPair is LazyPair's ParseSpec hook: defaults, then the given keys, then Validate.
 // Unknown keys are reported first (sorted), then bad values in canonical key order, so the
 // error does not depend on map iteration order.
 func parseLazyPair(kv map[string]string) (Spec, error) {
-	valid := LazyPairKeys()
-	for _, key := range slices.Sorted(maps.Keys(kv)) {
-		if !slices.Contains(valid, key) {
-			return nil, fmt.Errorf("datasets: lazypair: unknown key %q; valid keys: %s", key, strings.Join(valid, ", "))
-		}
-	}
 	s := DefaultLazyPair()
-	for _, k := range lazyKeys {
-		if value, ok := kv[k.name]; ok {
-			if err := k.set(&s, value); err != nil {
-				return nil, fmt.Errorf("datasets: lazypair: key %s: %w", k.name, err)
-			}
-		}
+	if err := parseSpecKeys(LazyPairName, lazyKeys, kv, &s); err != nil {
+		return nil, err
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -182,21 +115,7 @@ func (s LazyPairSpec) Name() string { return LazyPairName }
 
 // String returns the canonical spec "lazypair:k=4,dim=48,m=2,...,seed=1": every key, in the
 // order of LazyPairKeys, floats in their shortest exact form, so ParseSpec(s.String()) == s.
-func (s LazyPairSpec) String() string {
-	var b strings.Builder
-	b.WriteString(LazyPairName)
-	for i, k := range lazyKeys {
-		if i == 0 {
-			b.WriteByte(':')
-		} else {
-			b.WriteByte(',')
-		}
-		b.WriteString(k.name)
-		b.WriteByte('=')
-		b.WriteString(k.get(&s))
-	}
-	return b.String()
-}
+func (s LazyPairSpec) String() string { return formatSpec(LazyPairName, lazyKeys, &s) }
 
 // NumModalities implements Spec: the key m.
 func (s LazyPairSpec) NumModalities() int { return s.M }
