@@ -220,8 +220,13 @@
 // random rotation, a scale in [0.6, 0.8] and a stretch of each axis by up to ±15%. Opposite
 // orthographic views share the silhouette (mirrored) and differ in shading, so each view alone
 // carries the class and the pair adds little: UME should do at least as well as joint training.
-// There are no tags (only the subset "all"). Defaults: k=6, size=16, sigma=0.5,
-// n_train/n_val/n_test=2000/1000/2000, seed=1.
+// Each view is clear with probability ρ (rho), independently; otherwise it is dim — rendered at a
+// third of the contrast, its shape still there but harder to read, like a back-lit view — and
+// tagged TagHard(m) for view m, so the diagnostic subsets work as on LazyPair: both_hard holds
+// the samples whose two views are dim ((1 − ρ)², 4% at the default). This is what lets joint
+// training be lazy here: it can fit a sample with one dim view through the other, clear one,
+// while a uni-modal model must learn to read dim views. Defaults: k=6, size=16, rho=0.8,
+// sigma=0.5, n_train/n_val/n_test=2000/1000/2000, seed=1.
 //
 // # The cache
 //

@@ -56,10 +56,13 @@ func ExampleTwoViewSpec() {
 	}
 	fmt.Println(data)
 	fmt.Println(datasets.TwoViewShapes[:spec.K])
-	_, err = data.Train.Subset("both_hard")
-	fmt.Println(err != nil)
+	bothDim, err := data.Test.Subset("both_hard") // both views dim
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(bothDim) < data.Test.Len()/10)
 	// Output:
-	// twoview:k=6,size=16,sigma=0.5,n_train=300,n_val=100,n_test=100,seed=1: 2 modalities [front[1 16 16] rear[1 16 16]], 6 classes, train/val/test 300/100/100
+	// twoview:k=6,size=16,rho=0.8,sigma=0.5,n_train=300,n_val=100,n_test=100,seed=1: 2 modalities [front[1 16 16] rear[1 16 16]], 6 classes, train/val/test 300/100/100
 	// [sphere box cylinder cone torus capsule]
 	// true
 }

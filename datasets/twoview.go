@@ -18,28 +18,33 @@ func init() { Register(TwoViewName, parseTwoView) }
 // orthographic camera on +z and on −z, Lambert-shaded with a random light per view and darkened
 // with depth. Each view alone shows the shape; what the two views add to each other is small
 // (the other side of the same object), so uni-modal features dominate and the Uni-Modal
-// Ensemble should do at least as well as joint training. There are no tags: only the subset
-// "all". A TwoViewSpec is a Spec.
+// Ensemble should do at least as well as joint training. Each view is clear with probability
+// rho, independently; otherwise it is dim (rendered at a third of the contrast, tag TagHard(m)
+// for view m, as LazyPair tags a hard-only modality), like a back-lit or foreshortened view: its
+// shape is still there but harder to read. A TwoViewSpec is a Spec.
 type TwoViewSpec struct {
 	K     int     // k: number of classes (shapes), 2 ≤ k ≤ 8 (default 6)
 	Size  int     // size: image side S, 12 ≤ size ≤ 64 (default 16)
+	Rho   float64 // rho: probability that a view is clear rather than dim (default 0.8)
 	Sigma float64 // sigma: std of the Gaussian noise on every normalised value (default 0.5)
 
 	NTrain, NVal, NTest int   // n_train, n_val, n_test: split sizes (default 2000, 1000, 2000)
 	Seed                int64 // seed: draws every split (default 1)
 }
 
-// DefaultTwoView returns twoview's defaults: k=6, size=16, sigma=0.5,
+// DefaultTwoView returns twoview's defaults: k=6, size=16, rho=0.8, sigma=0.5,
 // n_train/n_val/n_test=2000/1000/2000, seed=1. k=6 uses the six shapes that stay distinct at
 // 16×16 under any rotation (sphere, box, cylinder, cone, torus, capsule); octahedron and jack
 // are added for k=7, 8. sigma=0.5 is avsynth's noise level (0.12 of the brightness range).
+// rho=0.8 is LazyPair's and avsynth's easy rate: 4% of the samples have both views dim.
 func DefaultTwoView() TwoViewSpec {
-	return TwoViewSpec{K: 6, Size: 16, Sigma: 0.5, NTrain: 2000, NVal: 1000, NTest: 2000, Seed: 1}
+	return TwoViewSpec{K: 6, Size: 16, Rho: 0.8, Sigma: 0.5, NTrain: 2000, NVal: 1000, NTest: 2000, Seed: 1}
 }
 
 var twoViewKeys = []specKey[TwoViewSpec]{
 	intSpecKey("k", func(s *TwoViewSpec) *int { return &s.K }),
 	intSpecKey("size", func(s *TwoViewSpec) *int { return &s.Size }),
+	floatSpecKey("rho", func(s *TwoViewSpec) *float64 { return &s.Rho }),
 	floatSpecKey("sigma", func(s *TwoViewSpec) *float64 { return &s.Sigma }),
 	intSpecKey("n_train", func(s *TwoViewSpec) *int { return &s.NTrain }),
 	intSpecKey("n_val", func(s *TwoViewSpec) *int { return &s.NVal }),
@@ -85,6 +90,7 @@ func (s TwoViewSpec) Validate() error {
 	var p specProblems
 	p.intRange("k", s.K, 2, len(TwoViewShapes))
 	p.intRange("size", s.Size, 12, 64)
+	p.fraction("rho", s.Rho)
 	p.nonNegative("sigma", s.Sigma)
 	for _, f := range []struct {
 		key string
@@ -120,7 +126,8 @@ const (
 	tvHitEps   = 0.002 // sphere-tracing hit tolerance
 	tvMaxSteps = 48
 	tvAmbient  = 0.15
-	tvDepthCue = 0.35 // brightness falls by this fraction from the nearest to the farthest point
+	tvDepthCue = 0.35    // brightness falls by this fraction from the nearest to the farthest point
+	tvDim      = 1.0 / 3 // a dim view's contrast relative to a clear one's
 
 	// Fixed normalisation (measured on the default spec, seed 1, train split, before noise).
 	tvMean, tvScale = 0.10, 0.24
@@ -203,7 +210,8 @@ func (s TwoViewSpec) render(advance func(int)) (*Dataset, error) {
 const (
 	tvDrawLabel = iota
 	tvDrawObject
-	tvDrawNoise = 3
+	tvDrawClarity
+	tvDrawNoise
 )
 
 func (s TwoViewSpec) renderSplit(n int, stream uint64, advance func(int)) *Split {
@@ -211,18 +219,25 @@ func (s TwoViewSpec) renderSplit(n int, stream uint64, advance func(int)) *Split
 	split := &Split{
 		Features: [][]float32{make([]float32, n*size), make([]float32, n*size)},
 		Labels:   make([]int32, n),
+		Tags:     make([]Tag, n),
 	}
 	forEachSample(n, func() []float64 { return make([]float64, size) }, func(view []float64, i int) {
 		y := sampleRand(s.Seed, stream, i, tvDrawLabel).IntN(s.K)
 		r := sampleRand(s.Seed, stream, i, tvDrawObject)
 		o := newTVObject(y, r)
+		clarity := sampleRand(s.Seed, stream, i, tvDrawClarity)
 		noise := sampleRand(s.Seed, stream, i, tvDrawNoise)
 		for m, dir := range []float64{1, -1} {
 			light := [3]float64{1.4*r.Float64() - 0.7, 1.4*r.Float64() - 0.7, dir}
 			renderView(view, s.Size, &o, dir, light)
+			contrast := 1.0
+			if clarity.Float64() >= s.Rho {
+				contrast = tvDim
+				split.Tags[i] |= TagHard(m)
+			}
 			out := split.Features[m][i*size : (i+1)*size]
 			for j, v := range view {
-				out[j] = float32((v-tvMean)/tvScale + s.Sigma*noise.NormFloat64())
+				out[j] = float32((contrast*v-tvMean)/tvScale + s.Sigma*noise.NormFloat64())
 			}
 		}
 		split.Labels[i] = int32(y)

@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -26,7 +27,7 @@ func renderTV(t *testing.T, change func(s *TwoViewSpec)) (TwoViewSpec, *Dataset)
 }
 
 func TestTwoViewSpec(t *testing.T) {
-	want := "twoview:k=6,size=16,sigma=0.5,n_train=2000,n_val=1000,n_test=2000,seed=1"
+	want := "twoview:k=6,size=16,rho=0.8,sigma=0.5,n_train=2000,n_val=1000,n_test=2000,seed=1"
 	if got := DefaultTwoView().String(); got != want {
 		t.Errorf("defaults: %q, want %q", got, want)
 	}
@@ -48,7 +49,8 @@ func TestTwoViewSpec(t *testing.T) {
 		t.Errorf("WithSeedOffset(2) = %q", got)
 	}
 	for _, tc := range []struct{ spec, want string }{
-		{"twoview:rho=0.5", `unknown key "rho"; valid keys: k, size, sigma, n_train, n_val, n_test, seed`},
+		{"twoview:pi=0.5", `unknown key "pi"; valid keys: k, size, rho, sigma, n_train, n_val, n_test, seed`},
+		{"twoview:rho=1.5", "rho = 1.5"},
 		{"twoview:k=9", "k = 9, want 2 ≤ k ≤ 8"},
 		{"twoview:k=x", `key k: "x" is not an integer`},
 		{"twoview:size=8", "size = 8, want 12 ≤ size ≤ 64"},
@@ -73,9 +75,6 @@ func TestTwoViewGenerate(t *testing.T) {
 		!slices.Equal(a.Modalities[0].Shape, []int{1, 16, 16}) || !slices.Equal(a.Modalities[1].Shape, []int{1, 16, 16}) {
 		t.Errorf("dataset header: %s", a)
 	}
-	if a.Train.Tags != nil {
-		t.Error("twoview has tags; want none (only the subset \"all\")")
-	}
 	old := runtime.GOMAXPROCS(1)
 	_, b := renderTV(t, small)
 	runtime.GOMAXPROCS(old)
@@ -93,6 +92,49 @@ func TestTwoViewGenerate(t *testing.T) {
 		if mean < -0.3 || mean > 0.3 || std < 0.7 || std > 1.4 {
 			t.Errorf("%s: mean %.2f, std %.2f; want about 0 and 1", mod.Name, mean, std)
 		}
+	}
+}
+
+// TestTwoViewClarity checks the dim views: each view is dim with probability 1 − ρ,
+// independently of the other (4000 samples, ρ = 0.7; within checks 3 SE of the binomial), the tag
+// says which, and a dim view has a third of a clear view's contrast (noise off: the spread of its
+// values around the background is a third, within rendering variation).
+func TestTwoViewClarity(t *testing.T) {
+	s, d := renderTV(t, func(s *TwoViewSpec) { s.NTrain, s.NVal, s.NTest, s.Rho, s.Sigma = 4000, 1, 1, 0.7, 0 })
+	n, size := d.Train.Len(), s.Size*s.Size
+	background := -tvMean / tvScale
+	count := func(keep func(tag Tag) bool) float64 {
+		c := 0
+		for _, tag := range d.Train.Tags {
+			if keep(tag) {
+				c++
+			}
+		}
+		return float64(c) / float64(n)
+	}
+	within(t, "both dim", count(func(g Tag) bool { return g.Has(TagHard(0) | TagHard(1)) }), (1-s.Rho)*(1-s.Rho), n)
+	for m, mod := range d.Modalities {
+		within(t, mod.Name+" dim", count(func(g Tag) bool { return g.Has(TagHard(m)) }), 1-s.Rho, n)
+		var spread [2]float64 // mean |value − background| of clear (0) and dim (1) views
+		var views [2]int
+		for i := range n {
+			k := 0
+			if d.Train.Tags[i].Has(TagHard(m)) {
+				k = 1
+			}
+			for _, v := range d.Train.Features[m][i*size : (i+1)*size] {
+				spread[k] += math.Abs(float64(v) - background)
+			}
+			views[k]++
+		}
+		ratio := (spread[1] / float64(views[1])) / (spread[0] / float64(views[0]))
+		t.Logf("%s: dim/clear contrast %.3f", mod.Name, ratio)
+		if math.Abs(ratio-tvDim) > 0.03 {
+			t.Errorf("%s: a dim view has %.3f of a clear view's contrast, want %.3f", mod.Name, ratio, tvDim)
+		}
+	}
+	if bad := count(func(g Tag) bool { return g&^(TagHard(0)|TagHard(1)) != 0 }); bad != 0 {
+		t.Errorf("%.3f of the samples carry tags other than the views' hard bits", bad)
 	}
 }
 
@@ -136,12 +178,12 @@ func TestTwoViewGeometry(t *testing.T) {
 	}
 }
 
-// TestTwoViewInformative checks that each view alone carries the class: a nearest-centroid
+// TestTwoViewInformative checks that each (clear) view alone carries the class: a nearest-centroid
 // classifier on the raw pixels of one view (the object is centred, so centroids hold the
 // average silhouette and shading of each shape) is far above chance. One fixed seed, k = 6
 // (chance 0.167), 2000/1000 samples: SE ≈ 0.015, the thresholds sit well below the logged values.
 func TestTwoViewInformative(t *testing.T) {
-	s, d := renderTV(t, func(s *TwoViewSpec) { s.NTrain, s.NVal, s.NTest = 2000, 1, 1000 })
+	s, d := renderTV(t, func(s *TwoViewSpec) { s.NTrain, s.NVal, s.NTest, s.Rho = 2000, 1, 1000, 1 }) // clear views
 	all := func(split *Split) []int {
 		idx := make([]int, split.Len())
 		for i := range idx {
