@@ -14,14 +14,19 @@ import (
 // uni-modal models reach ≈ 1.0 training accuracy). Measured on this project's 2-core machine
 // (AMD EPYC, AVX2; GoMLX v0.28.16, pure-Go backend), seeds 0–4, with `mmlab run`:
 //
-//	twoview (k=6, chance 0.167): uni front 0.730, rear 0.738, UME 0.773, joint 0.777
-//	    UME − joint −0.004 ± 0.065; UME − better view +0.033 ± 0.015
-//	    laziness gap of joint +0.010 ± 0.031 / +0.022 ± 0.044
-//	    7 min 17 s for uni, UME, joint and UMT (25 runs), 3.0 GB peak RSS
+//	twoview (k=6, rho=0.8, chance 0.167): uni front 0.671, rear 0.689, UME 0.757, joint 0.739
+//	    UME − joint +0.018 ± 0.035 (per seed +0.038 −0.007 +0.022 −0.013 +0.052);
+//	    UME − better view +0.069 ± 0.007; both_hard UME 0.556, joint 0.511
+//	    laziness gap of joint −0.002 ± 0.039 / +0.037 ± 0.059
+//	    11 min for uni, UME, joint and UMT (25 runs) while another job shared the cores, 3.2 GB
+//	    peak RSS
 //	avsynth:pi=0.6 (umt.free_dims=32, umt.lambda=1; chance 0.25): UME 0.884, joint 0.951,
 //	    UMT 0.902; UMT − UME +0.018 ± 0.013, joint − UME +0.067 ± 0.011,
 //	    UMT − joint −0.049 ± 0.008; laziness gap of joint +0.023 ± 0.015 / +0.018 ± 0.009,
 //	    of UMT +0.009 ± 0.007 / +0.001 ± 0.008; 8 min 42 s (25 runs), 3.4 GB peak RSS
+//
+// (At rho=1, every view clear, twoview gave UME − joint −0.004 ± 0.065: with nothing for joint
+// training to neglect, the two tie; dim views are what make it lazy.)
 //
 // Together ≈ 15 minutes, so both tests run only with MMLAB_LONG_TESTS=1 (make test sets it):
 //
@@ -79,8 +84,8 @@ func uniTestAcc(t *testing.T, res *StudyResult, m int) []float64 {
 }
 
 // TestAcceptanceTwoView: two views of one object, each informative alone, the pair adding little
-// (the analogue of ModelNet40 front/rear views): UME is not below joint training, and it beats
-// the better single view.
+// (the analogue of ModelNet40 front/rear views): UME is at least as good as joint training, and
+// it beats the better single view.
 func TestAcceptanceTwoView(t *testing.T) {
 	skipUnlessLong(t)
 	res := sharedStudy(t, "twoview study", twoViewStudy)
@@ -100,18 +105,18 @@ func TestAcceptanceTwoView(t *testing.T) {
 			t.Errorf("uni-modal %s view: test accuracy %s, want ≥ 0.5 (chance 0.167)", name, e)
 		}
 	}
-	// The views complement each other: UME beats the better view on every seed on average
-	// (measured +0.033 ± 0.015, lower bound 0.018).
+	// The views complement each other: UME beats the better view (measured +0.069 ± 0.007,
+	// lower bound 0.062; every seed +0.060 or more).
 	if umeBetter.Mean-umeBetter.CI95 <= 0 {
 		t.Errorf("UME − better view = %s, want > 0", umeBetter)
 	}
-	// UME ≥ joint: here a tie (measured −0.004 ± 0.065; single seeds range from −0.05 to +0.08,
-	// because a CNN on 2000 samples of six shapes overfits differently each seed), so the claim
-	// tested is that UME is not below joint by more than 0.02 on average — a broken ensemble,
-	// e.g. one that averaged a modality's logits with the wrong sample order, would fall to the
-	// uni-modal models' level, 0.04 below.
-	if umeJoint.Mean < -0.02 {
-		t.Errorf("UME − joint = %s, want ≥ −0.02", umeJoint)
+	// UME ≥ joint, on the mean over seeds (measured +0.018 ± 0.035). The interval includes 0:
+	// single seeds range from −0.013 to +0.052, because a CNN on 2000 samples of six shapes
+	// overfits differently each seed, so a strict inequality would need more seeds than a test
+	// can afford. A broken ensemble (e.g. averaging logits in the wrong sample order) would fall
+	// to the uni-modal models' level, 0.05–0.07 below joint.
+	if umeJoint.Mean < 0 {
+		t.Errorf("UME − joint = %s, want ≥ 0 on the mean", umeJoint)
 	}
 }
 
