@@ -81,14 +81,7 @@ var avKeys = []specKey[AVSynthSpec]{
 func AVSynthKeys() []string { return specKeyNames(avKeys) }
 
 func parseAVSynth(kv map[string]string) (Spec, error) {
-	s := DefaultAVSynth()
-	if err := parseSpecKeys(AVSynthName, avKeys, kv, &s); err != nil {
-		return nil, err
-	}
-	if err := s.Validate(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return parseKeyed(AVSynthName, DefaultAVSynth(), avKeys, kv)
 }
 
 // Name returns "avsynth".

@@ -69,6 +69,22 @@ func specKeyNames[S any](keys []specKey[S]) []string {
 	return names
 }
 
+// parseKeyed is the ParseSpec hook of a generated kind whose keys are specKeys: the defaults,
+// then the given keys (parseSpecKeys), then Validate.
+func parseKeyed[S interface {
+	Spec
+	Validate() error
+}](kind string, defaults S, keys []specKey[S], kv map[string]string) (Spec, error) {
+	s := defaults
+	if err := parseSpecKeys(kind, keys, kv, &s); err != nil {
+		return nil, err
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // parseSpecKeys sets the given keys on s (which holds the defaults). Unknown keys are reported
 // first (sorted), then bad values in canonical key order, so the error does not depend on map
 // iteration order.

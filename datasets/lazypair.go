@@ -100,14 +100,7 @@ func LazyPairKeys() []string { return specKeyNames(lazyKeys) }
 // Unknown keys are reported first (sorted), then bad values in canonical key order, so the
 // error does not depend on map iteration order.
 func parseLazyPair(kv map[string]string) (Spec, error) {
-	s := DefaultLazyPair()
-	if err := parseSpecKeys(LazyPairName, lazyKeys, kv, &s); err != nil {
-		return nil, err
-	}
-	if err := s.Validate(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return parseKeyed(LazyPairName, DefaultLazyPair(), lazyKeys, kv)
 }
 
 // Name returns "lazypair".

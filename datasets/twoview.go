@@ -59,14 +59,7 @@ func TwoViewKeys() []string { return specKeyNames(twoViewKeys) }
 var TwoViewShapes = []string{"sphere", "box", "cylinder", "cone", "torus", "capsule", "octahedron", "jack"}
 
 func parseTwoView(kv map[string]string) (Spec, error) {
-	s := DefaultTwoView()
-	if err := parseSpecKeys(TwoViewName, twoViewKeys, kv, &s); err != nil {
-		return nil, err
-	}
-	if err := s.Validate(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return parseKeyed(TwoViewName, DefaultTwoView(), twoViewKeys, kv)
 }
 
 // Name returns "twoview".
