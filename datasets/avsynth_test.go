@@ -13,7 +13,15 @@ import (
 // renderAV renders an avsynth dataset from the defaults changed by change, without a cache.
 func renderAV(t *testing.T, change func(s *AVSynthSpec)) (AVSynthSpec, *Dataset) {
 	t.Helper()
-	s := DefaultAVSynth()
+	return renderSpec(t, DefaultAVSynth(), change)
+}
+
+// renderSpec renders a generated dataset (spec s changed by change) without a cache.
+func renderSpec[S interface {
+	Validate() error
+	render(advance func(int)) (*Dataset, error)
+}](t *testing.T, s S, change func(s *S)) (S, *Dataset) {
+	t.Helper()
 	if change != nil {
 		change(&s)
 	}

@@ -12,18 +12,7 @@ import (
 // renderTV renders a twoview dataset from the defaults changed by change, without a cache.
 func renderTV(t *testing.T, change func(s *TwoViewSpec)) (TwoViewSpec, *Dataset) {
 	t.Helper()
-	s := DefaultTwoView()
-	if change != nil {
-		change(&s)
-	}
-	if err := s.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	d, err := s.render(func(int) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, d
+	return renderSpec(t, DefaultTwoView(), change)
 }
 
 func TestTwoViewSpec(t *testing.T) {

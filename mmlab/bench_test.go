@@ -141,20 +141,27 @@ func BenchmarkTrainStep(b *testing.B) {
 			}
 			env := newEnv(epochs, modality)
 			job := bc.job(env)
-			b.ResetTimer()
-			start := time.Now()
-			net, _, err := env.Engine.Fit(context.Background(), job)
-			elapsed := time.Since(start)
-			b.StopTimer()
-			if err != nil {
-				b.Fatal(err)
-			}
-			if net.Steps != epochs*stepsPerEpoch {
-				b.Fatalf("%d steps, want %d", net.Steps, epochs*stepsPerEpoch)
-			}
-			b.ReportMetric(float64(elapsed.Nanoseconds())/float64(net.Steps), "ns/step")
+			reportStepTime(b, env, job, epochs*stepsPerEpoch)
 		})
 	}
+}
+
+// reportStepTime trains job with env's engine, timing only the training, checks that it took
+// steps optimizer steps, and reports the wall time per step as ns/step.
+func reportStepTime(b *testing.B, env *Env, job *TrainJob, steps int) {
+	b.Helper()
+	b.ResetTimer()
+	start := time.Now()
+	net, _, err := env.Engine.Fit(context.Background(), job)
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if net.Steps != steps {
+		b.Fatalf("%d steps, want %d", net.Steps, steps)
+	}
+	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(net.Steps), "ns/step")
 }
 
 // benchImages is a data set of random images for the CNN benchmarks: modality 0 holds
@@ -224,18 +231,7 @@ func BenchmarkCNNTrainStep(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				b.ResetTimer()
-				start := time.Now()
-				net, _, err := env.Engine.Fit(context.Background(), job)
-				elapsed := time.Since(start)
-				b.StopTimer()
-				if err != nil {
-					b.Fatal(err)
-				}
-				if net.Steps != epochs*stepsPerEpoch {
-					b.Fatalf("%d steps, want %d", net.Steps, epochs*stepsPerEpoch)
-				}
-				b.ReportMetric(float64(elapsed.Nanoseconds())/float64(net.Steps), "ns/step")
+				reportStepTime(b, env, job, epochs*stepsPerEpoch)
 			})
 		}
 	}
