@@ -28,6 +28,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mmlab-go/mmlab/datasets"
 )
@@ -183,7 +184,8 @@ func (e *CorruptError) Error() string {
 func (e *CorruptError) Unwrap() error { return e.Err }
 
 // OpenStore opens (creating if needed) the results store at dir; an empty dir means DefaultHome().
-// It creates <dir>/runs and <dir>/datasets.
+// It creates <dir>/runs and <dir>/datasets, and removes the temporary files that a process killed
+// while writing left there more than StaleTempAge ago.
 func OpenStore(dir string) (*Store, error) {
 	if dir == "" {
 		var err error
@@ -200,6 +202,7 @@ func OpenStore(dir string) (*Store, error) {
 			return nil, fmt.Errorf("mmlab.OpenStore: %w", err)
 		}
 	}
+	removeStaleTemps(abs, time.Now())
 	return &Store{home: abs}, nil
 }
 
