@@ -29,5 +29,7 @@
 //
 // Exit status: 0 on success, 2 for bad input (unknown flag, dataset key, option or method; bad
 // value), 1 when the study itself fails (training diverged, the store or --out cannot be
-// written, interrupted). Errors are one line on stderr.
+// written, interrupted by SIGINT or SIGTERM). A study whose runs could not all be stored (a full
+// disk) prints its results, names the runs missing from the store and exits 1. --out is written
+// atomically: a failed write leaves the previous file. Errors are one line on stderr.
 package main

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 
 	"github.com/mmlab-go/mmlab/datasets"
@@ -51,7 +52,8 @@ func usagef(format string, args ...any) error {
 // run is the whole command: it parses args (without the program name), writes results to stdout
 // and progress, warnings and errors to stderr, and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGTERM (kill, systemd, batch schedulers) stops a study like SIGINT (Ctrl-C).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	if len(args) == 0 {
