@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -46,6 +47,11 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 	}
 
 	res, err := mmlab.RunStudy(ctx, *study)
+	// Results that could not be stored are complete: report them (and write --out), then fail.
+	var saveErr *mmlab.SaveError
+	if errors.As(err, &saveErr) {
+		err = nil
+	}
 	if err != nil {
 		if ctx.Err() != nil && study.Store != nil {
 			return fmt.Errorf("interrupted; the runs finished so far are in the results store (%v)", err)
@@ -89,11 +95,17 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 			if _, err := stdout.Write(data); err != nil {
 				return fmt.Errorf("writing the JSON: %w", err)
 			}
-		} else if err := os.WriteFile(a.out, data, 0o644); err != nil {
+		} else if err := writeFileAtomic(a.out, data); err != nil {
 			return fmt.Errorf("--out: %w", err)
 		}
 	}
-	return printResults(tableOut, cmd, res, study, storeText, choice)
+	if err := printResults(tableOut, cmd, res, study, storeText, choice); err != nil {
+		return err
+	}
+	if saveErr != nil {
+		return saveErr
+	}
+	return nil
 }
 
 // isTerminal reports whether w is a terminal (a character device).
