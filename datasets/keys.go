@@ -31,13 +31,13 @@ func intSpecKey[S any](name string, field func(s *S) *int) specKey[S] {
 
 func floatSpecKey[S any](name string, field func(s *S) *float64) specKey[S] {
 	return specKey[S]{name,
-		func(s *S) string { return strconv.FormatFloat(*field(s), 'g', -1, 64) },
+		func(s *S) string { return strconv.FormatFloat(canonicalFloat(*field(s)), 'g', -1, 64) },
 		func(s *S, v string) error {
 			x, err := strconv.ParseFloat(v, 64)
 			if err != nil {
 				return fmt.Errorf("%q is not a number", v)
 			}
-			*field(s) = x
+			*field(s) = canonicalFloat(x) // -0 and 0 are one key
 			return nil
 		}}
 }

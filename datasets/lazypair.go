@@ -173,6 +173,7 @@ func (s LazyPairSpec) Validate() error {
 			bad(f.key, f.n, fmt.Sprintf("%s × dim ≤ %d (float32 values per modality and split)", f.key, maxValuesPerSplit))
 		}
 	}
+	problems = append(problems, memoryProblems("dim, m", repeatValues(s.Dim, s.M), s.NTrain, s.NVal, s.NTest)...)
 	if len(problems) > 0 {
 		return fmt.Errorf("datasets: lazypair: invalid spec: %s", strings.Join(problems, "; "))
 	}
