@@ -5,8 +5,9 @@ import "fmt"
 // MaxDatasetBytes is the resource ceiling of one dataset: the float32 features of every
 // modality of every split together, samples × values per sample × 4 bytes, summed. Generated
 // specs (lazypair, avsynth, twoview) whose sizes imply more are rejected by Validate, before
-// anything is generated, with an error naming the size keys; a user's npy arrays are rejected
-// from their headers, before their data is read. Training holds the features and a few copies
+// anything is generated, with an error naming the size keys. A user's npy data is checked per
+// array from its header, before its data is read, and for all modalities together as they are
+// read (NPYSpec). Training holds the features and a few copies
 // of a batch, so a dataset at the ceiling still fits a machine with several times as much
 // memory. Programs that mean to use more may raise it before parsing specs.
 var MaxDatasetBytes int64 = 2 << 30

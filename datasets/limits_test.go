@@ -170,3 +170,17 @@ func TestSpecMemoryCeiling(t *testing.T) {
 		t.Error("dim=6711 on 40000 samples: no error, want the ceiling")
 	}
 }
+
+// A user's arrays together may not exceed MaxDatasetBytes as float32 either: each one fits, the
+// second one does not.
+func TestNPYMemoryCeiling(t *testing.T) {
+	defer func(old int64) { MaxDatasetBytes = old }(MaxDatasetBytes)
+	MaxDatasetBytes = 4 * (baseN*3 + baseN*2) // a.npy (40×3) fits, a.npy + b.npy (40×4 more) do not
+	dir := writeDir(t, baseFiles(t))
+	_, err := ParseSpec("npy:" + dir)
+	if want := "b.npy: the modalities up to this one hold 280 float32 values"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v, want %q", err, want)
+	}
+	MaxDatasetBytes = 4 * baseN * 7
+	mustParse(t, "npy:"+dir)
+}

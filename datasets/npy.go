@@ -500,10 +500,15 @@ func (s NPYSpec) load(splitKeys []string) (*Dataset, NPYSpec, error) {
 		full.Labels[i] = int32(y)
 	}
 	var mods []Modality
+	total := int64(0) // float32 values so far, against MaxDatasetBytes
 	for _, name := range res.Modalities {
 		shape, values, err := src.features(name, n)
 		if err != nil {
 			return nil, s, err
+		}
+		if total += int64(len(values)); total > MaxDatasetBytes/4 {
+			return nil, s, src.errorf(name, "the modalities up to this one hold %d float32 values (%.3g GiB), more than the %.3g GiB ceiling (MaxDatasetBytes)",
+				total, float64(total)*4/(1<<30), float64(MaxDatasetBytes)/(1<<30))
 		}
 		mods = append(mods, Modality{Name: name, Shape: shape})
 		full.Features = append(full.Features, values)

@@ -24,8 +24,11 @@ import (
 )
 
 // Replicable reports whether FitReplicas can train job as a replica: jobs with a Transform or an
-// OnEpoch need the network alone in its graph and store, and are trained with Fit instead.
-func (job *TrainJob) Replicable() bool { return job.Transform == nil && job.OnEpoch == nil }
+// OnEpoch need the network alone in its graph and store, and are trained with Fit instead; so
+// are jobs whose Optimizer is not Adam (the replicas share one optimizer).
+func (job *TrainJob) Replicable() bool {
+	return job.Transform == nil && job.OnEpoch == nil && (job.Optimizer == "" || job.Optimizer == OptimizerAdam)
+}
 
 // replicaScope is the scope of replica r in the shared store; its network lives under
 // replicaScope(r)/net, its Adam moments under /adam/replicaScope(r)/net.

@@ -123,6 +123,10 @@ type TrainJob struct {
 	// net are for finished networks (they compile an inference graph that freezes the weights):
 	// do not call them from OnEpoch.
 	OnEpoch func(done int, net *Network) error
+	// Optimizer names the optimizer: "" or OptimizerAdam for the engine's Adam (AdamW with
+	// train.weight_decay), OptimizerSGD for SGD with momentum (see OptimizerSGD). Both use
+	// train.lr and train.schedule. Jobs with another optimizer than Adam are not Replicable.
+	Optimizer string
 }
 
 // Batch is what TrainJob.Loss and TrainJob.Transform see while the training graph is built.
@@ -320,7 +324,7 @@ func (e *Engine) setup(job *TrainJob, caller string) (net *Network, exec *model.
 		return nil, nil, nil, fmt.Errorf("%s: %s: "+format, append([]any{caller, job.Name}, args...)...)
 	}
 
-	updater, err := adamUpdater(opts)
+	updater, err := newUpdater(job.Optimizer, opts)
 	if err != nil {
 		return fail("%w", err)
 	}
