@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -49,6 +50,11 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 	}
 
 	res, err := mmlab.RunStudy(ctx, *study)
+	// Results that could not be stored are complete: report them (and write --out), then fail.
+	var saveErr *mmlab.SaveError
+	if errors.As(err, &saveErr) {
+		err = nil
+	}
 	if err != nil {
 		if ctx.Err() != nil && study.Store != nil {
 			return fmt.Errorf("interrupted; the runs finished so far are in the results store (%v)", err)
@@ -97,7 +103,7 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 			if _, err := stdout.Write(data); err != nil {
 				return fmt.Errorf("writing the JSON: %w", err)
 			}
-		} else if err := os.WriteFile(a.out, data, 0o644); err != nil {
+		} else if err := writeFileAtomic(a.out, data); err != nil {
 			return fmt.Errorf("--out: %w", err)
 		}
 	}
@@ -106,6 +112,9 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 	}
 	if rec != nil {
 		fmt.Fprintf(tableOut, "  Recommended configuration: %s; train it with:\n    %s\n", figures.MethodLabel(rec.Method), rec.Command)
+	}
+	if saveErr != nil {
+		return saveErr
 	}
 	return nil
 }
@@ -145,6 +154,7 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+
 }
 
 // isTerminal reports whether w is a terminal (a character device).
