@@ -351,6 +351,9 @@ func TestRunStoreAndChoose(t *testing.T) {
 		t.Error("run wrote a choice object")
 	}
 	checkRecommended(t, choice, stdout)
+	if opts, _ := rep["options"].(map[string]any); opts["umt.free_dims"] != "4" || opts["train.epochs"] != "3" {
+		t.Errorf("choose: options = %v, want every option as given (umt.free_dims=4, train.epochs=3)", rep["options"])
+	}
 
 	// The recommended command trains the recommended method as configured: for UMT its two
 	// runs with free_dims=4 (the stored UMT runs have the default), for UME nothing (all stored).

@@ -84,6 +84,7 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 	rep := newReport(cmd, res, study, choice)
 	if rec != nil {
 		rep.Choice.Recommended = rec
+		rep.Options = a.allOptions // as given, with those of the recommended method the study does not train
 	}
 
 	tableOut := stdout
