@@ -115,7 +115,7 @@ func BenchmarkTrainStep(b *testing.B) {
 		return func(env *Env) *TrainJob {
 			o := DefaultUMTOptions()
 			o.FreeDims = freeDims
-			return umtMethod{}.job(env, &o, teachers)
+			return umtMethod{}.job(env, &o, teachers, nil)
 		}
 	}
 	for _, bc := range []struct {

@@ -66,7 +66,11 @@
 //     re-implementation's default; the paper's value is unverified), distance mse|l1|cosine.
 //     free_dims > 0 adds undistilled encoder outputs that feed the head (ours), from the
 //     encoder's own last layer (free_mode=shared) or a second encoder (branch, ours; twice the
-//     encoder parameters, so compare it with a width-matched control).
+//     encoder parameters, so compare it with a width-matched control). umt.init=teacher starts
+//     each student encoder from its teacher's weights (head and free dims from scratch) and
+//     umt.distill_norm=teacher_var divides the features by the teacher's per-dimension std
+//     (ours; issue 12, where CNN students were under-trained). Defaults stay scratch and none,
+//     the reference method: the evidence so far is a tiny twoview run (notes/umt.md).
 //   - ogmge: OGM-GE (Peng et al., CVPR 2022), a baseline: joint training whose dominant
 //     modality's encoder gradients are scaled by 1 − tanh(α·ρ) at every step inside an epoch
 //     window, ρ the ratio of the split heads' summed true-class probabilities, with optional

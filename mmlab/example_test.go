@@ -95,6 +95,8 @@ func ExampleOptionHelp() {
 	// umt.distance = mse
 	// umt.free_dims = 0
 	// umt.free_mode = shared
+	// umt.init = scratch
+	// umt.distill_norm = none
 }
 
 // The engine trains any network a method describes; here a joint late-fusion model with an extra

@@ -204,13 +204,22 @@ func (n *Network) MarshalWeights() ([]byte, error) {
 		}
 		ws = append(ws, savedWeight{Path: v.Path(), Dims: v.Shape().Dimensions, Values: tensors.MustCopyFlatData[float32](t)})
 	}
+	data, err := encodeWeights(ws)
+	if err != nil {
+		return nil, fmt.Errorf("mmlab.Network.MarshalWeights: %w", err)
+	}
+	return data, nil
+}
+
+// encodeWeights writes ws in MarshalWeights' encoding.
+func encodeWeights(ws []savedWeight) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := gob.NewEncoder(&buf)
 	if err := enc.Encode(weightsFormat); err != nil {
 		return nil, err
 	}
 	if err := enc.Encode(ws); err != nil {
-		return nil, fmt.Errorf("mmlab.Network.MarshalWeights: %w", err)
+		return nil, err
 	}
 	return buf.Bytes(), nil
 }

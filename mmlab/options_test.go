@@ -18,7 +18,7 @@ func TestSetOption(t *testing.T) {
 		{"not a number", "lambda", "ten", "finite number"},
 		{"NaN is not finite", "lambda", "NaN", "finite number"},
 		{"not an integer", "free_dims", "3.5", "integer"},
-		{"unknown key lists valid ones", "lamda", "1", "lambda, distance, free_dims, free_mode"},
+		{"unknown key lists valid ones", "lamda", "1", "lambda, distance, free_dims, free_mode, init, distill_norm"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := DefaultUMTOptions()

@@ -51,7 +51,7 @@ func replicaTestJobs(t *testing.T, epochs int) (*Engine, []*TrainJob) {
 		}
 	}
 	o := DefaultUMTOptions()
-	umt := umtMethod{}.job(env(2, -1), &o, teachers)
+	umt := umtMethod{}.job(env(2, -1), &o, teachers, nil)
 	return env(0, 0).Engine, []*TrainJob{uni0, uni1, joint, umt}
 }
 

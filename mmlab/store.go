@@ -26,8 +26,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/mmlab-go/mmlab/datasets"
 )
@@ -153,7 +156,9 @@ type Store struct {
 }
 
 // CorruptError reports a record or blob file that cannot be trusted: not valid JSON, truncated,
-// wrong checksum, missing checksum, a record for another key, an unknown format or version. The
+// wrong checksum, missing checksum, a record for another key, an unknown format or version, or a
+// run whose values are implausible (a missing field, an accuracy outside [0, 1], lengths that
+// disagree; see checkRunRecord) — e.g. a record edited by hand with its checksum recomputed. The
 // file has been moved aside to MovedTo (unless that failed, see MoveErr), so the next Load is a
 // miss and the run is recomputed; the damaged file is kept for inspection (replacing an older
 // .corrupt copy of the same file, if any), never silently deleted or reused.
@@ -181,7 +186,8 @@ func (e *CorruptError) Error() string {
 func (e *CorruptError) Unwrap() error { return e.Err }
 
 // OpenStore opens (creating if needed) the results store at dir; an empty dir means DefaultHome().
-// It creates <dir>/runs and <dir>/datasets.
+// It creates <dir>/runs and <dir>/datasets, and removes the temporary files that a process killed
+// while writing left there more than StaleTempAge ago.
 func OpenStore(dir string) (*Store, error) {
 	if dir == "" {
 		var err error
@@ -198,6 +204,7 @@ func OpenStore(dir string) (*Store, error) {
 			return nil, fmt.Errorf("mmlab.OpenStore: %w", err)
 		}
 	}
+	removeStaleTemps(abs, time.Now())
 	return &Store{home: abs}, nil
 }
 
@@ -235,7 +242,8 @@ type recordFile struct {
 
 // Save writes run to the store under run.Key, atomically, replacing any record with that key.
 // It refuses runs with an invalid key, no method, or any NaN or infinite number (accuracies,
-// curves, configuration values), naming the field. Config values come back from Load as JSON
+// curves, configuration values), and runs that Load would find implausible (an accuracy outside
+// [0, 1], lengths that disagree), naming the field. Config values come back from Load as JSON
 // values (float64, string, bool, []any, map[string]any).
 //
 // Save blobs (SaveBlob) before the record, so a record that exists always has its blobs.
@@ -255,6 +263,10 @@ func (s *Store) Save(run *Run) error {
 	payload, err := json.Marshal(run)
 	if err != nil {
 		return fmt.Errorf("mmlab.Store.Save: run %s: %w", run.Key, err)
+	}
+	// What Load would reject as implausible is not written (so every saved record loads).
+	if reason := checkRunRecord(payload, run); reason != "" {
+		return fmt.Errorf("mmlab.Store.Save: refusing run %s (method %q, seed %d): %s", run.Key, run.Method, run.Seed, reason)
 	}
 	sum := sha256.Sum256(payload)
 	data, err := json.MarshalIndent(recordFile{
@@ -337,6 +349,9 @@ func decodeRecord(key string, data []byte) (run *Run, reason string, cause error
 	}
 	if run.Key != key {
 		return nil, fmt.Sprintf("record holds key %q, want %q", run.Key, key), nil
+	}
+	if reason := checkRunRecord(rec.Run, run); reason != "" {
+		return nil, "implausible run: " + reason, nil
 	}
 	return run, "", nil
 }
@@ -463,12 +478,19 @@ func quarantine(path string, read []byte, reason string, cause error) (cerr *Cor
 }
 
 // writeAtomic writes data to path so that readers see either the old file or the complete new
-// one: a temporary file in the same directory, fsync, rename, then (best effort) fsync of the
-// directory so the rename survives a crash.
+// one: a temporary file in the same directory, fsync, rename, then fsync of the directory so the
+// rename survives a crash (and, when the directory was just created, fsync of its parent, so the
+// directory does too). A directory fsync error fails the write, except where the file system
+// does not support fsync on directories (EINVAL, ENOTSUP).
 func writeAtomic(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+	if _, statErr := os.Stat(dir); errors.Is(statErr, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		if err := fsyncDir(filepath.Dir(dir)); err != nil {
+			return err
+		}
 	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
@@ -495,9 +517,25 @@ func writeAtomic(path string, data []byte) (err error) {
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync() // durability of the rename; not all file systems support it
-		d.Close()
+	return fsyncDir(dir)
+}
+
+// syncDir syncs an open directory; tests replace it to inject failures.
+var syncDir = func(d *os.File) error { return d.Sync() }
+
+// fsyncDir fsyncs directory dir, ignoring only "not supported" errors (and doing nothing on
+// Windows, which cannot fsync a directory).
+func fsyncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := syncDir(d); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
+		return fmt.Errorf("fsync of directory %s: %w", dir, err)
 	}
 	return nil
 }

@@ -2,6 +2,8 @@ package mmlab
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -126,5 +128,165 @@ func TestUMT(t *testing.T) {
 	env.Deps[UniMethod] = teachers[:1]
 	if _, _, err := umt.Train(ctx, env, umt.DefaultOptions()); err == nil || !strings.Contains(err.Error(), "1 teachers for 2 modalities") {
 		t.Errorf("missing teacher: %v", err)
+	}
+}
+
+// TestTeacherScales checks distill_norm=teacher_var on a hand-made example: columns with
+// variances 1 and 100 (means 1 and 20); a student that outputs the teacher's column means has a
+// normalised mse of mean_d var_d/(var_d + ε) with ε = 1e-3·50.5, ≈ 0.976 (exactly 1 for ε = 0),
+// while the raw mse is (1 + 100)/2; scaling every feature by 100 leaves the normalised term as is.
+func TestTeacherScales(t *testing.T) {
+	backend := testBackend(t)
+	teacher := []float32{0, 10, 2, 30}
+	student := []float32{1, 20, 1, 20}
+	eps := 1e-3 * (1 + 100) / 2.0
+	want := (1/(1+eps) + 100/(100+eps)) / 2
+	for _, factor := range []float32{1, 100} {
+		tf, sf := make([]float32, 4), make([]float32, 4)
+		for i := range tf {
+			tf[i], sf[i] = teacher[i]*factor, student[i]*factor
+		}
+		scales := TeacherScales(tf, 2)
+		for i := range tf {
+			tf[i] *= scales[i%2]
+			sf[i] *= scales[i%2]
+		}
+		got := graph.MustExecOnce(backend, func(a, b *graph.Node) *graph.Node {
+			return FeatureDistance(DistanceMSE, a, b)
+		}, tensors.FromFlatDataAndDimensions(sf, 2, 2), tensors.FromFlatDataAndDimensions(tf, 2, 2))
+		if v := float64(got.Value().(float32)); math.Abs(v-want) > 1e-5 || math.Abs(v-1) > 0.03 {
+			t.Errorf("features ×%g: normalised mse %v, want %v", factor, v, want)
+		}
+	}
+	// A constant (dead) teacher column gets a finite scale.
+	for _, s := range TeacherScales([]float32{0, 1, 0, 3}, 2) {
+		if math.IsInf(float64(s), 0) || math.IsNaN(float64(s)) {
+			t.Errorf("scale %v for a constant column", s)
+		}
+	}
+}
+
+// TestUMTTeacherInit checks umt.init=teacher: before the first step, every student encoder
+// weight equals its teacher's (in its leading entries where shared free dims widen the last
+// layer; the free entries keep a non-zero scratch initialisation), the job stays Replicable
+// unless shared free dims need the splice, and the trained student (with distill_norm=teacher_var)
+// restores exactly from its weights.
+func TestUMTTeacherInit(t *testing.T) {
+	ds := testData(t, smallSpec)
+	ctx := context.Background()
+	uni, _ := LookupMethod("uni")
+	var teachers []Predictor
+	var teacherWeights []map[string]savedWeight
+	for m := range 2 {
+		env := testEnv(t, ds, 2)
+		env.Modality = m
+		p, _, err := uni.Train(ctx, env, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		teachers = append(teachers, p)
+		data, _ := p.(WeightSaver).MarshalWeights()
+		ws, err := decodeWeights(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byPath := map[string]savedWeight{}
+		for _, w := range ws {
+			byPath[w.Path] = w
+		}
+		teacherWeights = append(teacherWeights, byPath)
+	}
+	umt, _ := LookupMethod("umt")
+	stop := errors.New("stop")
+	for _, tc := range []struct {
+		name       string
+		freeDims   int
+		freeMode   string
+		replicable bool
+	}{{"reference", 0, FreeShared, true}, {"shared free dims", 8, FreeShared, false}, {"branch free dims", 8, FreeBranch, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := testEnv(t, ds, 2)
+			env.Deps[UniMethod] = teachers
+			opts := DefaultUMTOptions()
+			opts.FreeDims, opts.FreeMode, opts.Init = tc.freeDims, tc.freeMode, InitTeacher
+			job, err := umt.(JobTrainer).TrainJob(env, &opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if job.Replicable() != tc.replicable {
+				t.Errorf("Replicable() = %v, want %v", job.Replicable(), tc.replicable)
+			}
+			var start []savedWeight
+			orig := job.OnEpoch
+			job.OnEpoch = func(done int, net *Network) error {
+				if orig != nil {
+					if err := orig(done, net); err != nil {
+						return err
+					}
+				}
+				data, err := net.MarshalWeights()
+				if err != nil {
+					return err
+				}
+				if start, err = decodeWeights(data); err != nil {
+					return err
+				}
+				return stop
+			}
+			if _, _, err := env.Engine.Fit(ctx, job); !errors.Is(err, stop) {
+				t.Fatalf("Fit: %v", err)
+			}
+			checked := 0
+			for _, w := range start {
+				var m int
+				var rest string
+				if _, err := fmt.Sscanf(w.Path, "/net/enc%d/%s", &m, &rest); err != nil {
+					continue
+				}
+				tw, ok := teacherWeights[m]["/net/enc/"+rest]
+				if !ok {
+					t.Fatalf("%s: no teacher weight", w.Path)
+				}
+				last, tlast := w.Dims[len(w.Dims)-1], tw.Dims[len(tw.Dims)-1]
+				freeNonZero := false
+				for i, v := range w.Values {
+					if j := i % last; j < tlast {
+						if v != tw.Values[i/last*tlast+j] {
+							t.Fatalf("%s[%d] = %v, the teacher's %v", w.Path, i, v, tw.Values[i/last*tlast+j])
+						}
+					} else if v != 0 {
+						freeNonZero = true
+					}
+				}
+				if last > tlast && !freeNonZero {
+					t.Errorf("%s: the free entries are all zero, want a scratch initialisation", w.Path)
+				}
+				checked++
+			}
+			if want := 2 * (len(teacherWeights[0]) - 2); checked != want {
+				t.Errorf("checked %d encoder variables, want %d (every teacher variable but the head's weights and biases)", checked, want)
+			}
+		})
+	}
+	env := testEnv(t, ds, 2)
+	env.Deps[UniMethod] = teachers
+	opts := DefaultUMTOptions()
+	opts.Init, opts.DistillNorm = InitTeacher, DistillNormTeacherVar
+	pred, curves, err := umt.Train(ctx, env, &opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("teacher init, teacher_var: train loss per epoch %v", curves.TrainLoss)
+	checkRestores(t, umt, env, &opts, pred)
+	for _, bad := range []UMTOptions{{Init: "warm"}, {DistillNorm: "z"}} {
+		o := DefaultUMTOptions()
+		if bad.Init != "" {
+			o.Init = bad.Init
+		} else {
+			o.DistillNorm = bad.DistillNorm
+		}
+		if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "umt.") {
+			t.Errorf("%+v: %v", o, err)
+		}
 	}
 }
