@@ -124,6 +124,7 @@ func (s AVSynthSpec) Validate() error {
 			p.bad(f.key, f.n, fmt.Sprintf("%s × 3·size² ≤ %d (float32 values per modality and split)", f.key, maxValuesPerSplit))
 		}
 	}
+	p = append(p, memoryProblems("size, freq, frames", []float64{3 * float64(s.Size) * float64(s.Size), float64(s.Freq) * float64(s.Frames)}, s.NTrain, s.NVal, s.NTest)...)
 	return p.err(AVSynthName)
 }
 

@@ -14,6 +14,9 @@ type specKey[S any] struct {
 	name string
 	get  func(s *S) string
 	set  func(s *S, value string) error
+	// omit, if set, says when the key is left out of the canonical string: keys added after
+	// specs were stored, at the value that reproduces those specs' data.
+	omit func(s *S) bool
 }
 
 func intSpecKey[S any](name string, field func(s *S) *int) specKey[S] {
@@ -26,26 +29,39 @@ func intSpecKey[S any](name string, field func(s *S) *int) specKey[S] {
 			}
 			*field(s) = x
 			return nil
-		}}
+		}, nil}
 }
 
 func floatSpecKey[S any](name string, field func(s *S) *float64) specKey[S] {
 	return specKey[S]{name,
-		func(s *S) string { return strconv.FormatFloat(*field(s), 'g', -1, 64) },
+		func(s *S) string { return strconv.FormatFloat(canonicalFloat(*field(s)), 'g', -1, 64) },
 		func(s *S, v string) error {
 			x, err := strconv.ParseFloat(v, 64)
 			if err != nil {
 				return fmt.Errorf("%q is not a number", v)
 			}
-			*field(s) = x
+			*field(s) = canonicalFloat(x) // -0 and 0 are one key
 			return nil
-		}}
+		}, nil}
+}
+
+// Unset is the value of an override key (such as lazypair's rho1) that is not given: the
+// overridden key applies.
+const Unset = -1.0
+
+// overrideSpecKey is a float key that overrides base for one modality: Unset (the default) or
+// equal to base means no override, and the key is then left out of the canonical string, so
+// specs written before the key existed keep their strings.
+func overrideSpecKey[S any](name string, field func(s *S) *float64, base func(s *S) float64) specKey[S] {
+	k := floatSpecKey(name, field)
+	k.omit = func(s *S) bool { return *field(s) == Unset || *field(s) == base(s) }
+	return k
 }
 
 func stringSpecKey[S any](name string, field func(s *S) *string) specKey[S] {
 	return specKey[S]{name,
 		func(s *S) string { return *field(s) },
-		func(s *S, v string) error { *field(s) = v; return nil }}
+		func(s *S, v string) error { *field(s) = v; return nil }, nil}
 }
 
 func seedSpecKey[S any](field func(s *S) *int64) specKey[S] {
@@ -58,7 +74,7 @@ func seedSpecKey[S any](field func(s *S) *int64) specKey[S] {
 			}
 			*field(s) = x
 			return nil
-		}}
+		}, nil}
 }
 
 func specKeyNames[S any](keys []specKey[S]) []string {
@@ -109,9 +125,14 @@ func parseSpecKeys[S any](kind string, keys []specKey[S], kv map[string]string, 
 func formatSpec[S any](kind string, keys []specKey[S], s *S) string {
 	var b strings.Builder
 	b.WriteString(kind)
-	for i, k := range keys {
-		if i == 0 {
+	first := true
+	for _, k := range keys {
+		if k.omit != nil && k.omit(s) {
+			continue
+		}
+		if first {
 			b.WriteByte(':')
+			first = false
 		} else {
 			b.WriteByte(',')
 		}

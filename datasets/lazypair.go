@@ -29,7 +29,10 @@ type LazyPairSpec struct {
 	Dim int // dim: per-sample size of every modality; needs dim ≥ 3·k + distract (default 48)
 	M   int // m: number of modalities, 2 ≤ m ≤ 24 (default 2)
 
-	Rho       float64 // rho: probability that a modality carries the easy feature (default 0.8)
+	Rho float64 // rho: probability that a modality carries the easy feature (default 0.8)
+	// Rho1 (rho1) overrides rho for modality 1 (m1) alone: a lower rho1 makes m1 the weaker
+	// modality (more hard-only samples). Unset (default) means rho; 0 ≤ rho1 ≤ 1.
+	Rho1      float64
 	AlphaEasy float64 // alpha_easy: magnitude α_e of the easy feature (default 5)
 	AlphaHard float64 // alpha_hard: magnitude α_h of the hard feature (default 3)
 	HardSign  string  // hard_sign: "random" (s = ±1, default) or "fixed" (s = +1)
@@ -41,7 +44,10 @@ type LazyPairSpec struct {
 	Tau      float64 // tau: std τ of the shared cancellable noise z in the add variant (default 4)
 	AQ       float64 // a_q: magnitude of each modality's one-hot symbol in the xor variant (default 8)
 
-	Sigma         float64 // sigma: std σ of the isotropic Gaussian noise on every value (default 1)
+	Sigma float64 // sigma: std σ of the isotropic Gaussian noise on every value (default 1)
+	// Sigma1 (sigma1) overrides sigma for modality 1 (m1) alone: a larger sigma1 makes every
+	// feature of m1 noisier. Unset (default) means sigma; finite sigma1 ≥ 0.
+	Sigma1        float64
 	Distract      int     // distract: number of distractor directions per modality (default 0)
 	DistractScale float64 // distract_scale: std of the label-free signal on each distractor direction (default 5)
 
@@ -57,13 +63,14 @@ type LazyPairSpec struct {
 // mmlab studies so that, as in the prototype, joint ≈ UME near π ≈ 0.3, joint > UME at π = 0.5,
 // UMT with free dimensions ties joint there, and UMT beats both near ρ = 0.7, π = 0.4: see the
 // package documentation for the measurements); distract_scale=5 (= alpha_easy, so a distractor
-// is as salient as the easy feature but carries no label information).
+// is as salient as the easy feature but carries no label information); rho1 and sigma1 unset
+// (both modalities alike, as the prototype).
 func DefaultLazyPair() LazyPairSpec {
 	return LazyPairSpec{
 		K: 4, Dim: 48, M: 2,
 		Rho: 0.8, AlphaEasy: 5, AlphaHard: 3, HardSign: HardSignRandom,
 		Pi: 0, Pair: PairAdd, PairOnly: 0.2, C: 4, Tau: 4, AQ: 8,
-		Sigma: 1, Distract: 0, DistractScale: 5,
+		Sigma: 1, Distract: 0, DistractScale: 5, Rho1: Unset, Sigma1: Unset,
 		NTrain: 2000, NVal: 1000, NTest: 5000,
 		Seed: 1,
 	}
@@ -91,6 +98,9 @@ var lazyKeys = []specKey[LazyPairSpec]{
 	intSpecKey("n_val", func(s *LazyPairSpec) *int { return &s.NVal }),
 	intSpecKey("n_test", func(s *LazyPairSpec) *int { return &s.NTest }),
 	seedSpecKey(func(s *LazyPairSpec) *int64 { return &s.Seed }),
+	// Imbalance keys, after seed so that specs without them print as before.
+	overrideSpecKey("rho1", func(s *LazyPairSpec) *float64 { return &s.Rho1 }, func(s *LazyPairSpec) float64 { return s.Rho }),
+	overrideSpecKey("sigma1", func(s *LazyPairSpec) *float64 { return &s.Sigma1 }, func(s *LazyPairSpec) float64 { return s.Sigma }),
 }
 
 // LazyPairKeys returns the spec-string keys of LazyPair in canonical order.
@@ -100,7 +110,38 @@ func LazyPairKeys() []string { return specKeyNames(lazyKeys) }
 // Unknown keys are reported first (sorted), then bad values in canonical key order, so the
 // error does not depend on map iteration order.
 func parseLazyPair(kv map[string]string) (Spec, error) {
-	return parseKeyed(LazyPairName, DefaultLazyPair(), lazyKeys, kv)
+	spec, err := parseKeyed(LazyPairName, DefaultLazyPair(), lazyKeys, kv)
+	if err != nil {
+		return nil, err
+	}
+	return spec.(LazyPairSpec).canonical(), nil
+}
+
+// canonical returns s with an override equal to its base key Unset, so that specs generating
+// the same data are equal (and print the same).
+func (s LazyPairSpec) canonical() LazyPairSpec {
+	if s.Rho1 == s.Rho {
+		s.Rho1 = Unset
+	}
+	if s.Sigma1 == s.Sigma {
+		s.Sigma1 = Unset
+	}
+	return s
+}
+
+// rhoOf and sigmaOf are modality m's easy rate and noise std (rho1 and sigma1 override m1's).
+func (s LazyPairSpec) rhoOf(m int) float64 {
+	if m == 1 && s.Rho1 != Unset {
+		return s.Rho1
+	}
+	return s.Rho
+}
+
+func (s LazyPairSpec) sigmaOf(m int) float64 {
+	if m == 1 && s.Sigma1 != Unset {
+		return s.Sigma1
+	}
+	return s.Sigma
 }
 
 // Name returns "lazypair".
@@ -172,6 +213,13 @@ func (s LazyPairSpec) Validate() error {
 		} else if s.Dim > 0 && s.M > 0 && float64(f.n)*float64(s.Dim) > maxValuesPerSplit {
 			bad(f.key, f.n, fmt.Sprintf("%s × dim ≤ %d (float32 values per modality and split)", f.key, maxValuesPerSplit))
 		}
+	}
+	problems = append(problems, memoryProblems("dim, m", repeatValues(s.Dim, s.M), s.NTrain, s.NVal, s.NTest)...)
+	if s.Rho1 != Unset && !(s.Rho1 >= 0 && s.Rho1 <= 1) {
+		bad("rho1", s.Rho1, "0 ≤ rho1 ≤ 1 (or unset: rho)")
+	}
+	if s.Sigma1 != Unset && (!(s.Sigma1 >= 0) || math.IsInf(s.Sigma1, 0)) {
+		bad("sigma1", s.Sigma1, "finite sigma1 ≥ 0 (or unset: sigma)")
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("datasets: lazypair: invalid spec: %s", strings.Join(problems, "; "))
@@ -325,7 +373,7 @@ func (s LazyPairSpec) generateSplit(bases []LazyPairBasis, n int, stream uint64)
 			clear(row)
 			b := bases[m]
 			if !pairOnly {
-				if uEasy[m] < s.Rho {
+				if uEasy[m] < s.rhoOf(m) {
 					addScaled(row, s.AlphaEasy, b.Easy[y])
 				} else {
 					tag |= TagHard(m)
@@ -359,8 +407,9 @@ func (s LazyPairSpec) generateSplit(bases []LazyPairBasis, n int, stream uint64)
 				addScaled(row, s.DistractScale*r.NormFloat64(), b.Distract[j])
 			}
 			out := split.Features[m][i*s.Dim : (i+1)*s.Dim]
+			sigma := s.sigmaOf(m)
 			for j := range row {
-				out[j] = float32(row[j] + float64(s.Sigma*r.NormFloat64()))
+				out[j] = float32(row[j] + float64(sigma*r.NormFloat64()))
 			}
 		}
 		split.Labels[i] = int32(y)

@@ -1,14 +1,17 @@
 package datasets
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"math"
 	"math/rand/v2"
@@ -18,9 +21,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/sbinet/npyio/npy"
-	"github.com/sbinet/npyio/npz"
 )
 
 // NPYName is the dataset kind of a user's own NumPy arrays in spec strings: "npy:DIR" or
@@ -69,10 +72,16 @@ func init() { RegisterPositional(NPYName, "path", parseNPY) }
 // Layout. PATH is a directory of .npy files, or one .npz file (np.savez / np.savez_compressed) holding
 // the same arrays under the same names. A directory is read only for its *.npy files (files
 // whose names start with '.' are skipped); to use an .npz file, name it in the path — a
-// directory is never searched for one.
+// directory is never searched for one. Every *.npy entry must be a regular file (symbolic links
+// to one are followed): a dangling link, a link loop, a FIFO, a device or a directory is an
+// error naming it, found without opening it. Each array's header is read and checked first, and
+// no more data is read than it announces; an array announcing more values than fit
+// MaxDatasetBytes as float32, or a size other than its file's or zip entry's, is an error before
+// its data is read (so a small compressed .npz cannot expand into gigabytes).
 //
 //   - labels.npy: the class of every sample, shape (N,) or (N, 1), any integer dtype; K is
-//     max label + 1 unless the spec gives k.
+//     max label + 1 unless the spec gives k, and K ≤ N: a label ≥ N (a class count above the
+//     sample count) is an error naming the sample and the label, as is k > N.
 //   - <modality>.npy, one per modality (at least two): shape (N, ...) with any per-sample shape
 //     of rank ≥ 1, e.g. (N, 512) features or (N, 1, 32, 32) images, which becomes
 //     Modality.Shape; float16, float32 or float64 (read as float32), or an integer dtype whose
@@ -271,9 +280,12 @@ type npySource struct {
 	whole  []byte                       // SHA-256 of the .npz file
 }
 
-// maxNPYBytes bounds one array file: maxValuesPerSplit values of the widest accepted dtype
-// (float64) plus room for the header.
-const maxNPYBytes = maxValuesPerSplit*8 + 1<<20
+// maxNPYBytes bounds one array file: MaxDatasetBytes of float32 features stored as the widest
+// accepted dtype (float64), plus room for the header.
+func maxNPYBytes() int64 { return 2*MaxDatasetBytes + maxNPYHeaderBytes + 12 }
+
+// maxNPYHeaderBytes bounds the header of a .npy file (NumPy reads at most 10000 by default).
+const maxNPYHeaderBytes = 1 << 16
 
 func openNPYSource(path string) (*npySource, error) {
 	if path == "" {
@@ -307,9 +319,10 @@ func openNPYSource(path string) (*npySource, error) {
 				npzFiles = append(npzFiles, name)
 			}
 			if stem, ok := strings.CutSuffix(name, ".npy"); ok {
-				if fi, err := os.Stat(filepath.Join(abs, name)); err == nil && fi.Mode().IsRegular() {
-					src.names = append(src.names, stem)
+				if err := checkNPYEntry(filepath.Join(abs, name)); err != nil {
+					return nil, fmt.Errorf("datasets: npy: %s: %s: %w", abs, name, err)
 				}
+				src.names = append(src.names, stem)
 			}
 		}
 		if len(src.names) == 0 {
@@ -320,15 +333,7 @@ func openNPYSource(path string) (*npySource, error) {
 			return nil, fmt.Errorf("datasets: npy: %s: no .npy files; %s", abs, hint)
 		}
 		src.read = func(name string) ([]byte, error) {
-			file := filepath.Join(abs, name+".npy")
-			fi, err := os.Stat(file)
-			if err != nil {
-				return nil, err
-			}
-			if fi.Size() > maxNPYBytes {
-				return nil, fmt.Errorf("%d bytes, more than the %d this loader reads", fi.Size(), int64(maxNPYBytes))
-			}
-			raw, err := os.ReadFile(file)
+			raw, err := readNPYFile(filepath.Join(abs, name+".npy"))
 			if err != nil {
 				return nil, err
 			}
@@ -336,8 +341,8 @@ func openNPYSource(path string) (*npySource, error) {
 			return raw, nil
 		}
 	case info.Mode().IsRegular() && strings.HasSuffix(abs, ".npz"):
-		if info.Size() > maxNPYBytes {
-			return nil, fmt.Errorf("datasets: npy: %s: %d bytes, more than the %d this loader reads", abs, info.Size(), int64(maxNPYBytes))
+		if info.Size() > maxNPYBytes() {
+			return nil, fmt.Errorf("datasets: npy: %s: %d bytes, more than the %d this loader reads (MaxDatasetBytes)", abs, info.Size(), maxNPYBytes())
 		}
 		raw, err := os.ReadFile(abs)
 		if err != nil {
@@ -345,31 +350,31 @@ func openNPYSource(path string) (*npySource, error) {
 		}
 		sum := sha256.Sum256(raw)
 		src.whole = sum[:]
-		zr, err := npz.NewReader(bytes.NewReader(raw), int64(len(raw)))
+		zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
 		if err != nil {
 			return nil, fmt.Errorf("datasets: npy: %s: not a readable .npz (zip) file: %w", abs, err)
 		}
-		keyOf := map[string]string{}
-		for _, key := range zr.Keys() {
-			if stem, ok := strings.CutSuffix(key, ".npy"); ok && !strings.HasPrefix(stem, ".") {
+		entryOf := map[string]*zip.File{}
+		for _, f := range zr.File {
+			if stem, ok := strings.CutSuffix(f.Name, ".npy"); ok && !strings.HasPrefix(stem, ".") {
+				if _, dup := entryOf[stem]; dup {
+					return nil, fmt.Errorf("datasets: npy: %s: entry %s appears twice", abs, f.Name)
+				}
 				src.names = append(src.names, stem)
-				keyOf[stem] = key
+				entryOf[stem] = f
 			}
 		}
 		src.read = func(name string) ([]byte, error) {
-			rc, err := zr.Open(keyOf[name])
+			f := entryOf[name]
+			if f.UncompressedSize64 > uint64(maxNPYBytes()) {
+				return nil, fmt.Errorf("zip entry of %d bytes, more than the %d this loader reads (MaxDatasetBytes)", f.UncompressedSize64, maxNPYBytes())
+			}
+			rc, err := f.Open()
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("zip entry: %w", err)
 			}
 			defer rc.Close()
-			raw, err := io.ReadAll(io.LimitReader(rc, maxNPYBytes+1))
-			if err != nil {
-				return nil, err
-			}
-			if len(raw) > maxNPYBytes {
-				return nil, fmt.Errorf("more than the %d bytes this loader reads", int64(maxNPYBytes))
-			}
-			return raw, nil
+			return readNPYBounded(rc, int64(f.UncompressedSize64))
 		}
 	case info.Mode().IsRegular() && strings.HasSuffix(abs, ".npy"):
 		return nil, fmt.Errorf("datasets: npy: %s is one array; give the directory that holds the arrays: npy:%s",
@@ -435,7 +440,7 @@ func (s NPYSpec) load(splitKeys []string) (*Dataset, NPYSpec, error) {
 		return nil, s, err
 	}
 	n := len(labels)
-	maxLabel := int64(-1)
+	maxLabel, maxAt := int64(-1), -1
 	for i, y := range labels {
 		switch {
 		case y < 0:
@@ -445,7 +450,9 @@ func (s NPYSpec) load(splitKeys []string) (*Dataset, NPYSpec, error) {
 		case y >= MaxNPYClasses:
 			return nil, s, src.errorf(npyLabels, "sample %d has label %d; want labels < %d (at most %d classes)", i, y, MaxNPYClasses, MaxNPYClasses)
 		}
-		maxLabel = max(maxLabel, y)
+		if y > maxLabel {
+			maxLabel, maxAt = y, i
+		}
 	}
 	if !slices.ContainsFunc(labels, func(y int64) bool { return y != labels[0] }) {
 		return nil, s, src.errorf(npyLabels, "every one of the %d samples has label %d; want at least 2 classes", n, labels[0])
@@ -453,6 +460,13 @@ func (s NPYSpec) load(splitKeys []string) (*Dataset, NPYSpec, error) {
 	res.K = s.K
 	if res.K == 0 {
 		res.K = int(maxLabel) + 1
+	}
+	switch {
+	case s.K > n:
+		return nil, s, src.errorf(npyLabels, "k = %d classes, more than the %d samples; want k ≤ N", s.K, n)
+	case res.K > n:
+		return nil, s, src.errorf(npyLabels, "sample %d has label %d, so K = max label + 1 = %d classes, more than the %d samples; want K ≤ N (a stray label is usually a mis-written file)",
+			maxAt, maxLabel, res.K, n)
 	}
 
 	// Modalities.
@@ -486,10 +500,15 @@ func (s NPYSpec) load(splitKeys []string) (*Dataset, NPYSpec, error) {
 		full.Labels[i] = int32(y)
 	}
 	var mods []Modality
+	total := int64(0) // float32 values so far, against MaxDatasetBytes
 	for _, name := range res.Modalities {
 		shape, values, err := src.features(name, n)
 		if err != nil {
 			return nil, s, err
+		}
+		if total += int64(len(values)); total > MaxDatasetBytes/4 {
+			return nil, s, src.errorf(name, "the modalities up to this one hold %d float32 values (%.3g GiB), more than the %.3g GiB ceiling (MaxDatasetBytes)",
+				total, float64(total)*4/(1<<30), float64(MaxDatasetBytes)/(1<<30))
 		}
 		mods = append(mods, Modality{Name: name, Shape: shape})
 		full.Features = append(full.Features, values)
@@ -1248,4 +1267,125 @@ func writeNPYFile(dir, name, descr string, shape []int, data func(w io.Writer) e
 		return fmt.Errorf("datasets.SaveNPY: %s.npy: %w", name, err)
 	}
 	return nil
+}
+
+// checkNPYEntry checks that a directory's .npy entry is a regular file, following symbolic
+// links, without opening it (so that a FIFO cannot block): a dangling link, a link loop, a
+// FIFO, a device, a socket or a directory named *.npy is an error naming what it is.
+func checkNPYEntry(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		if target, lerr := os.Readlink(path); lerr == nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("a symbolic link to %s, which does not exist", target)
+			}
+			return fmt.Errorf("a symbolic link to %s that cannot be followed (a link loop?): %w", target, err)
+		}
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("not a regular file (%s); want a .npy file", fileKind(fi.Mode()))
+	}
+	return nil
+}
+
+// fileKind names the type of a file that is not regular.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "mode " + m.String()
+}
+
+// readNPYFile reads a .npy file of a directory. It opens it non-blocking and checks, on the
+// open file, that it is regular and within maxNPYBytes, so a file swapped for a FIFO or a
+// device after the listing neither blocks nor streams without end.
+func readNPYFile(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s); want a .npy file", fileKind(fi.Mode()))
+	}
+	if fi.Size() > maxNPYBytes() {
+		return nil, fmt.Errorf("%d bytes, more than the %d this loader reads (MaxDatasetBytes)", fi.Size(), maxNPYBytes())
+	}
+	return readNPYBounded(f, fi.Size())
+}
+
+// readNPYBounded reads one .npy array of size bytes (the file's or the zip entry's declared
+// size) from r, header first: the preamble, then a header of at most maxNPYHeaderBytes, then
+// no more data than the header's shape and dtype announce. An array whose header announces
+// more float32 bytes than MaxDatasetBytes, or whose announced size differs from size, is an
+// error before its data is read, so a small compressed entry cannot expand into gigabytes.
+// A preamble or header that does not parse is returned as read, for parseNPYHeader to report.
+func readNPYBounded(r io.Reader, size int64) ([]byte, error) {
+	buf := make([]byte, 12)
+	n, err := io.ReadFull(r, buf[:10])
+	if err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return buf[:n], nil
+		}
+		return nil, err
+	}
+	if magic := npy.Magic; !bytes.HasPrefix(buf, magic[:]) || buf[6] < 1 || buf[6] > 2 {
+		return buf[:10], nil // not a .npy file, or a version parseNPYHeader rejects
+	}
+	offset, hdrLen := 10, int64(binary.LittleEndian.Uint16(buf[8:10]))
+	if buf[6] == 2 {
+		if _, err := io.ReadFull(r, buf[10:12]); err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return buf[:10], nil
+			}
+			return nil, err
+		}
+		offset, hdrLen = 12, int64(binary.LittleEndian.Uint32(buf[8:12]))
+	}
+	buf = buf[:offset]
+	if hdrLen > maxNPYHeaderBytes {
+		return nil, fmt.Errorf("the preamble announces a %d-byte header, more than the %d this loader reads", hdrLen, maxNPYHeaderBytes)
+	}
+	header, err := io.ReadAll(io.LimitReader(r, hdrLen))
+	if err != nil {
+		return nil, err
+	}
+	buf = append(buf, header...)
+	a, err := parseNPYHeader(buf)
+	if err != nil || !strings.ContainsRune("fiu", rune(a.kind)) || a.size == 0 {
+		return buf, nil // parseNPYHeader, or the dtype check of the caller, reports it
+	}
+	values := a.len()
+	if int64(values) > MaxDatasetBytes/4 {
+		return nil, fmt.Errorf("header announces shape %s of %s: %d values, more than the %d float32 values of MaxDatasetBytes (%d bytes)",
+			pyShape(a.shape), a.dtypeName(), values, MaxDatasetBytes/4, MaxDatasetBytes)
+	}
+	want := int64(values) * int64(a.size)
+	switch has := size - int64(len(buf)); {
+	case has < want:
+		return nil, fmt.Errorf("truncated: shape %s of %s needs %d data bytes, the file has %d",
+			pyShape(a.shape), a.dtypeName(), want, has)
+	case has > want:
+		return nil, fmt.Errorf("%d bytes beyond the %d that shape %s of %s needs (corrupt or mis-written file)",
+			has-want, want, pyShape(a.shape), a.dtypeName())
+	}
+	data, err := io.ReadAll(io.LimitReader(r, want+1))
+	if err != nil {
+		return nil, err
+	}
+	return append(buf, data...), nil
 }

@@ -95,6 +95,7 @@ func (s TwoViewSpec) Validate() error {
 			p.bad(f.key, f.n, fmt.Sprintf("%s × size² ≤ %d (float32 values per modality and split)", f.key, maxValuesPerSplit))
 		}
 	}
+	p = append(p, memoryProblems("size", repeatValues(s.Size*s.Size, 2), s.NTrain, s.NVal, s.NTest)...)
 	return p.err(TwoViewName)
 }
 

@@ -12,6 +12,8 @@
 //     subsets (both_hard, pair_only), per method and regime, with CIs;
 //   - [PhaseDiagram]: acc(UMT) − acc(UME) over (easy rate ρ, paired rate π), with the choice
 //     rule's pick marked in every cell (cells from study results with [PhaseCellFromRuns]);
+//     [ScorePhaseRules] scores a rule over the cells beside "always UME" and "always UMT",
+//     honestly: where the CI of the difference contains 0, only UME (the cheaper) is right;
 //   - [FeatureMap]: which features each method learned (mmlab.FeatureScores) — the paper's
 //     Figure 1, measured: features × methods, each cell a score from chance to 1 with its CI;
 //   - [ResultsTable]: a table computed from result values, as Markdown or HTML.

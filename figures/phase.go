@@ -22,28 +22,35 @@ type PhaseCell struct {
 	Rho, Pi     float64
 	UMTMinusUME mmlab.Estimate
 	Choice      string // "ume" or "umt" (mmlab.UMEMethod, mmlab.UMTMethod)
+	Rule        string // the rule that made Choice, e.g. mmlab.ChooseRuleUMEvsJoint; "" if unnamed
 }
 
-// Verdict says whether a cell's choice picked the better method. The better method is the sign
-// of the mean difference acc(UMT) − acc(UME); when the 95% confidence interval of the difference
-// contains 0 (|Mean| ≤ CI95, or Mean = 0) the two tie and either choice is fine.
+// Verdict says whether a cell's choice picked the right method. When the 95% confidence
+// interval of acc(UMT) − acc(UME) contains 0 (|Mean| ≤ CI95, or Mean = 0) the two tie and the
+// right pick is the cheaper method, UME (no student to train, DESIGN.md §5); otherwise it is the
+// better one, the sign of the mean difference. So "always UMT" is not right in a tie.
 type Verdict struct {
 	Better  string // "umt", "ume", or "" for a tie
 	Tie     bool
-	Correct bool // the choice is the better method, or the methods tie
+	Right   string // the right pick: Better, or "ume" in a tie
+	Correct bool   // the choice is Right
 }
 
 // Judge returns the verdict on c's choice (see Verdict).
 func (c PhaseCell) Judge() Verdict {
 	e := c.UMTMinusUME
+	v := Verdict{Right: mmlab.UMEMethod}
 	if e.Mean == 0 || (e.N >= 2 && math.Abs(e.Mean) <= e.CI95) {
-		return Verdict{Tie: true, Correct: true}
+		v.Tie = true
+	} else {
+		v.Better = mmlab.UMEMethod
+		if e.Mean > 0 {
+			v.Better = mmlab.UMTMethod
+		}
+		v.Right = v.Better
 	}
-	better := mmlab.UMEMethod
-	if e.Mean > 0 {
-		better = mmlab.UMTMethod
-	}
-	return Verdict{Better: better, Correct: strings.ToLower(c.Choice) == better}
+	v.Correct = strings.ToLower(c.Choice) == v.Right
+	return v
 }
 
 // Label returns the cell's text in the phase diagram: the rule's pick, ✓ or ✗ (see Verdict),
@@ -63,9 +70,11 @@ func (c PhaseCell) Label() string {
 // PhaseDiagram draws the central figure (DESIGN.md §5, §7): a heatmap over the easy rate ρ (x)
 // and the paired rate π (y) of acc(UMT) − acc(UME), on a diverging colour scale centred at 0
 // (green: UMT better, blue: UME better, symmetric around 0), with the UME-vs-UMT rule's pick
-// written in every cell and marked ✓ when it picked the better method (or the two tie within
-// the 95% CI) and ✗ otherwise (see PhaseCell.Judge). The title gives the fraction of cells
-// where the rule's pick was right; the subtitle says how many of them are ties.
+// written in every cell and marked ✓ when it picked the right method — the better one, or UME,
+// the cheaper, when the two tie within the 95% CI — and ✗ otherwise (see PhaseCell.Judge). The
+// title gives the fraction of cells where the rule's pick was right; the subtitle gives the
+// scores of the trivial rules "always UME" and "always UMT" beside it (ScorePhaseRules) and how
+// many cells are ties.
 //
 // It is an error if cells is empty, a cell's ρ or π or difference is not finite, its estimate
 // has no seeds (N = 0), its Choice is neither "ume" nor "umt", or two cells share (ρ, π).
@@ -126,12 +135,16 @@ func PhaseDiagram(cells []PhaseCell) (*charts.HeatMap, error) {
 	}
 	scale := niceCeil(maxAbs)
 
-	title := fmt.Sprintf("UMT − UME accuracy over (ρ, π): the rule picked the better method in %d of %d cells (%.0f%%)",
+	scores, err := ScorePhaseRules(cells)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	title := fmt.Sprintf("UMT − UME accuracy over (ρ, π): the rule picked the right method in %d of %d cells (%.0f%%)",
 		correct, len(cells), 100*float64(correct)/float64(len(cells)))
 	subtitle := []string{
 		"colour and second line: mean acc(UMT) − acc(UME) over seeds ± 95% CI; first line: the rule's pick",
-		"✓: the pick is the better method (sign of the mean difference), or the two tie (the CI contains 0); ✗: the other one was better",
-		fmt.Sprintf("%d of the %d cells are ties", ties, len(cells)),
+		"✓: the pick is the better method (sign of the mean difference), or UME, the cheaper, when the two tie (the CI contains 0); ✗: otherwise",
+		fmt.Sprintf("%d of the %d cells are ties; trivial rules: %s", ties, len(cells), scoresText(scores[1:])),
 	}
 
 	hm := charts.NewHeatMap()

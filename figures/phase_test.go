@@ -18,13 +18,14 @@ func TestJudge(t *testing.T) {
 		want   Verdict
 		reason string
 	}{
-		{"UMT better, picked", PhaseCell{UMTMinusUME: est(0.02, 0.005), Choice: "umt"}, Verdict{Better: "umt", Correct: true}, "interval (0.015, 0.025) > 0"},
-		{"UMT better, missed", PhaseCell{UMTMinusUME: est(0.02, 0.005), Choice: "ume"}, Verdict{Better: "umt"}, ""},
-		{"UME better, picked", PhaseCell{UMTMinusUME: est(-0.01, 0.002), Choice: "UME"}, Verdict{Better: "ume", Correct: true}, "choice is case-insensitive"},
-		{"tie", PhaseCell{UMTMinusUME: est(-0.001, 0.004), Choice: "umt"}, Verdict{Tie: true, Correct: true}, "the CI contains 0: either pick is fine"},
-		{"tie at the CI edge", PhaseCell{UMTMinusUME: est(0.004, 0.004), Choice: "ume"}, Verdict{Tie: true, Correct: true}, "|mean| ≤ CI"},
-		{"one seed decides by sign", PhaseCell{UMTMinusUME: mmlab.Estimate{Mean: 0.001, N: 1}, Choice: "ume"}, Verdict{Better: "umt"}, "no interval"},
-		{"exactly zero", PhaseCell{UMTMinusUME: mmlab.Estimate{Mean: 0, N: 1}, Choice: "ume"}, Verdict{Tie: true, Correct: true}, ""},
+		{"UMT better, picked", PhaseCell{UMTMinusUME: est(0.02, 0.005), Choice: "umt"}, Verdict{Better: "umt", Right: "umt", Correct: true}, "interval (0.015, 0.025) > 0"},
+		{"UMT better, missed", PhaseCell{UMTMinusUME: est(0.02, 0.005), Choice: "ume"}, Verdict{Better: "umt", Right: "umt"}, ""},
+		{"UME better, picked", PhaseCell{UMTMinusUME: est(-0.01, 0.002), Choice: "UME"}, Verdict{Better: "ume", Right: "ume", Correct: true}, "choice is case-insensitive"},
+		{"tie, UMT picked", PhaseCell{UMTMinusUME: est(-0.001, 0.004), Choice: "umt"}, Verdict{Tie: true, Right: "ume"}, "the CI contains 0: the cheaper UME is right, UMT is not"},
+		{"tie, UME picked", PhaseCell{UMTMinusUME: est(0.003, 0.004), Choice: "ume"}, Verdict{Tie: true, Right: "ume", Correct: true}, "the CI contains 0: UME is right"},
+		{"tie at the CI edge", PhaseCell{UMTMinusUME: est(0.004, 0.004), Choice: "ume"}, Verdict{Tie: true, Right: "ume", Correct: true}, "|mean| ≤ CI"},
+		{"one seed decides by sign", PhaseCell{UMTMinusUME: mmlab.Estimate{Mean: 0.001, N: 1}, Choice: "ume"}, Verdict{Better: "umt", Right: "umt"}, "no interval"},
+		{"exactly zero", PhaseCell{UMTMinusUME: mmlab.Estimate{Mean: 0, N: 1}, Choice: "umt"}, Verdict{Tie: true, Right: "ume"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.cell.Judge(); got != tc.want {
@@ -52,7 +53,9 @@ func TestPhaseDiagram(t *testing.T) {
 	if title := path(o, "title", "text").(string); !strings.Contains(title, "2 of 4 cells (50%)") {
 		t.Errorf("title %q does not give the fraction 2 of 4", title)
 	}
-	if sub := path(o, "title", "subtext").(string); !strings.Contains(sub, "1 of the 4 cells are ties") {
+	// Right answers: ume (tie), umt, ume, umt; so always UME and always UMT are right in 2 each.
+	if sub := path(o, "title", "subtext").(string); !strings.Contains(sub, "1 of the 4 cells are ties") ||
+		!strings.Contains(sub, "always-ume 2/4 (50%), always-umt 2/4 (50%)") {
 		t.Errorf("subtitle:\n%s", sub)
 	}
 	if got := strs(path(first(o["xAxis"]), "data")); !slices.Equal(got, []string{"0.7", "0.8"}) {

@@ -15,7 +15,7 @@ import (
 //     must have the same one), so a cell cannot be placed where its data did not come from;
 //   - UMTMinusUME is acc(UMT) − acc(UME) on the test split, paired by seed
 //     (mmlab.MethodDifference with mmlab.MetricTestAcc);
-//   - Choice is what the UME-vs-UMT rule picks (mmlab.Choose with tolerance tol, e.g.
+//   - Choice is what the UME-vs-UMT rule picks (Rule is its name, mmlab.ChooseRuleUMEvsJoint) (mmlab.Choose with tolerance tol, e.g.
 //     mmlab.DefaultChooseTolerance), which decides on validation accuracies of UME and joint
 //     training only: the cell then shows whether that pick was the better method on test data.
 //
@@ -52,5 +52,5 @@ func PhaseCellFromRuns(runs []mmlab.Run, tol float64) (PhaseCell, error) {
 	if err != nil {
 		return PhaseCell{}, fmt.Errorf("%s: ρ = %v, π = %v: %w", where, lp.Rho, lp.Pi, err)
 	}
-	return PhaseCell{Rho: lp.Rho, Pi: lp.Pi, UMTMinusUME: diff, Choice: choice.Method}, nil
+	return PhaseCell{Rho: lp.Rho, Pi: lp.Pi, UMTMinusUME: diff, Choice: choice.Method, Rule: choice.Rule}, nil
 }

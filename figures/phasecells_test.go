@@ -59,8 +59,8 @@ func TestPhaseCellFromRuns(t *testing.T) {
 			if c.Rho != tc.rho || c.Pi != tc.pi {
 				t.Errorf("cell at (ρ, π) = (%v, %v), want (%v, %v) from the runs' spec", c.Rho, c.Pi, tc.rho, tc.pi)
 			}
-			if c.Choice != tc.wantChoice {
-				t.Errorf("Choice %q, want %q (%s)", c.Choice, tc.wantChoice, tc.why)
+			if c.Choice != tc.wantChoice || c.Rule != mmlab.ChooseRuleUMEvsJoint {
+				t.Errorf("Choice %q by rule %q, want %q by %q (%s)", c.Choice, c.Rule, tc.wantChoice, mmlab.ChooseRuleUMEvsJoint, tc.why)
 			}
 			d := c.UMTMinusUME
 			if d.N != 3 || math.Abs(d.Mean-1.0/64) > 1e-12 || math.Abs(d.CI95-ci3) > 1e-9 {

@@ -9,7 +9,10 @@ package mmlab
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
+	"strings"
 )
 
 // DefaultChooseTolerance is the default tolerance of Choose, in validation accuracy: 0.005, half
@@ -28,8 +31,33 @@ const (
 	UMTMethod   = "umt"
 )
 
+// ChooseRuleUMEvsJoint is the name of Choose's rule: UME against joint training on validation
+// accuracy. Rules are named so that other rules can be added beside it and compared on the phase
+// grid (figures.ScorePhaseRules); ChooseRules lists them and ChooseByRule runs one by name.
+const ChooseRuleUMEvsJoint = "ume-vs-joint"
+
+// chooseRules maps each rule name to its implementation; every rule decides between UMEMethod
+// and UMTMethod from a study's runs and a tolerance in validation accuracy.
+var chooseRules = map[string]func(runs []Run, tol float64) (Choice, error){
+	ChooseRuleUMEvsJoint: Choose,
+}
+
+// ChooseRules returns the names of the choice rules, sorted (today only ChooseRuleUMEvsJoint).
+func ChooseRules() []string { return slices.Sorted(maps.Keys(chooseRules)) }
+
+// ChooseByRule runs the choice rule named rule (one of ChooseRules) on runs with tolerance tol.
+// An unknown rule is an error listing the known ones.
+func ChooseByRule(rule string, runs []Run, tol float64) (Choice, error) {
+	f, ok := chooseRules[rule]
+	if !ok {
+		return Choice{}, fmt.Errorf("mmlab.ChooseByRule: unknown rule %q; rules: %s", rule, strings.Join(ChooseRules(), ", "))
+	}
+	return f(runs, tol)
+}
+
 // Choice is Choose's decision with its evidence.
 type Choice struct {
+	Rule        string   // the rule that decided, e.g. ChooseRuleUMEvsJoint
 	Method      string   // UMEMethod ("ume") or UMTMethod ("umt")
 	UMEValAcc   Estimate // validation accuracy of UME over the seeds
 	JointValAcc Estimate // validation accuracy of joint training over the same seeds
@@ -45,7 +73,7 @@ type Choice struct {
 }
 
 // Choose decides between UME and UMT from the "ume" and "joint" runs in runs (DESIGN.md §5, the
-// project's rule; the paper's exact wording is unverified): with mean validation accuracies over
+// project's rule, named ChooseRuleUMEvsJoint; the paper's exact wording is unverified): with mean validation accuracies over
 // the same seeds,
 //
 //	acc(UME) ≥ acc(joint) − tol  →  "ume": the paired features that joint training can use add
@@ -79,6 +107,7 @@ func Choose(runs []Run, tol float64) (Choice, error) {
 		umeAcc[i], jointAcc[i] = ume[s].ValAcc, joint[s].ValAcc
 	}
 	c := Choice{
+		Rule:        ChooseRuleUMEvsJoint,
 		UMEValAcc:   Summarize(umeAcc),
 		JointValAcc: Summarize(jointAcc),
 		Margin:      PairedDifference(umeAcc, jointAcc),

@@ -113,3 +113,28 @@ func ExampleChoose() {
 	// umt [0 1 2] true
 	// Choose UMT: joint training's validation accuracy 0.9433 beats UME's 0.9100 by more than the tolerance 0.0050 (UME − joint = -0.0333 ± 0.0143, 95% CI over 3 seeds), so paired features matter.
 }
+
+// TestChooseByRule checks that the named rule is Choose and that an unknown name is an error
+// listing the rules.
+func TestChooseByRule(t *testing.T) {
+	if got := mmlab.ChooseRules(); !slices.Equal(got, []string{mmlab.ChooseRuleUMEvsJoint}) {
+		t.Errorf("ChooseRules() = %v, want [%s]", got, mmlab.ChooseRuleUMEvsJoint)
+	}
+	// Joint ahead by 0.0625 > tol: the rule picks UMT, whichever way it is called.
+	runs := pairRuns([]float64{0.875, 0.875}, []float64{0.9375, 0.9375})
+	byName, err := mmlab.ChooseByRule(mmlab.ChooseRuleUMEvsJoint, runs, 0.005)
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, err := mmlab.Choose(runs, 0.005)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if byName.Method != "umt" || byName.Rule != mmlab.ChooseRuleUMEvsJoint || byName.Reason != direct.Reason || direct.Rule != byName.Rule {
+		t.Errorf("ChooseByRule = %+v, want Choose's %+v with rule %q", byName, direct, mmlab.ChooseRuleUMEvsJoint)
+	}
+	if _, err := mmlab.ChooseByRule("always-umt", runs, 0.005); err == nil ||
+		!strings.Contains(err.Error(), `"always-umt"`) || !strings.Contains(err.Error(), mmlab.ChooseRuleUMEvsJoint) {
+		t.Errorf("unknown rule: error = %v, want it to name the rule and list %s", err, mmlab.ChooseRuleUMEvsJoint)
+	}
+}

@@ -8,7 +8,10 @@ package mmlab
 //
 // A field takes part when it has an `opt:"key"` tag. Supported field types: float64, int, bool,
 // string and []int (written "64,64"). A string field with a `choices:"a|b|c"` tag only accepts
-// those values.
+// those values. A field with an `omitif:"value"` tag is left out of OptionValues (so out of run
+// keys and recorded Configs) while it has that value: an option added after runs were stored,
+// whose omitted value reproduces those runs, so that their keys stay valid. The omitted value is
+// then fixed for ever (changing it would change what existing keys mean).
 
 import (
 	"fmt"
@@ -49,6 +52,7 @@ type optionField struct {
 	index   int
 	help    string
 	choices []string
+	omitIf  *string // the value OptionValues leaves the field out at, if any
 }
 
 // optionFields returns the tagged fields of the struct that opts points to.
@@ -71,7 +75,11 @@ func optionFields(opts any) (reflect.Value, []optionField) {
 		if c := f.Tag.Get("choices"); c != "" {
 			choices = strings.Split(c, "|")
 		}
-		fields = append(fields, optionField{key: key, index: i, help: f.Tag.Get("help"), choices: choices})
+		var omitIf *string
+		if o, ok := f.Tag.Lookup("omitif"); ok {
+			omitIf = &o
+		}
+		fields = append(fields, optionField{key: key, index: i, help: f.Tag.Get("help"), choices: choices, omitIf: omitIf})
 	}
 	return v, fields
 }
@@ -158,12 +166,16 @@ func formatOption(fv reflect.Value) string {
 }
 
 // OptionValues returns the options of opts (a pointer to an options struct) as key → value, with
-// prefix prepended to every key (e.g. "umt."). Slices are copied. This is what runs record in
-// their Config and what their keys hash.
+// prefix prepended to every key (e.g. "umt."). Slices are copied. Fields tagged omitif are left
+// out while they hold that value. This is what runs record in their Config and what their keys
+// hash.
 func OptionValues(opts any, prefix string) map[string]any {
 	v, fields := optionFields(opts)
 	out := make(map[string]any, len(fields))
 	for _, f := range fields {
+		if f.omitIf != nil && formatOption(v.Field(f.index)) == *f.omitIf {
+			continue
+		}
 		val := v.Field(f.index).Interface()
 		if xs, ok := val.([]int); ok {
 			val = slices.Clone(xs)

@@ -10,7 +10,6 @@ package mmlab
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -24,8 +23,11 @@ import (
 )
 
 // Replicable reports whether FitReplicas can train job as a replica: jobs with a Transform or an
-// OnEpoch need the network alone in its graph and store, and are trained with Fit instead.
-func (job *TrainJob) Replicable() bool { return job.Transform == nil && job.OnEpoch == nil }
+// OnEpoch need the network alone in its graph and store, and are trained with Fit instead; so
+// are jobs whose Optimizer is not Adam (the replicas share one optimizer).
+func (job *TrainJob) Replicable() bool {
+	return job.Transform == nil && job.OnEpoch == nil && (job.Optimizer == "" || job.Optimizer == OptimizerAdam)
+}
 
 // replicaScope is the scope of replica r in the shared store; its network lives under
 // replicaScope(r)/net, its Adam moments under /adam/replicaScope(r)/net.
@@ -114,6 +116,7 @@ type replicaState struct {
 	err       error
 	steps     int
 	lossSum   float64
+	startLoss float64 // the first step's loss, for the divergence rule (DivergenceFactor)
 	best      *checkpoint
 	bestAcc   float64
 	sinceBest int
@@ -310,11 +313,14 @@ func (e *Engine) fitReplicas(ctx context.Context, jobs []*TrainJob, caller strin
 					continue
 				}
 				loss := float64(losses[r])
-				if math.IsNaN(loss) || math.IsInf(loss, 0) {
-					rep.err = fmt.Errorf("%s: %s diverged: the loss is %v at step %d (epoch %d, batch %d); "+
-						"try a smaller train.lr", caller, rep.job.Name, loss, step, epoch, s)
+				if why := stepDiverged(loss); why != "" {
+					rep.err = fmt.Errorf("%s: %s diverged: %s at step %d (epoch %d, batch %d); %s",
+						caller, rep.job.Name, why, step, epoch, s, divergenceHint(&opts))
 					rep.active = false
 					continue
+				}
+				if rep.steps == 0 {
+					rep.startLoss = loss
 				}
 				rep.lossSum += loss
 				rep.steps++
@@ -338,6 +344,12 @@ func (e *Engine) fitReplicas(ctx context.Context, jobs []*TrainJob, caller strin
 		}
 		for r, rep := range reps {
 			if !rep.active {
+				continue
+			}
+			if why := epochDiverged(rep.lossSum/float64(stepsPerEpoch), rep.startLoss); why != "" {
+				rep.err = fmt.Errorf("%s: %s diverged in epoch %d: %s; %s",
+					caller, rep.job.Name, epoch+1, why, divergenceHint(&opts))
+				rep.active = false
 				continue
 			}
 			acc, split := accs[r][0], accs[r][1:]

@@ -28,6 +28,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mmlab-go/mmlab/datasets"
 )
@@ -153,7 +154,9 @@ type Store struct {
 }
 
 // CorruptError reports a record or blob file that cannot be trusted: not valid JSON, truncated,
-// wrong checksum, missing checksum, a record for another key, an unknown format or version. The
+// wrong checksum, missing checksum, a record for another key, an unknown format or version, or a
+// run whose values are implausible (a missing field, an accuracy outside [0, 1], lengths that
+// disagree; see checkRunRecord) — e.g. a record edited by hand with its checksum recomputed. The
 // file has been moved aside to MovedTo (unless that failed, see MoveErr), so the next Load is a
 // miss and the run is recomputed; the damaged file is kept for inspection (replacing an older
 // .corrupt copy of the same file, if any), never silently deleted or reused.
@@ -181,7 +184,8 @@ func (e *CorruptError) Error() string {
 func (e *CorruptError) Unwrap() error { return e.Err }
 
 // OpenStore opens (creating if needed) the results store at dir; an empty dir means DefaultHome().
-// It creates <dir>/runs and <dir>/datasets.
+// It creates <dir>/runs and <dir>/datasets, and removes the temporary files that a process killed
+// while writing left there more than StaleTempAge ago.
 func OpenStore(dir string) (*Store, error) {
 	if dir == "" {
 		var err error
@@ -198,6 +202,7 @@ func OpenStore(dir string) (*Store, error) {
 			return nil, fmt.Errorf("mmlab.OpenStore: %w", err)
 		}
 	}
+	removeStaleTemps(abs, time.Now())
 	return &Store{home: abs}, nil
 }
 
@@ -235,7 +240,8 @@ type recordFile struct {
 
 // Save writes run to the store under run.Key, atomically, replacing any record with that key.
 // It refuses runs with an invalid key, no method, or any NaN or infinite number (accuracies,
-// curves, configuration values), naming the field. Config values come back from Load as JSON
+// curves, configuration values), and runs that Load would find implausible (an accuracy outside
+// [0, 1], lengths that disagree), naming the field. Config values come back from Load as JSON
 // values (float64, string, bool, []any, map[string]any).
 //
 // Save blobs (SaveBlob) before the record, so a record that exists always has its blobs.
@@ -255,6 +261,10 @@ func (s *Store) Save(run *Run) error {
 	payload, err := json.Marshal(run)
 	if err != nil {
 		return fmt.Errorf("mmlab.Store.Save: run %s: %w", run.Key, err)
+	}
+	// What Load would reject as implausible is not written (so every saved record loads).
+	if reason := checkRunRecord(payload, run); reason != "" {
+		return fmt.Errorf("mmlab.Store.Save: refusing run %s (method %q, seed %d): %s", run.Key, run.Method, run.Seed, reason)
 	}
 	sum := sha256.Sum256(payload)
 	data, err := json.MarshalIndent(recordFile{
@@ -337,6 +347,9 @@ func decodeRecord(key string, data []byte) (run *Run, reason string, cause error
 	}
 	if run.Key != key {
 		return nil, fmt.Sprintf("record holds key %q, want %q", run.Key, key), nil
+	}
+	if reason := checkRunRecord(rec.Run, run); reason != "" {
+		return nil, "implausible run: " + reason, nil
 	}
 	return run, "", nil
 }

@@ -2,6 +2,8 @@ package mmlab_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -104,6 +106,22 @@ func rewriteRecord(t *testing.T, data []byte, edit func(rec map[string]any)) []b
 	return out
 }
 
+// rewriteRun edits the run inside a record file and recomputes its checksum, as a person editing
+// the file by hand and fixing the checksum would.
+func rewriteRun(t *testing.T, data []byte, edit func(run map[string]any)) []byte {
+	t.Helper()
+	return rewriteRecord(t, data, func(rec map[string]any) {
+		run := rec["run"].(map[string]any)
+		edit(run)
+		payload, err := json.Marshal(run)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(payload)
+		rec["sha256"] = hex.EncodeToString(sum[:])
+	})
+}
+
 func TestStoreDetectsCorruptRecords(t *testing.T) {
 	otherKey := mmlab.Key("another run")
 	for _, tc := range []struct {
@@ -144,6 +162,25 @@ func TestStoreDetectsCorruptRecords(t *testing.T) {
 			}
 			return other
 		}, "record holds key"},
+		// Edited by hand with the checksum recomputed: the checksum matches, the values cannot be.
+		{"accuracies out of range, checksum recomputed", func(t *testing.T, s *mmlab.Store, good []byte) []byte {
+			return rewriteRun(t, good, func(run map[string]any) { run["test_acc"], run["val_acc"] = 5.0, -3.0 })
+		}, "val_acc=-3 is not an accuracy in [0, 1]"},
+		{"only key and method, checksum recomputed", func(t *testing.T, s *mmlab.Store, good []byte) []byte {
+			return rewriteRun(t, good, func(run map[string]any) {
+				for k := range run {
+					if k != "key" && k != "method" {
+						delete(run, k)
+					}
+				}
+			})
+		}, "run has no field"},
+		{"probe accuracy out of range, checksum recomputed", func(t *testing.T, s *mmlab.Store, good []byte) []byte {
+			return rewriteRun(t, good, func(run map[string]any) { run["probe_acc"].([]any)[0] = 1.5 })
+		}, "probe_acc[0]=1.5"},
+		{"curves of different lengths, checksum recomputed", func(t *testing.T, s *mmlab.Store, good []byte) []byte {
+			return rewriteRun(t, good, func(run map[string]any) { run["curves"].(map[string]any)["train_loss"] = []any{1.2} })
+		}, "curves have 2 epochs, 1 train losses"},
 	} {
 		for _, withCallback := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/OnCorrupt=%v", tc.name, withCallback), func(t *testing.T) {
@@ -249,6 +286,9 @@ func TestStoreRefusesNonFinite(t *testing.T) {
 		{"NaN in split-head curve", func(r *mmlab.Run) { r.Curves.SplitHeadAcc[1][0] = math.NaN() }, "curves.split_head_acc[1][0]"},
 		{"NaN config value", func(r *mmlab.Run) { r.Config["lr"] = math.NaN() }, "config[lr]"},
 		{"NaN nested config value", func(r *mmlab.Run) { r.Config["widths"] = []any{64.0, math.NaN()} }, "config[widths][1]"},
+		// Finite but implausible: Load would treat the record as corrupt, so Save refuses it.
+		{"test accuracy above 1", func(r *mmlab.Run) { r.TestAcc = 5 }, "test_acc=5 is not an accuracy"},
+		{"curves of different lengths", func(r *mmlab.Run) { r.Curves.ValAcc = r.Curves.ValAcc[:1] }, "1 validation accuracies"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := openTestStore(t)

@@ -92,7 +92,9 @@ type StudyResult struct {
 	// Trained counts runs computed by this call, Loaded runs taken from the store, Retrained
 	// dependencies recomputed because their stored weights were missing.
 	Trained, Loaded, Retrained int
-	// Warnings are problems that did not stop the study (e.g. a store that failed to save).
+	// Warnings are problems that did not stop the study (e.g. a corrupt stored record that was
+	// recomputed). A result that could not be saved is a warning too, and RunStudy then also
+	// returns a *SaveError.
 	Warnings []string
 	// Seconds is the wall time of the call.
 	Seconds float64
@@ -168,7 +170,10 @@ type JobTrainer interface {
 // teachers, UME's members), its weights come from the store's "weights" blob; if that is
 // missing (a store without blobs), the run is retrained — training is deterministic, so the
 // retrained model is the stored one (checked: a mismatch of its validation or test accuracy
-// with the stored run is reported as a warning).
+// with the stored run is reported as a warning); its weights are then saved again.
+//
+// If some computed results could not be stored (their weights or their record), RunStudy still
+// returns the complete result, together with a *SaveError naming what is missing from the store.
 func RunStudy(ctx context.Context, study Study) (*StudyResult, error) {
 	start := time.Now()
 	if study.Seeds < 1 {
@@ -269,6 +274,14 @@ func RunStudy(ctx context.Context, study Study) (*StudyResult, error) {
 		datasetOf[key] = data
 		return data, nil
 	}
+	// Results that could not be stored: reported as warnings as they happen, and as a
+	// *SaveError at the end.
+	saveErr := &SaveError{}
+	saveFailed := func(p *plannedRun, what string, err error) {
+		warn("%v", err)
+		saveErr.Missing = append(saveErr.Missing, fmt.Sprintf("%s%s (key %s)", what, p.name(), p.key))
+		saveErr.Errs = append(saveErr.Errs, err)
+	}
 	probes := map[int]probeCache{} // by seed
 	newEnv := func(p *plannedRun) (*Env, error) {
 		data, err := dataOf(p.seed)
@@ -304,7 +317,9 @@ func RunStudy(ctx context.Context, study Study) (*StudyResult, error) {
 		}
 		res.Trained++
 		if study.Store != nil {
-			saveRun(study.Store, blobs, p, warn)
+			if err := saveRun(study.Store, blobs, p); err != nil {
+				saveFailed(p, "", err)
+			}
 		}
 		return nil
 	}
@@ -363,8 +378,15 @@ func RunStudy(ctx context.Context, study Study) (*StudyResult, error) {
 				return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
 			}
 			progress.beginRun(p.name(), 1)
-			if err := recoverPredictor(ctx, p, env, blobs, backend, warn, res); err != nil {
+			retrained, err := recoverPredictor(ctx, p, env, blobs, backend, warn, res)
+			if err != nil {
 				return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+			}
+			if retrained {
+				// Its weights were lost: save them again, so later studies need not retrain it.
+				if err := saveWeights(blobs, p); err != nil {
+					saveFailed(p, "the weights of ", err)
+				}
 			}
 			progress.endRun()
 			continue
@@ -437,6 +459,9 @@ func RunStudy(ctx context.Context, study Study) (*StudyResult, error) {
 		fmt.Fprintf(out, "mmlab: %s: %d runs trained, %d loaded (%d retrained as dependencies) in %.1f s\n",
 			strings.Join(methods, ", "), res.Trained, res.Loaded, res.Retrained, res.Seconds)
 	}
+	if len(saveErr.Missing) > 0 {
+		return res, saveErr
+	}
 	return res, nil
 }
 
@@ -481,7 +506,7 @@ func planSeed(dataset string, numModalities int, methods []string, cfg *Config, 
 // recoverPredictor gives a stored run its predictor: from its saved weights if possible, else by
 // retraining it (deterministic) and checking the result against the stored run.
 func recoverPredictor(ctx context.Context, p *plannedRun, env *Env, blobs BlobStore, backend compute.Backend,
-	warn func(string, ...any), res *StudyResult) error {
+	warn func(string, ...any), res *StudyResult) (retrained bool, err error) {
 	if restorer, ok := p.impl.(Restorer); ok && blobs != nil {
 		data, found, err := blobs.LoadBlob(p.key, WeightsBlob)
 		if err != nil {
@@ -490,19 +515,19 @@ func recoverPredictor(ctx context.Context, p *plannedRun, env *Env, blobs BlobSt
 			pred, err := restorer.Restore(env, p.opts, data)
 			if err == nil {
 				p.pred = pred
-				return nil
+				return false, nil
 			}
 			warn("restoring %s from its weights: %v; retraining it", p.name(), err)
 		}
 	}
 	pred, _, err := p.impl.Train(ctx, env, p.opts)
 	if err != nil {
-		return fmt.Errorf("retraining %s: %w", p.name(), err)
+		return false, fmt.Errorf("retraining %s: %w", p.name(), err)
 	}
 	res.Retrained++
 	ev, err := Evaluate(backend, pred, env.Data, nil)
 	if err != nil {
-		return fmt.Errorf("retraining %s: %w", p.name(), err)
+		return true, fmt.Errorf("retraining %s: %w", p.name(), err)
 	}
 	if ev.ValAcc != p.run.ValAcc || ev.TestAcc != p.run.TestAcc {
 		warn("%s was retrained as a dependency and differs from its stored run (val %.4f vs %.4f, test %.4f vs %.4f): "+
@@ -510,24 +535,59 @@ func recoverPredictor(ctx context.Context, p *plannedRun, env *Env, blobs BlobSt
 			ev.ValAcc, p.run.ValAcc, ev.TestAcc, p.run.TestAcc)
 	}
 	p.pred = pred
+	return true, nil
+}
+
+// saveRun stores a computed run, its weights first, so a stored record always has its blob: if
+// the weights cannot be saved, the record is not written either (the run stays missing and is
+// recomputed next time, instead of being stored without the weights its dependents need).
+func saveRun(store RunStore, blobs BlobStore, p *plannedRun) error {
+	if err := saveWeights(blobs, p); err != nil {
+		return err
+	}
+	if err := store.Save(p.run); err != nil {
+		return fmt.Errorf("saving %s: %w", p.name(), err)
+	}
 	return nil
 }
 
-// saveRun stores a computed run, its weights first (so a stored record always has its blob).
-func saveRun(store RunStore, blobs BlobStore, p *plannedRun, warn func(string, ...any)) {
-	if saver, ok := p.pred.(WeightSaver); ok && blobs != nil {
-		data, err := saver.MarshalWeights()
-		if err == nil {
-			err = blobs.SaveBlob(p.key, WeightsBlob, data)
-		}
-		if err != nil {
-			warn("saving the weights of %s: %v", p.name(), err)
-		}
+// saveWeights saves p's trained weights as its WeightsBlob, if the store keeps blobs and p's
+// predictor can marshal its weights.
+func saveWeights(blobs BlobStore, p *plannedRun) error {
+	saver, ok := p.pred.(WeightSaver)
+	if !ok || blobs == nil {
+		return nil
 	}
-	if err := store.Save(p.run); err != nil {
-		warn("saving %s: %v", p.name(), err)
+	data, err := saver.MarshalWeights()
+	if err == nil {
+		err = blobs.SaveBlob(p.key, WeightsBlob, data)
 	}
+	if err != nil {
+		return fmt.Errorf("saving the weights of %s: %w", p.name(), err)
+	}
+	return nil
 }
+
+// SaveError is RunStudy's error when the study computed every run but could not store some of
+// them (a full disk, a read-only store): the StudyResult returned with it is complete, but the
+// runs named in Missing are not in the store (or, for a dependency retrained because its weights
+// were lost, their weights are not), so a later study recomputes them. A caller that must not
+// lose results — the CLI — treats it as a failure.
+type SaveError struct {
+	// Missing names what is not stored, e.g. "uni m0 seed 1 (key 3f…)".
+	Missing []string
+	// Errs holds the underlying errors, one per entry of Missing.
+	Errs []error
+}
+
+// Error implements error.
+func (e *SaveError) Error() string {
+	return fmt.Sprintf("mmlab.RunStudy: %d of the study's results could not be stored: %s; first error: %v",
+		len(e.Missing), strings.Join(e.Missing, ", "), e.Errs[0])
+}
+
+// Unwrap returns the underlying errors.
+func (e *SaveError) Unwrap() []error { return e.Errs }
 
 // RunsOf returns the runs of method (and, for per-modality methods, of modality m; m < 0 for all).
 func (r *StudyResult) RunsOf(method string, m int) []Run {

@@ -123,6 +123,10 @@ type TrainJob struct {
 	// net are for finished networks (they compile an inference graph that freezes the weights):
 	// do not call them from OnEpoch.
 	OnEpoch func(done int, net *Network) error
+	// Optimizer names the optimizer: "" or OptimizerAdam for the engine's Adam (AdamW with
+	// train.weight_decay), OptimizerSGD for SGD with momentum (see OptimizerSGD). Both use
+	// train.lr and train.schedule. Jobs with another optimizer than Adam are not Replicable.
+	Optimizer string
 }
 
 // Batch is what TrainJob.Loss and TrainJob.Transform see while the training graph is built.
@@ -166,8 +170,9 @@ const netScope = "net"
 // so batch order and dataset generation never share a random stream.
 const shuffleStream = 0x6d6d6c6162 // "mmlab"
 
-// Fit trains job's network and returns it with its per-epoch curves. A NaN or infinite loss
-// stops training with an error naming the job and the step. With Options.Patience > 0 the
+// Fit trains job's network and returns it with its per-epoch curves. Divergence — a NaN or
+// infinite loss, or an epoch's mean loss far above the first step's (see DivergenceFactor) —
+// stops training with an error naming the job, the step or epoch, and the option to change. With Options.Patience > 0 the
 // network returned holds the weights of the epoch with the best validation accuracy.
 func (e *Engine) Fit(ctx context.Context, job *TrainJob) (net *Network, curves *Curves, err error) {
 	opts := e.Options
@@ -223,6 +228,7 @@ func (e *Engine) Fit(ctx context.Context, job *TrainJob) (net *Network, curves *
 	bestAcc, sinceBest := -1.0, 0
 	start := time.Now()
 	step := 0
+	startLoss := 0.0 // the first step's loss, for the divergence rule (DivergenceFactor)
 	for epoch := range opts.Epochs {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
@@ -244,15 +250,22 @@ func (e *Engine) Fit(ctx context.Context, job *TrainJob) (net *Network, curves *
 			rows.MustFinalizeAll()
 			loss := float64(tensors.MustCopyFlatData[float32](outs[0])[0])
 			finalizeAll(outs)
-			if math.IsNaN(loss) || math.IsInf(loss, 0) {
-				return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s diverged: the loss is %v at step %d (epoch %d, batch %d); "+
-					"try a smaller train.lr", job.Name, loss, step, epoch, s)
+			if why := stepDiverged(loss); why != "" {
+				return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s diverged: %s at step %d (epoch %d, batch %d); %s",
+					job.Name, why, step, epoch, s, divergenceHint(&opts))
+			}
+			if step == 0 {
+				startLoss = loss
 			}
 			lossSum += loss
 			step++
 			if e.Progress != nil {
 				e.Progress.Step(loss)
 			}
+		}
+		if why := epochDiverged(lossSum/float64(stepsPerEpoch), startLoss); why != "" {
+			return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s diverged in epoch %d: %s; %s",
+				job.Name, epoch+1, why, divergenceHint(&opts))
 		}
 		acc, split, err := validator.accuracy()
 		if err != nil {
@@ -320,7 +333,7 @@ func (e *Engine) setup(job *TrainJob, caller string) (net *Network, exec *model.
 		return nil, nil, nil, fmt.Errorf("%s: %s: "+format, append([]any{caller, job.Name}, args...)...)
 	}
 
-	updater, err := adamUpdater(opts)
+	updater, err := newUpdater(job.Optimizer, opts)
 	if err != nil {
 		return fail("%w", err)
 	}

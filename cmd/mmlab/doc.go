@@ -8,7 +8,7 @@
 // Usage:
 //
 //	mmlab run    [--data SPEC] [--methods LIST] [--seeds N] [--epochs E] [--opt GROUP.KEY=VALUE]... [--out FILE.json]
-//	mmlab choose [--data SPEC] [--seeds N] [--tol T] [--epochs E] [--opt GROUP.KEY=VALUE]... [--out FILE.json]
+//	mmlab choose [--data SPEC] [--seeds N] [--tol T] [--rule R] [--epochs E] [--opt GROUP.KEY=VALUE]... [--out FILE.json]
 //	mmlab options
 //	mmlab help [run|choose|options]
 //
@@ -20,7 +20,9 @@
 // accuracy of each modality's encoder, accuracy on the both_hard and pair_only diagnostic
 // subsets (mean ± 95% CI half-width over seeds), then the laziness gap of every method with
 // encoders. choose runs uni, joint and ume and prints the rule's recommendation (DESIGN.md §5)
-// with its evidence. With --out, both write every number as JSON (FILE "-" means stdout, and
+// with its evidence and the recommended configuration (method, its options, the run command);
+// it accepts the options of the methods it may recommend (ume, umt), which do not change its
+// runs. With --out, both write every number as JSON (FILE "-" means stdout, and
 // the table then goes to stderr); README.md ("The CLI") documents its fields.
 //
 // The results store ($MMLAB_HOME, default ~/.cache/mmlab) is on by default, so repeating a
@@ -29,5 +31,7 @@
 //
 // Exit status: 0 on success, 2 for bad input (unknown flag, dataset key, option or method; bad
 // value), 1 when the study itself fails (training diverged, the store or --out cannot be
-// written, interrupted). Errors are one line on stderr.
+// written, interrupted by SIGINT or SIGTERM). A study whose runs could not all be stored (a full
+// disk) prints its results, names the runs missing from the store and exits 1. --out is written
+// atomically: a failed write leaves the previous file. Errors are one line on stderr.
 package main

@@ -6,12 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 
 	"github.com/mmlab-go/mmlab/datasets"
@@ -51,7 +54,8 @@ func usagef(format string, args ...any) error {
 // run is the whole command: it parses args (without the program name), writes results to stdout
 // and progress, warnings and errors to stderr, and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGTERM (kill, systemd, batch schedulers) stops a study like SIGINT (Ctrl-C).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	if len(args) == 0 {
@@ -126,12 +130,21 @@ func help(args []string, stdout io.Writer) error {
 
 // studyArgs are the parsed flags of run and choose.
 type studyArgs struct {
-	data, methods, out string
-	seeds, epochs      int
-	tol                float64
-	opts               optionFlags
-	noStore, quiet     bool
+	data, methods, out, rule string
+	seeds, epochs            int
+	tol                      float64
+	opts                     optionFlags
+	noStore, quiet           bool
+	// For choose: every option as given (the study's and those of the methods the rule may
+	// recommend but the study does not train, e.g. umt.free_dims), and their resolved
+	// configuration with those methods added (what the recommendation reports).
+	allOptions map[string]string
+	recommend  *mmlab.Config
 }
+
+// recommendable are the methods choose may recommend; their options are accepted by choose
+// even though the study does not train them, and reported with the recommendation.
+var recommendable = []string{mmlab.UMEMethod, mmlab.UMTMethod}
 
 // optionFlags collects repeated --opt GROUP.KEY=VALUE flags, in order.
 type optionFlags []string
@@ -158,6 +171,8 @@ func studyFlags(cmd string) (*flag.FlagSet, *studyArgs) {
 	} else {
 		fs.Float64Var(&a.tol, "tol", mmlab.DefaultChooseTolerance,
 			"tolerance `T` of the rule in validation accuracy: choose UME if acc(UME) ≥ acc(joint) − tol, else UMT")
+		fs.StringVar(&a.rule, "rule", mmlab.ChooseRuleUMEvsJoint,
+			"the choice `RULE` (rules: "+strings.Join(mmlab.ChooseRules(), ", ")+")")
 	}
 	fs.IntVar(&a.seeds, "seeds", defaultSeeds, "number of run seeds: 0, 1, …, `N`−1 (seed s uses the dataset drawn with the spec's seed + s)")
 	fs.IntVar(&a.epochs, "epochs", 0, "shorthand for --opt train.epochs=`E` (default: that option's default)")
@@ -187,7 +202,10 @@ Trains (or loads) the uni-modal models and joint training on seeds 0 … N−1, 
 recommends UME or UMT by the project's rule (DESIGN.md §5; the paper's exact wording is
 unverified): UME if its mean validation accuracy is ≥ joint's − tol, else UMT. Prints the
 table of those runs and the choice with its evidence (both accuracies, the paired margin
-UME − joint with its 95% CI, whether the interval is decisive).
+UME − joint with its 95% CI, whether the interval is decisive), then the recommended
+configuration: the method, its options and the mmlab run command that trains it. Options of
+the methods it may recommend (ume, umt) are accepted, e.g. --opt umt.free_dims=64: they do not
+change the runs choose trains, only the recommended configuration.
 
 `)
 	}
@@ -216,6 +234,9 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 	}
 	if cmd == "choose" && (math.IsNaN(a.tol) || math.IsInf(a.tol, 0) || a.tol < 0) {
 		return nil, nil, false, usagef("--tol %v: want a finite value ≥ 0 (default %v)", a.tol, mmlab.DefaultChooseTolerance)
+	}
+	if cmd == "choose" && !slices.Contains(mmlab.ChooseRules(), a.rule) {
+		return nil, nil, false, usagef("--rule %q: unknown rule; rules: %s", a.rule, strings.Join(mmlab.ChooseRules(), ", "))
 	}
 	spec, err := datasets.ParseSpec(a.data)
 	if err != nil {
@@ -248,6 +269,26 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 			return nil, nil, false, usagef("--epochs and --opt %s both given: use one", key)
 		}
 		options[key] = strconv.Itoa(a.epochs)
+	}
+	if cmd == "choose" {
+		// Options of a method the rule may recommend but the study does not train (umt) are
+		// checked here with that method added, reported with the recommendation, and kept out
+		// of the study, so they do not change its runs.
+		a.allOptions = maps.Clone(options)
+		all := slices.Clone(methods)
+		for _, m := range recommendable {
+			if !slices.Contains(all, m) {
+				all = append(all, m)
+			}
+		}
+		if a.recommend, err = mmlab.ParseConfig(all, options); err != nil {
+			return nil, nil, false, usageError{err}
+		}
+		for key := range options {
+			if group, _, _ := strings.Cut(key, "."); slices.Contains(recommendable, group) && !slices.Contains(methods, group) {
+				delete(options, key)
+			}
+		}
 	}
 	if _, err := mmlab.ParseConfig(methods, options); err != nil {
 		return nil, nil, false, usageError{err}

@@ -51,7 +51,10 @@ func TestBadInput(t *testing.T) {
 		{"option without value", []string{"run", "--opt", "umt.lambda"}, []string{"GROUP.KEY=VALUE"}},
 		{"option given twice", []string{"run", "--opt", "umt.lambda=1", "--opt", "umt.lambda=2"}, []string{"umt.lambda", "twice"}},
 		{"option of a method not in the study", []string{"run", "--methods", "joint", "--opt", "umt.lambda=1"}, []string{"umt", "not in the study"}},
-		{"choose has no umt", []string{"choose", "--opt", "umt.lambda=1"}, []string{"not in the study"}},
+		{"choose: a bad option of a method it may recommend", []string{"choose", "--opt", "umt.bogus=1"}, []string{`"bogus"`, "free_dims"}},
+		{"choose: a bad value of a method it may recommend", []string{"choose", "--opt", "umt.lambda=x"}, []string{"lambda", `"x"`}},
+		{"choose: a method it never recommends", []string{"choose", "--opt", "gblend.holdout=0.3"}, []string{"gblend", "not in the study"}},
+		{"choose: unknown rule", []string{"choose", "--rule", "always-umt"}, []string{`"always-umt"`, "ume-vs-joint"}},
 		{"bad method", []string{"run", "--methods", "joint,bogus"}, []string{`"bogus"`, "valid methods", "joint", "ume", "umt", "uni"}},
 		{"no seeds", []string{"run", "--seeds", "0"}, []string{"--seeds 0"}},
 		{"unknown flag", []string{"run", "--bogus"}, []string{"-bogus", "mmlab help run"}},
@@ -312,9 +315,11 @@ func TestRunStoreAndChoose(t *testing.T) {
 		t.Error("the second run's accuracies differ from the first's")
 	}
 
-	// choose needs uni, joint and ume: all in the store already.
+	// choose needs uni, joint and ume: all in the store already. An option of UMT, which it
+	// may recommend, is accepted and does not change those runs.
 	choosePath := filepath.Join(dir, "choose.json")
-	code, stdout, stderr = cli(t, "choose", "--data", tinyData, "--seeds", "2", "--epochs", "3", "--tol", "0.01", "--out", choosePath)
+	code, stdout, stderr = cli(t, "choose", "--data", tinyData, "--seeds", "2", "--epochs", "3", "--tol", "0.01",
+		"--opt", "umt.free_dims=4", "--out", choosePath)
 	if code != exitOK {
 		t.Fatalf("choose: exit status %d, stderr:\n%s", code, stderr)
 	}
@@ -345,6 +350,23 @@ func TestRunStoreAndChoose(t *testing.T) {
 	if _, ok := first["choice"]; ok {
 		t.Error("run wrote a choice object")
 	}
+	checkRecommended(t, choice, stdout)
+	if opts, _ := rep["options"].(map[string]any); opts["umt.free_dims"] != "4" || opts["train.epochs"] != "3" {
+		t.Errorf("choose: options = %v, want every option as given (umt.free_dims=4, train.epochs=3)", rep["options"])
+	}
+
+	// The recommended command trains the recommended method as configured: for UMT its two
+	// runs with free_dims=4 (the stored UMT runs have the default), for UME nothing (all stored).
+	rec := choice["recommended"].(map[string]any)
+	runArgs := strings.Fields(rec["command"].(string))[1:]
+	code, _, stderr = cli(t, append(runArgs, "--out", filepath.Join(dir, "recommended.json"))...)
+	if code != exitOK {
+		t.Fatalf("recommended command %v: exit status %d, stderr:\n%s", runArgs, code, stderr)
+	}
+	wantTrained := map[any]float64{"umt": 2, "ume": 0}[choice["method"]]
+	if got := readJSON(t, filepath.Join(dir, "recommended.json")); got["trained"] != wantTrained {
+		t.Errorf("recommended command %v: trained %v runs, want %v", runArgs, got["trained"], wantTrained)
+	}
 
 	// A corrupt record is reported on stderr, moved aside and recomputed.
 	var jointKey string
@@ -370,6 +392,47 @@ func TestRunStoreAndChoose(t *testing.T) {
 	third := readJSON(t, filepath.Join(dir, "third.json"))
 	if third["trained"] != 1.0 || third["loaded"] != float64(wantRuns-1) {
 		t.Errorf("run after corruption: trained %v, loaded %v; want 1 and %d", third["trained"], third["loaded"], wantRuns-1)
+	}
+}
+
+// checkRecommended checks choose's recommended configuration (choice.recommended) of a choose
+// called with --epochs 3 --opt umt.free_dims=4 on 2 seeds, and that stdout prints its command.
+func checkRecommended(t *testing.T, choice map[string]any, stdout string) {
+	t.Helper()
+	rec, ok := choice["recommended"].(map[string]any)
+	if !ok {
+		t.Fatalf("choice.recommended = %v, want an object", choice["recommended"])
+	}
+	method := choice["method"]
+	t.Logf("choose recommends %v: %v", method, rec["command"])
+	if rec["method"] != method || choice["rule"] != "ume-vs-joint" {
+		t.Errorf("recommended.method = %v, choice.rule = %v; want %v and ume-vs-joint", rec["method"], choice["rule"], method)
+	}
+	opts, _ := rec["options"].(map[string]any)
+	config, _ := rec["config"].(map[string]any)
+	command, _ := rec["command"].(string)
+	if opts["train.epochs"] != "3" || config["train.epochs"] != 3.0 {
+		t.Errorf("recommended options %v, config train.epochs %v: want train.epochs 3 in both", opts, config["train.epochs"])
+	}
+	wantCommand := "mmlab run --data lazypair:k=4,"
+	if !strings.HasPrefix(command, wantCommand) || !strings.Contains(command, fmt.Sprintf(" --methods %v --seeds 2 ", method)) ||
+		!strings.Contains(command, "--opt train.epochs=3") || !strings.Contains(stdout, command) {
+		t.Errorf("recommended command %q: want %q… --methods %v --seeds 2 --opt train.epochs=3, printed on stdout:\n%s", command, wantCommand, method, stdout)
+	}
+	switch method {
+	case "umt":
+		if opts["umt.free_dims"] != "4" || config["umt.free_dims"] != 4.0 || !strings.HasSuffix(command, " --opt umt.free_dims=4") {
+			t.Errorf("UMT recommended with options %v, config umt.free_dims %v, command %q: want free_dims 4 in each", opts, config["umt.free_dims"], command)
+		}
+	case "ume":
+		if _, ok := opts["umt.free_dims"]; ok || strings.Contains(command, "umt.") {
+			t.Errorf("UME recommended with UMT's options: %v, %q", opts, command)
+		}
+		if _, ok := config["ume.combine"]; !ok {
+			t.Errorf("UME's config %v has no ume.combine", config)
+		}
+	default:
+		t.Errorf("recommended.method = %v", method)
 	}
 }
 

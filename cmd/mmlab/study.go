@@ -3,10 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/mmlab-go/mmlab/figures"
@@ -46,6 +50,11 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 	}
 
 	res, err := mmlab.RunStudy(ctx, *study)
+	// Results that could not be stored are complete: report them (and write --out), then fail.
+	var saveErr *mmlab.SaveError
+	if errors.As(err, &saveErr) {
+		err = nil
+	}
 	if err != nil {
 		if ctx.Err() != nil && study.Store != nil {
 			return fmt.Errorf("interrupted; the runs finished so far are in the results store (%v)", err)
@@ -63,14 +72,20 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 	}
 
 	var choice *mmlab.Choice
+	var rec *recommendationJSON
 	if cmd == "choose" {
-		c, err := mmlab.Choose(res.Runs, a.tol)
+		c, err := mmlab.ChooseByRule(a.rule, res.Runs, a.tol)
 		if err != nil {
 			return err
 		}
 		choice = &c
+		rec = recommendation(c.Method, res.Dataset, study.Seeds, a.allOptions, a.recommend)
 	}
 	rep := newReport(cmd, res, study, choice)
+	if rec != nil {
+		rep.Choice.Recommended = rec
+		rep.Options = a.allOptions // as given, with those of the recommended method the study does not train
+	}
 
 	tableOut := stdout
 	if a.out == "-" { // stdout holds the JSON alone
@@ -89,11 +104,58 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 			if _, err := stdout.Write(data); err != nil {
 				return fmt.Errorf("writing the JSON: %w", err)
 			}
-		} else if err := os.WriteFile(a.out, data, 0o644); err != nil {
+		} else if err := writeFileAtomic(a.out, data); err != nil {
 			return fmt.Errorf("--out: %w", err)
 		}
 	}
-	return printResults(tableOut, cmd, res, study, storeText, choice)
+	if err := printResults(tableOut, cmd, res, study, storeText, choice); err != nil {
+		return err
+	}
+	if rec != nil {
+		fmt.Fprintf(tableOut, "  Recommended configuration: %s; train it with:\n    %s\n", figures.MethodLabel(rec.Method), rec.Command)
+	}
+	if saveErr != nil {
+		return saveErr
+	}
+	return nil
+}
+
+// recommendationJSON is the configuration choose recommends: the method, the options given that
+// concern it (model, train, probe and its own group), every resolved option of its runs, and
+// the command that trains it on the same data and seeds.
+type recommendationJSON struct {
+	Method  string            `json:"method"`  // "ume" or "umt"
+	Options map[string]string `json:"options"` // the given options that concern it ("group.key" → value)
+	Config  map[string]any    `json:"config"`  // every resolved option of its runs ("group.key" → value)
+	Command string            `json:"command"` // e.g. "mmlab run --data … --methods umt --seeds 5 --opt umt.free_dims=64"
+}
+
+// recommendation builds the recommended configuration of method from the options as given and
+// their resolved configuration cfg (which includes method).
+func recommendation(method, dataset string, seeds int, given map[string]string, cfg *mmlab.Config) *recommendationJSON {
+	r := &recommendationJSON{Method: method, Options: map[string]string{}, Config: cfg.Values(method)}
+	args := []string{"mmlab", "run", "--data", shellQuote(dataset), "--methods", method, "--seeds", strconv.Itoa(seeds)}
+	for _, key := range slices.Sorted(maps.Keys(given)) {
+		if _, ok := r.Config[key]; ok {
+			r.Options[key] = given[key]
+			args = append(args, "--opt", shellQuote(key+"="+given[key]))
+		}
+	}
+	r.Command = strings.Join(args, " ")
+	return r
+}
+
+// shellQuote returns s as one POSIX shell word: unchanged when it holds only characters no shell
+// treats specially, else in single quotes.
+func shellQuote(s string) string {
+	safe := s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.,:=/+@%", r))
+	}) < 0
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+
 }
 
 // isTerminal reports whether w is a terminal (a character device).
@@ -223,6 +285,7 @@ type summaryJSON struct {
 
 // choiceJSON is mmlab.Choice.
 type choiceJSON struct {
+	Rule            string   `json:"rule"`   // the rule, e.g. "ume-vs-joint" (--rule)
 	Method          string   `json:"method"` // "ume" or "umt"
 	UMEValAcc       float64  `json:"ume_val_acc"`
 	UMEValAccCI95   *float64 `json:"ume_val_acc_ci95"` // null with one seed
@@ -234,6 +297,8 @@ type choiceJSON struct {
 	Seeds           []int    `json:"seeds"`
 	Decisive        bool     `json:"decisive"`
 	Reason          string   `json:"reason"`
+	// Recommended is the configuration to train: the method with its options.
+	Recommended *recommendationJSON `json:"recommended,omitempty"`
 }
 
 // reportSubsets are the diagnostic subsets every run and summary lists, null when the test split
@@ -311,7 +376,7 @@ func newReport(cmd string, res *mmlab.StudyResult, study *mmlab.Study, choice *m
 		rep.Summary[key] = row
 	}
 	if choice != nil {
-		c := &choiceJSON{Method: choice.Method, Tolerance: choice.Tolerance, Seeds: choice.Seeds,
+		c := &choiceJSON{Rule: choice.Rule, Method: choice.Method, Tolerance: choice.Tolerance, Seeds: choice.Seeds,
 			Decisive: choice.Decisive, Reason: choice.Reason,
 			UMEValAcc: choice.UMEValAcc.Mean, JointValAcc: choice.JointValAcc.Mean, Margin: choice.Margin.Mean}
 		_, c.UMEValAccCI95 = estimatePtrs(choice.UMEValAcc)

@@ -1,0 +1,47 @@
+package datasets
+
+import "fmt"
+
+// MaxDatasetBytes is the resource ceiling of one dataset: the float32 features of every
+// modality of every split together, samples × values per sample × 4 bytes, summed. Generated
+// specs (lazypair, avsynth, twoview) whose sizes imply more are rejected by Validate, before
+// anything is generated, with an error naming the size keys. A user's npy data is checked per
+// array from its header, before its data is read, and for all modalities together as they are
+// read (NPYSpec). Training holds the features and a few copies
+// of a batch, so a dataset at the ceiling still fits a machine with several times as much
+// memory. Programs that mean to use more may raise it before parsing specs.
+var MaxDatasetBytes int64 = 2 << 30
+
+// memoryProblems returns the problem of a generated spec whose features would exceed
+// MaxDatasetBytes: perSample[m] float32 values per sample of modality m, sizeKeys naming the
+// keys that set perSample (e.g. "dim, m"). It returns nil when the spec fits.
+func memoryProblems(sizeKeys string, perSample []float64, nTrain, nVal, nTest int) []string {
+	values := 0.0
+	for _, v := range perSample {
+		values += max(v, 0)
+	}
+	n := float64(max(nTrain, 0)) + float64(max(nVal, 0)) + float64(max(nTest, 0))
+	bytes := n * values * 4
+	if bytes <= float64(MaxDatasetBytes) {
+		return nil
+	}
+	return []string{fmt.Sprintf("n_train + n_val + n_test = %.0f samples × %.0f float32 values per sample (%s) = %.3g GiB of features, more than the %.3g GiB ceiling (MaxDatasetBytes); lower n_train, n_val, n_test or %s",
+		n, values, sizeKeys, bytes/(1<<30), float64(MaxDatasetBytes)/(1<<30), sizeKeys)}
+}
+
+// canonicalFloat maps −0 to 0, so that a spec key given as -0 prints, and hashes, as 0.
+func canonicalFloat(x float64) float64 {
+	if x == 0 {
+		return 0
+	}
+	return x
+}
+
+// repeatValues is n copies of v (at most 64, for the modality count of a spec being validated).
+func repeatValues(v, n int) []float64 {
+	out := make([]float64, min(max(n, 0), 64))
+	for i := range out {
+		out[i] = float64(v)
+	}
+	return out
+}
