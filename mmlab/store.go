@@ -26,8 +26,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/mmlab-go/mmlab/datasets"
@@ -476,12 +478,19 @@ func quarantine(path string, read []byte, reason string, cause error) (cerr *Cor
 }
 
 // writeAtomic writes data to path so that readers see either the old file or the complete new
-// one: a temporary file in the same directory, fsync, rename, then (best effort) fsync of the
-// directory so the rename survives a crash.
+// one: a temporary file in the same directory, fsync, rename, then fsync of the directory so the
+// rename survives a crash (and, when the directory was just created, fsync of its parent, so the
+// directory does too). A directory fsync error fails the write, except where the file system
+// does not support fsync on directories (EINVAL, ENOTSUP).
 func writeAtomic(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+	if _, statErr := os.Stat(dir); errors.Is(statErr, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		if err := fsyncDir(filepath.Dir(dir)); err != nil {
+			return err
+		}
 	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
@@ -508,9 +517,25 @@ func writeAtomic(path string, data []byte) (err error) {
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return err
 	}
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync() // durability of the rename; not all file systems support it
-		d.Close()
+	return fsyncDir(dir)
+}
+
+// syncDir syncs an open directory; tests replace it to inject failures.
+var syncDir = func(d *os.File) error { return d.Sync() }
+
+// fsyncDir fsyncs directory dir, ignoring only "not supported" errors (and doing nothing on
+// Windows, which cannot fsync a directory).
+func fsyncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := syncDir(d); err != nil && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOTSUP) {
+		return fmt.Errorf("fsync of directory %s: %w", dir, err)
 	}
 	return nil
 }
