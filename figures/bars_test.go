@@ -148,13 +148,18 @@ func TestMethodComparison(t *testing.T) {
 	if c0, c1 := path(bars[0], "itemStyle", "color"), path(bars[1], "itemStyle", "color"); c0 != MethodColor("uni") || c1 == c0 {
 		t.Errorf("uni-modal colours %v, %v", c0, c1)
 	}
-	// Whiskers: 4 bars in regime 2 + 5 in regime 1, CI = 2.484·0.01 each.
+	// Whiskers: 4 bars in regime 2 + 5 in regime 1, CI = 2.484·0.01 each, clamped to [0, 1]
+	// (mean 0.98 + 0.0248 would pass 1).
 	nWhiskers := 0
 	for _, s := range series(o, "custom") {
 		for _, d := range s["data"].([]any) {
 			v := d.(map[string]any)["value"].([]any)
-			if !near(v[2].(float64)-v[1].(float64), 2*ci3*0.01) {
-				t.Errorf("%s: whisker %v, want width %v", s["name"], v, 2*ci3*0.01)
+			mean := v[5].(float64)
+			if !near(v[1].(float64), math.Max(0, mean-ci3*0.01)) || !near(v[2].(float64), math.Min(1, mean+ci3*0.01)) {
+				t.Errorf("%s: whisker %v, want mean ± %v clamped to [0, 1]", s["name"], v, ci3*0.01)
+			}
+			if v[2].(float64) > 1 {
+				t.Errorf("%s: whisker %v ends above 1", s["name"], v)
 			}
 			nWhiskers++
 		}
@@ -308,8 +313,10 @@ func TestAccuracyAxis(t *testing.T) {
 		{"near-ceiling accuracies", 0.99, 0.994, 0.98, 1, true},
 		// A range reaching below 0.3 starts at 0: truncating there would gain little.
 		{"wide range", 0.3, 0.9, 0, 1, false},
-		// A CI end above 1 (few seeds) stays visible.
-		{"CI above 1", 0.95, 1.01, 0.94, 1.02, true},
+		// A CI end above 1 (few seeds) is clamped: an accuracy axis ends at 1 at most.
+		{"CI above 1", 0.95, 1.01, 0.94, 1, true},
+		// Two seeds: t(1) = 12.7 gives intervals past both ends; the axis stays [0, 1].
+		{"CI beyond both ends", -0.4, 2.0, 0, 1, false},
 		{"no data", math.Inf(1), math.Inf(-1), 0, 1, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

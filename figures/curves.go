@@ -164,9 +164,11 @@ func SplitHeadCurves(runs []mmlab.Run, methods ...string) (*charts.Line, error) 
 				continue
 			}
 			est := mmlab.Summarize(v)
-			low := math.Max(0, est.Mean-est.CI95)
-			s.mean[i], s.lo[i], s.width[i] = est.Mean, low, est.Mean+est.CI95-low
-			lo, hi = math.Min(lo, low), math.Max(hi, est.Mean+est.CI95)
+			// The band is clamped to [0, 1], where accuracies live (t-intervals over few seeds
+			// can leave it).
+			low, high := clampAcc(est.Mean-est.CI95), clampAcc(est.Mean+est.CI95)
+			s.mean[i], s.lo[i], s.width[i] = est.Mean, low, high-low
+			lo, hi = math.Min(lo, low), math.Max(hi, high)
 			minN, maxN = min(minN, est.N), max(maxN, est.N)
 		}
 		sums[li] = s

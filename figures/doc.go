@@ -21,6 +21,8 @@
 //     class and the modalities side by side, as inline PNGs — a look at the data before training.
 //
 // All figures share one method palette ([MethodColor]) and display names ([MethodLabel]).
+// Accuracy axes lie within [0, 1] and interval ends are clamped to it; CI whiskers are drawn
+// over their bars.
 //
 // Display:
 //   - [Show] draws charts inline in a GoNB cell (and does nothing outside a notebook). It inlines
@@ -29,6 +31,9 @@
 //     works both in the live classic Notebook and in nbconvert's HTML export, and it ends with
 //     gonbui.Sync() so that no output is lost when the cell's process exits.
 //   - [Save] writes charts to one self-contained HTML file.
+//   - [SaveSVG] (and [RenderSVG]) export a chart as SVG with ECharts' own server-side SVG renderer
+//     (echarts.init with ssr: true, renderToSVGString; ECharts ≥ 5.3) run under Node on the same
+//     installed script: offline, and the same chart gives the same bytes. It needs `node`.
 //   - [ShowHTML] shows an HTML fragment (e.g. a [Table]) inline, like Show.
 //
 // Sources: ECharts (Apache ECharts, https://echarts.apache.org) through go-echarts v2; GoNB's

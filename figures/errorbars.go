@@ -75,7 +75,7 @@ func ciBars(spec ciBarSpec) *charts.Bar {
 			if e == nil {
 				continue
 			}
-			lo, hi = math.Min(lo, e.Mean-e.CI95), math.Max(hi, e.Mean+e.CI95)
+			lo, hi = math.Min(lo, clampAcc(e.Mean-e.CI95)), math.Max(hi, clampAcc(e.Mean+e.CI95))
 			minN, maxN = min(minN, e.N), max(maxN, e.N)
 		}
 	}
@@ -88,7 +88,7 @@ func ciBars(spec ciBarSpec) *charts.Bar {
 	}
 
 	bar := charts.NewBar()
-	bar.Accept(figureVisitor{patch: fixLegend})
+	bar.Accept(figureVisitor{patch: func(o map[string]any) { fixLegend(o); whiskersOnTop(o) }})
 	lines := max(spec.xLabelLines, 1)
 	bar.SetGlobalOptions(baseOptions(spec.title, subtitle, true, lines)...)
 	bar.SetGlobalOptions(
@@ -112,7 +112,8 @@ func ciBars(spec ciBarSpec) *charts.Bar {
 			bars[i] = opts.BarData{Value: e.Mean, Tooltip: tip}
 			if e.N >= 2 && e.CI95 > 0 {
 				whiskers = append(whiskers, opts.CustomData{
-					Value:   []any{i, e.Mean - e.CI95, e.Mean + e.CI95, k, n, e.Mean},
+					// Clamped to [0, 1]: an accuracy cannot leave it, and the axis does not.
+					Value:   []any{i, clampAcc(e.Mean - e.CI95), clampAcc(e.Mean + e.CI95), k, n, e.Mean},
 					Tooltip: tip,
 				})
 			}
@@ -145,6 +146,25 @@ func fixLegend(option map[string]any) {
 		legend["selectedMode"] = false
 		option["legend"] = legend
 	}
+}
+
+// whiskerZ is the z of the whisker series: above the bars (z 2, ECharts' default for both bar and
+// custom series, which would otherwise draw every whisker under the bars that follow it).
+const whiskerZ = 3
+
+// whiskersOnTop draws the whiskers (the custom series) over the bars, so the whole interval,
+// including its lower half inside the bar, is visible.
+func whiskersOnTop(option map[string]any) {
+	series, ok := asJSONArray(option["series"])
+	if !ok {
+		return
+	}
+	for _, s := range series {
+		if m, ok := s.(map[string]any); ok && m["type"] == "custom" {
+			m["z"] = whiskerZ
+		}
+	}
+	option["series"] = series
 }
 
 // pct formats a fraction as an ECharts percentage string: 0.3 → "30%".

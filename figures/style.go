@@ -137,24 +137,27 @@ func tint(hex string, f float64) string {
 // CI ends — span [lo, hi]. The axis starts at 0 unless that would squash the data into the top
 // part of the plot: when a range starting at ≥ 0.3 (padded by 10% of the data's spread, at least
 // 0.005, rounded to a round step) shows everything, the axis starts there and truncated is true,
-// so the figure can say so. The top is the padded, rounded maximum, at most 1 unless a CI end
-// itself exceeds 1 (t-intervals over few seeds can).
+// so the figure can say so. The top is the padded, rounded maximum, at most 1: an accuracy never
+// exceeds 1, so interval ends beyond [0, 1] (t-intervals over few seeds can) are clamped first
+// (see clampAcc) and the axis stays within [0, 1].
 func accuracyAxis(lo, hi float64) (bottom, top float64, truncated bool) {
 	if math.IsNaN(lo) || math.IsNaN(hi) || lo > hi {
 		return 0, 1, false
 	}
+	lo, hi = clampAcc(lo), clampAcc(hi)
 	pad := math.Max(0.1*(hi-lo), 0.005)
 	step := niceStep(hi - lo + 2*pad)
 	bottom = math.Floor((lo-pad)/step) * step
 	top = math.Ceil((hi+pad)/step) * step
-	if top > 1 && hi <= 1 {
-		top = 1
-	}
+	top = math.Min(top, 1)
 	if bottom < 0.3 {
 		bottom = 0
 	}
 	return roundTo(bottom, step), roundTo(top, step), bottom > 0
 }
+
+// clampAcc clamps an accuracy (or an interval end of one) to [0, 1], the range accuracies live in.
+func clampAcc(x float64) float64 { return math.Min(1, math.Max(0, x)) }
 
 // niceStep returns a round axis step (0.01, 0.02, 0.05, 0.1 or 0.2) for a span of values.
 func niceStep(span float64) float64 {
@@ -330,8 +333,17 @@ func asJSONArray(v any) ([]any, bool) {
 	return a, true
 }
 
-// fmtAcc formats an accuracy (or an accuracy difference) to 3 decimals.
-func fmtAcc(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) }
+// fmtAcc formats an accuracy (or an accuracy difference) to 3 decimals; a value that rounds to
+// zero is "0.000", never "-0.000".
+func fmtAcc(x float64) string { return noNegZero(strconv.FormatFloat(x, 'f', 3, 64)) }
+
+// noNegZero turns a formatted negative zero ("-0.000", "-0") into its unsigned form.
+func noNegZero(s string) string {
+	if strings.HasPrefix(s, "-") && strings.Trim(s[1:], "0.") == "" {
+		return s[1:]
+	}
+	return s
+}
 
 // fmtEstimate formats an estimate as "0.944 ± 0.011 (n=5)"; one seed has no interval.
 func fmtEstimate(e mmlab.Estimate) string {
@@ -346,8 +358,8 @@ func fmtEstimate(e mmlab.Estimate) string {
 
 // fmtSigned formats a difference with its sign, e.g. "+0.016 ± 0.006".
 func fmtSigned(e mmlab.Estimate) string {
-	s := strconv.FormatFloat(e.Mean, 'f', 3, 64)
-	if e.Mean >= 0 {
+	s := fmtAcc(e.Mean)
+	if !strings.HasPrefix(s, "-") {
 		s = "+" + s
 	}
 	if e.N >= 2 {

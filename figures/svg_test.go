@@ -1,0 +1,254 @@
+package figures
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/mmlab-go/mmlab/mmlab"
+)
+
+// needSVG skips the test when SVG export cannot run here (no node, or no ECharts script
+// installed by `make setup`), saying which.
+func needSVG(t *testing.T) {
+	t.Helper()
+	if _, err := nodePath(); err != nil {
+		t.Skipf("SVG export not testable here: %v", err)
+	}
+	script, err := EChartsScriptPath()
+	if err == nil {
+		_, err = os.Stat(script)
+	}
+	if err != nil {
+		t.Skipf("SVG export not testable here: the ECharts script is missing (%v); run `make setup`", err)
+	}
+}
+
+// firstSeeds keeps the runs of seeds below n.
+func firstSeeds(runs []mmlab.Run, n int) []mmlab.Run {
+	var out []mmlab.Run
+	for _, r := range runs {
+		if r.Seed < n {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+var (
+	// A bar: "M<x> <base>l<w> 0l0 <-h>l-<w> 0Z", no transform (legend marks have one).
+	svgBar = regexp.MustCompile(`<path d="M([-\d.]+) ([-\d.]+)l([\d.]+) 0l0 (-?[\d.]+)l-[\d.]+ 0Z" fill="#[0-9A-Fa-f]{6}" ecmeta_series_index`)
+	// A whisker stroke: a straight line in the whisker colour.
+	svgLine = regexp.MustCompile(`<path d="M([-\d.]+) ([-\d.]+)L([-\d.]+) ([-\d.]+)"[^>]*stroke="` + whiskerColor + `"`)
+	// A y-axis label: right-aligned text left of the plot grid.
+	svgText = regexp.MustCompile(`<text [^>]*text-anchor="end"[^>]*transform="translate\(([-\d.]+) ([-\d.]+)\)"[^>]*>([^<]*)</text>`)
+)
+
+// yLabels returns the numeric y-axis labels of an SVG chart (text right-aligned left of x = 70,
+// the plot grid's left edge in baseOptions).
+func yLabels(svg string) []float64 {
+	var out []float64
+	for _, m := range svgText.FindAllStringSubmatch(svg, -1) {
+		x, _ := strconv.ParseFloat(m[1], 64)
+		v, err := strconv.ParseFloat(strings.TrimSpace(m[3]), 64)
+		if err == nil && x < 70 {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// checkAccuracyAxis asserts that the y-axis labels drawn lie in [0, 1].
+func checkAccuracyAxis(t *testing.T, name, svg string) {
+	t.Helper()
+	labels := yLabels(svg)
+	if len(labels) < 2 {
+		t.Fatalf("%s: found %d y-axis labels in the SVG, want ≥ 2", name, len(labels))
+	}
+	for _, v := range labels {
+		if v < 0 || v > 1 {
+			t.Errorf("%s: y-axis label %v outside [0, 1] (labels %v)", name, v, labels)
+		}
+	}
+	if strings.Contains(svg, "-0.000") {
+		t.Errorf("%s: the SVG shows a negative zero \"-0.000\"", name)
+	}
+}
+
+// TestBarChartsSVG renders every bar-chart builder's output with ECharts' SVG renderer and checks
+// the drawing itself: every whisker sits on a bar, its lower end is below the bar's top (so
+// the lower half of the interval is inside the bar), it is drawn after (over) that bar, and the
+// accuracy axis stays within [0, 1] — also with 2 seeds, whose t-intervals pass both ends.
+func TestBarChartsSVG(t *testing.T) {
+	needSVG(t)
+	study := testStudy()
+	two := firstSeeds(realisticRuns(0.0, 1), 2)
+	regimes := []Regime{{Name: "π = 0", Runs: study}, {Name: "π = 0.5 (add)", Runs: realisticRuns(0.012, 2)}}
+	type builder struct {
+		name string
+		make func() (Chart, error)
+	}
+	builders := []builder{
+		{"LazinessBars", func() (Chart, error) { return LazinessBars(study) }},
+		{"LazinessBars 2 seeds", func() (Chart, error) { return LazinessBars(two) }},
+		{"MethodComparison", func() (Chart, error) { return MethodComparison(regimes) }},
+		{"MethodComparison 2 seeds", func() (Chart, error) { return MethodComparison([]Regime{{Name: "two seeds", Runs: two}}) }},
+		{"SubsetComparison", func() (Chart, error) { return SubsetComparison(regimes) }},
+		{"SubsetComparison 2 seeds", func() (Chart, error) { return SubsetComparison([]Regime{{Name: "two seeds", Runs: two}}) }},
+	}
+	for _, b := range builders {
+		t.Run(b.name, func(t *testing.T) {
+			c, err := b.make()
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantWhiskers := 0
+			for _, s := range series(options(t, c.(renderable)), "custom") {
+				wantWhiskers += len(s["data"].([]any))
+			}
+			raw, err := RenderSVG(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			svg := string(raw)
+			type bar struct {
+				left, right, top float64
+				at               int // position in the document: later is drawn over earlier
+			}
+			var bars []bar
+			for _, m := range svgBar.FindAllStringSubmatchIndex(svg, -1) {
+				f := func(i int) float64 { v, _ := strconv.ParseFloat(svg[m[2*i]:m[2*i+1]], 64); return v }
+				x, base, w, h := f(1), f(2), f(3), f(4)
+				bars = append(bars, bar{x, x + w, base + h, m[0]})
+			}
+			if len(bars) == 0 {
+				t.Fatal("no bars found in the SVG")
+			}
+			whiskers := 0
+			for _, m := range svgLine.FindAllStringSubmatchIndex(svg, -1) {
+				f := func(i int) float64 { v, _ := strconv.ParseFloat(svg[m[2*i]:m[2*i+1]], 64); return v }
+				x1, y1, x2, y2 := f(1), f(2), f(3), f(4)
+				if math.Abs(x1-x2) > 1e-6 {
+					continue // a cap
+				}
+				whiskers++
+				var on []bar
+				for _, b := range bars {
+					if x1 > b.left && x1 < b.right {
+						on = append(on, b)
+					}
+				}
+				if len(on) != 1 {
+					t.Errorf("whisker at x=%v lies on %d bars, want 1", x1, len(on))
+					continue
+				}
+				lower := math.Max(y1, y2) // SVG y grows downwards
+				if lower <= on[0].top {
+					t.Errorf("whisker at x=%v: lower end y=%v is not below the bar's top y=%v", x1, lower, on[0].top)
+				}
+				if m[0] < on[0].at {
+					t.Errorf("whisker at x=%v is drawn before (under) its bar", x1)
+				}
+			}
+			if whiskers != wantWhiskers {
+				t.Errorf("%d whiskers drawn, want %d (one per bar with an interval)", whiskers, wantWhiskers)
+			}
+			checkAccuracyAxis(t, b.name, svg)
+		})
+	}
+}
+
+// TestOtherChartsSVG renders the line and heat-map figures: the split-head curves' accuracy axis
+// (bands of 2 seeds pass both ends) stays within [0, 1], and every chart exports.
+func TestOtherChartsSVG(t *testing.T) {
+	needSVG(t)
+	curves, err := SplitHeadCurves(firstSeeds(realisticRuns(0.0, 1), 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg, err := RenderSVG(curves)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAccuracyAxis(t, "SplitHeadCurves", string(svg))
+	cell := func(rho, pi, d float64) PhaseCell {
+		return PhaseCell{Rho: rho, Pi: pi, Choice: "umt", UMTMinusUME: mmlab.Estimate{Mean: d, CI95: 0.004, N: 5}}
+	}
+	phase, err := PhaseDiagram([]PhaseCell{cell(0.6, 0, -0.0001), cell(0.6, 0.3, 0.01), cell(0.8, 0, 0.02), cell(0.8, 0.3, -0.01)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svg, err = RenderSVG(phase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(svg, []byte("-0.000")) {
+		t.Error("the phase diagram shows a negative zero \"-0.000\"")
+	}
+}
+
+// TestSaveSVGIsDeterministic saves a chart twice: same bytes, a complete SVG document.
+func TestSaveSVGIsDeterministic(t *testing.T) {
+	needSVG(t)
+	bar, err := LazinessBars(testStudy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.svg"), filepath.Join(dir, "sub", "b.svg")
+	if err := SaveSVG(a, bar); err != nil {
+		t.Fatal(err)
+	}
+	if err := SaveSVG(b, bar); err != nil {
+		t.Fatal(err)
+	}
+	da, _ := os.ReadFile(a)
+	db, _ := os.ReadFile(b)
+	if !bytes.Equal(da, db) {
+		t.Error("two exports of one chart differ")
+	}
+	if !bytes.HasPrefix(da, []byte("<svg")) || !bytes.Contains(da, []byte(`width="900" height="500"`)) || !bytes.HasSuffix(bytes.TrimSpace(da), []byte("</svg>")) {
+		t.Errorf("not a 900×500 SVG document: %.200q", da)
+	}
+}
+
+// TestSVGMissingTools: without the ECharts script or without node, the error says what is
+// missing and how to install it.
+func TestSVGMissingTools(t *testing.T) {
+	bar, err := LazinessBars(testStudy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("MMLAB_HOME", t.TempDir())
+	t.Setenv("MMLAB_NODE", "")
+	if _, err := nodePath(); err == nil {
+		if err := SaveSVG(filepath.Join(t.TempDir(), "x.svg"), bar); !errors.Is(err, ErrNoEChartsScript) || !strings.Contains(err.Error(), "make setup") {
+			t.Errorf("missing script: error %v, want ErrNoEChartsScript naming `make setup`", err)
+		}
+	}
+	t.Setenv("MMLAB_NODE", filepath.Join(t.TempDir(), "no-node"))
+	if _, err := RenderSVG(bar); !errors.Is(err, ErrNoNode) || !strings.Contains(err.Error(), "MMLAB_NODE") {
+		t.Errorf("missing node: error %v, want ErrNoNode naming MMLAB_NODE", err)
+	}
+}
+
+func TestNoNegativeZero(t *testing.T) {
+	if got := fmtAcc(-0.0001); got != "0.000" {
+		t.Errorf("fmtAcc(-0.0001) = %q, want 0.000", got)
+	}
+	if got := fmtAcc(-0.0006); got != "-0.001" {
+		t.Errorf("fmtAcc(-0.0006) = %q, want -0.001", got)
+	}
+	if got := fmtSigned(mmlab.Estimate{Mean: -0.0001, CI95: 0.002, N: 3}); got != "+0.000 ± 0.002" {
+		t.Errorf("fmtSigned(-0.0001) = %q, want +0.000 ± 0.002", got)
+	}
+	if got := fmtSigned(mmlab.Estimate{Mean: -0.02, N: 1}); got != "-0.020" {
+		t.Errorf("fmtSigned(-0.02) = %q, want -0.020", got)
+	}
+}
