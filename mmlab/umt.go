@@ -72,8 +72,8 @@ type UMTOptions struct {
 	FreeMode string  `opt:"free_mode" choices:"shared|branch" help:"free dims from the encoder's own last layer (shared) or from a second undistilled encoder (branch)"`
 	// Init and DistillNorm keep the reference method by default (scratch, none): see InitTeacher,
 	// DistillNormTeacherVar and the evidence in the package doc.
-	Init        string `opt:"init" choices:"scratch|teacher" help:"student start: scratch, or teacher = each encoder from its uni teacher's weights (head and free dims from scratch; ours)"`
-	DistillNorm string `opt:"distill_norm" choices:"none|teacher_var" help:"scale of the distillation term: none, or teacher_var = features divided per dimension by the teacher's std on the training split (ours)"`
+	Init        string `opt:"init" choices:"scratch|teacher" omitif:"scratch" help:"student start: scratch, or teacher = each encoder from its uni teacher's weights (head and free dims from scratch; ours)"`
+	DistillNorm string `opt:"distill_norm" choices:"none|teacher_var" omitif:"none" help:"scale of the distillation term: none, or teacher_var = features divided per dimension by the teacher's std on the training split (ours)"`
 }
 
 // DefaultUMTOptions returns UMT's defaults: λ = 10, mse, no free dimensions, a student from
