@@ -76,6 +76,12 @@ func checkAccuracyAxis(t *testing.T, name, svg string) {
 			t.Errorf("%s: y-axis label %v outside [0, 1] (labels %v)", name, v, labels)
 		}
 	}
+	for i := 2; i < len(labels); i++ {
+		if d0, d := labels[1]-labels[0], labels[i]-labels[i-1]; math.Abs(d-d0) > 1e-9 {
+			t.Errorf("%s: y-axis labels %v are not evenly spaced (the axis ends are off the tick grid, labels collide)", name, labels)
+			break
+		}
+	}
 	if strings.Contains(svg, "-0.000") {
 		t.Errorf("%s: the SVG shows a negative zero \"-0.000\"", name)
 	}
@@ -250,5 +256,19 @@ func TestNoNegativeZero(t *testing.T) {
 	}
 	if got := fmtSigned(mmlab.Estimate{Mean: -0.02, N: 1}); got != "-0.020" {
 		t.Errorf("fmtSigned(-0.02) = %q, want -0.020", got)
+	}
+}
+
+func TestAxisTicks(t *testing.T) {
+	for _, tc := range []struct{ bottom, top, b, t, interval float64 }{
+		{0.84, 1, 0.84, 1, 0.02}, // span 8 steps of 0.02: kept
+		{0, 0.98, 0, 1, 0.2},     // ECharts would label 0.8 and 0.98 side by side
+		{0.94, 1, 0.94, 1, 0.01},
+		{0.31, 0.97, 0.3, 1, 0.1}, // widened to the tick grid, never past 1
+	} {
+		b, top, interval := axisTicks(tc.bottom, tc.top)
+		if !near(b, tc.b) || !near(top, tc.t) || !near(interval, tc.interval) {
+			t.Errorf("axisTicks(%v, %v) = %v, %v, %v; want %v, %v, %v", tc.bottom, tc.top, b, top, interval, tc.b, tc.t, tc.interval)
+		}
 	}
 }
