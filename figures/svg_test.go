@@ -272,3 +272,40 @@ func TestAxisTicks(t *testing.T) {
 		}
 	}
 }
+
+// TestSavePNG rasterises a chart: a PNG of the chart's size, the same bytes twice.
+func TestSavePNG(t *testing.T) {
+	needSVG(t)
+	if _, err := chromiumPath(); err != nil {
+		t.Skipf("PNG export not testable here: %v", err)
+	}
+	bar, err := LazinessBars(testStudy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.png"), filepath.Join(dir, "b.png")
+	for _, p := range []string{a, b} {
+		if err := SavePNG(p, bar); err != nil {
+			t.Fatal(err)
+		}
+	}
+	da, _ := os.ReadFile(a)
+	db, _ := os.ReadFile(b)
+	if !bytes.Equal(da, db) {
+		t.Error("two PNG exports of one chart differ")
+	}
+	// PNG header: the IHDR chunk's width and height, big-endian, at bytes 16–23.
+	if len(da) < 24 || !bytes.HasPrefix(da, []byte("\x89PNG")) {
+		t.Fatalf("not a PNG: %.40q", da)
+	}
+	w := int(da[16])<<24 | int(da[17])<<16 | int(da[18])<<8 | int(da[19])
+	h := int(da[20])<<24 | int(da[21])<<16 | int(da[22])<<8 | int(da[23])
+	if w != 900 || h != 500 {
+		t.Errorf("PNG is %d×%d, want 900×500", w, h)
+	}
+	t.Setenv("MMLAB_CHROMIUM", filepath.Join(dir, "no-chromium"))
+	if err := SavePNG(filepath.Join(dir, "c.png"), bar); !errors.Is(err, ErrNoChromium) {
+		t.Errorf("missing Chromium: error %v, want ErrNoChromium", err)
+	}
+}
