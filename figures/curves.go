@@ -174,6 +174,7 @@ func SplitHeadCurves(runs []mmlab.Run, methods ...string) (*charts.Line, error) 
 		sums[li] = s
 	}
 	yMin, yMax, truncated := accuracyAxis(lo, hi)
+	yMin, yMax, interval := axisTicks(yMin, yMax)
 
 	style := "solid: uni-modal model trained on that modality alone"
 	for k, method := range methods {
@@ -186,7 +187,7 @@ func SplitHeadCurves(runs []mmlab.Run, methods ...string) (*charts.Line, error) 
 	}
 
 	chart := charts.NewLine()
-	chart.Accept(figureVisitor{})
+	chart.Accept(figureVisitor{patch: func(o map[string]any) { setYInterval(o, interval) }})
 	chart.SetGlobalOptions(baseOptions("Split-head validation accuracy per modality during training", subtitle, true, 1)...)
 	chart.SetGlobalOptions(
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis", Formatter: curveTooltip}),

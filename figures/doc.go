@@ -34,6 +34,7 @@
 //   - [SaveSVG] (and [RenderSVG]) export a chart as SVG with ECharts' own server-side SVG renderer
 //     (echarts.init with ssr: true, renderToSVGString; ECharts ≥ 5.3) run under Node on the same
 //     installed script: offline, and the same chart gives the same bytes. It needs `node`.
+//   - [SavePNG] rasterises that SVG with headless Chromium (offline; same bytes on one machine).
 //   - [ShowHTML] shows an HTML fragment (e.g. a [Table]) inline, like Show.
 //
 // Sources: ECharts (Apache ECharts, https://echarts.apache.org) through go-echarts v2; GoNB's

@@ -80,6 +80,7 @@ func ciBars(spec ciBarSpec) *charts.Bar {
 		}
 	}
 	yMin, yMax, truncated := accuracyAxis(lo, hi)
+	yMin, yMax, interval := axisTicks(yMin, yMax)
 
 	subtitle := append(append([]string{}, spec.subtitle...), seedsNote("bars", "whiskers", minN, maxN,
 		"bars: one seed each, so no confidence interval", "see tooltips"))
@@ -88,7 +89,7 @@ func ciBars(spec ciBarSpec) *charts.Bar {
 	}
 
 	bar := charts.NewBar()
-	bar.Accept(figureVisitor{patch: func(o map[string]any) { fixLegend(o); whiskersOnTop(o) }})
+	bar.Accept(figureVisitor{patch: func(o map[string]any) { fixLegend(o); whiskersOnTop(o); setYInterval(o, interval) }})
 	lines := max(spec.xLabelLines, 1)
 	bar.SetGlobalOptions(baseOptions(spec.title, subtitle, true, lines)...)
 	bar.SetGlobalOptions(

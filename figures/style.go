@@ -156,6 +156,31 @@ func accuracyAxis(lo, hi float64) (bottom, top float64, truncated bool) {
 	return roundTo(bottom, step), roundTo(top, step), bottom > 0
 }
 
+// axisTicks widens an accuracy axis [bottom, top] to multiples of a round tick interval (a
+// niceStep of its span), staying within [0, 1], so every tick — the ends included — sits on the
+// interval: without it ECharts picks its own interval and labels the axis ends anyway, and the
+// labels collide (0.99 next to 1).
+func axisTicks(bottom, top float64) (b, t, interval float64) {
+	interval = niceStep(top - bottom - 1e-9) // the span is a multiple of a step: no float noise over it
+	b = math.Max(0, roundTo(math.Floor(bottom/interval+1e-9)*interval, interval))
+	t = math.Min(1, roundTo(math.Ceil(top/interval-1e-9)*interval, interval))
+	return b, t, interval
+}
+
+// setYInterval sets the tick interval of the option's y axes (go-echarts v2.7.3 has no field).
+func setYInterval(option map[string]any, interval float64) {
+	axes, ok := asJSONArray(option["yAxis"])
+	if !ok {
+		return
+	}
+	for _, a := range axes {
+		if axis, ok := a.(map[string]any); ok {
+			axis["interval"] = interval
+		}
+	}
+	option["yAxis"] = axes
+}
+
 // clampAcc clamps an accuracy (or an interval end of one) to [0, 1], the range accuracies live in.
 func clampAcc(x float64) float64 { return math.Min(1, math.Max(0, x)) }
 

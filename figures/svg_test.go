@@ -76,6 +76,12 @@ func checkAccuracyAxis(t *testing.T, name, svg string) {
 			t.Errorf("%s: y-axis label %v outside [0, 1] (labels %v)", name, v, labels)
 		}
 	}
+	for i := 2; i < len(labels); i++ {
+		if d0, d := labels[1]-labels[0], labels[i]-labels[i-1]; math.Abs(d-d0) > 1e-9 {
+			t.Errorf("%s: y-axis labels %v are not evenly spaced (the axis ends are off the tick grid, labels collide)", name, labels)
+			break
+		}
+	}
 	if strings.Contains(svg, "-0.000") {
 		t.Errorf("%s: the SVG shows a negative zero \"-0.000\"", name)
 	}
@@ -250,5 +256,56 @@ func TestNoNegativeZero(t *testing.T) {
 	}
 	if got := fmtSigned(mmlab.Estimate{Mean: -0.02, N: 1}); got != "-0.020" {
 		t.Errorf("fmtSigned(-0.02) = %q, want -0.020", got)
+	}
+}
+
+func TestAxisTicks(t *testing.T) {
+	for _, tc := range []struct{ bottom, top, b, t, interval float64 }{
+		{0.84, 1, 0.84, 1, 0.02}, // span 8 steps of 0.02: kept
+		{0, 0.98, 0, 1, 0.2},     // ECharts would label 0.8 and 0.98 side by side
+		{0.94, 1, 0.94, 1, 0.01},
+		{0.31, 0.97, 0.3, 1, 0.1}, // widened to the tick grid, never past 1
+	} {
+		b, top, interval := axisTicks(tc.bottom, tc.top)
+		if !near(b, tc.b) || !near(top, tc.t) || !near(interval, tc.interval) {
+			t.Errorf("axisTicks(%v, %v) = %v, %v, %v; want %v, %v, %v", tc.bottom, tc.top, b, top, interval, tc.b, tc.t, tc.interval)
+		}
+	}
+}
+
+// TestSavePNG rasterises a chart: a PNG of the chart's size, the same bytes twice.
+func TestSavePNG(t *testing.T) {
+	needSVG(t)
+	if _, err := chromiumPath(); err != nil {
+		t.Skipf("PNG export not testable here: %v", err)
+	}
+	bar, err := LazinessBars(testStudy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.png"), filepath.Join(dir, "b.png")
+	for _, p := range []string{a, b} {
+		if err := SavePNG(p, bar); err != nil {
+			t.Fatal(err)
+		}
+	}
+	da, _ := os.ReadFile(a)
+	db, _ := os.ReadFile(b)
+	if !bytes.Equal(da, db) {
+		t.Error("two PNG exports of one chart differ")
+	}
+	// PNG header: the IHDR chunk's width and height, big-endian, at bytes 16–23.
+	if len(da) < 24 || !bytes.HasPrefix(da, []byte("\x89PNG")) {
+		t.Fatalf("not a PNG: %.40q", da)
+	}
+	w := int(da[16])<<24 | int(da[17])<<16 | int(da[18])<<8 | int(da[19])
+	h := int(da[20])<<24 | int(da[21])<<16 | int(da[22])<<8 | int(da[23])
+	if w != 900 || h != 500 {
+		t.Errorf("PNG is %d×%d, want 900×500", w, h)
+	}
+	t.Setenv("MMLAB_CHROMIUM", filepath.Join(dir, "no-chromium"))
+	if err := SavePNG(filepath.Join(dir, "c.png"), bar); !errors.Is(err, ErrNoChromium) {
+		t.Errorf("missing Chromium: error %v, want ErrNoChromium", err)
 	}
 }
