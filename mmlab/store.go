@@ -505,7 +505,7 @@ func writeAtomic(path string, data []byte) (err error) {
 	if _, err = tmp.Write(data); err != nil {
 		return err
 	}
-	if err = tmp.Sync(); err != nil {
+	if err = syncFile(tmp); err != nil {
 		return err
 	}
 	if err = tmp.Chmod(0o644); err != nil { // CreateTemp makes 0600; stores are often shared
@@ -519,6 +519,14 @@ func writeAtomic(path string, data []byte) (err error) {
 	}
 	return fsyncDir(dir)
 }
+
+// WriteFileAtomic writes data to path so that path holds either its previous content or the
+// complete new one, never a truncated file: the store's own writer (see writeAtomic), which the
+// CLI also uses for --out. On failure the temporary file is removed.
+func WriteFileAtomic(path string, data []byte) error { return writeAtomic(path, data) }
+
+// syncFile syncs the temporary file before its rename; tests replace it to inject failures.
+var syncFile = func(f *os.File) error { return f.Sync() }
 
 // syncDir syncs an open directory; tests replace it to inject failures.
 var syncDir = func(d *os.File) error { return d.Sync() }

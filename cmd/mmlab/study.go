@@ -104,7 +104,7 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 			if _, err := stdout.Write(data); err != nil {
 				return fmt.Errorf("writing the JSON: %w", err)
 			}
-		} else if err := writeFileAtomic(a.out, data); err != nil {
+		} else if err := mmlab.WriteFileAtomic(a.out, data); err != nil {
 			return fmt.Errorf("--out: %w", err)
 		}
 	}

@@ -1,4 +1,4 @@
-package main
+package mmlab
 
 import (
 	"errors"
@@ -8,7 +8,7 @@ import (
 )
 
 // TestWriteFileAtomic: a write that fails midway (as on a full disk) leaves the previous file
-// intact and no temporary file behind; a successful one replaces it.
+// intact and no temporary file behind; a successful one replaces it, mode 0644.
 func TestWriteFileAtomic(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "study.json")
@@ -16,15 +16,15 @@ func TestWriteFileAtomic(t *testing.T) {
 		t.Fatal(err)
 	}
 	full := errors.New("no space left on device (injected)")
-	outWriteHook = func(tmp *os.File) error {
+	syncFile = func(tmp *os.File) error {
 		// A partial write has reached the disk when the device fills up.
 		if err := tmp.Truncate(3); err != nil {
 			return err
 		}
 		return full
 	}
-	err := writeFileAtomic(path, []byte(`{"new": true}`+"\n"))
-	outWriteHook = nil
+	err := WriteFileAtomic(path, []byte(`{"new": true}`+"\n"))
+	syncFile = func(f *os.File) error { return f.Sync() }
 	if !errors.Is(err, full) {
 		t.Fatalf("got %v, want the injected error", err)
 	}
@@ -34,7 +34,7 @@ func TestWriteFileAtomic(t *testing.T) {
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
 		t.Errorf("a failed write left %d files in the directory, want 1", len(entries))
 	}
-	if err := writeFileAtomic(path, []byte("new\n")); err != nil {
+	if err := WriteFileAtomic(path, []byte("new\n")); err != nil {
 		t.Fatal(err)
 	}
 	fi, err := os.Stat(path)
