@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/mmlab-go/mmlab/mmlab"
 )
 
 // ErrNoChromium is returned (wrapped) when no Chromium executable, needed for PNG export, is found.
@@ -57,16 +59,7 @@ func SavePNG(path string, c Chart) error {
 	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		return fmt.Errorf("figures.SavePNG %s: %s wrote no PNG (%v): %s", path, browser, err, lastChars(strings.TrimSpace(stderr.String()), 600))
 	}
-	if d := filepath.Dir(path); d != "" {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return fmt.Errorf("figures.SavePNG: %w", err)
-		}
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, png, 0o644); err != nil {
-		return fmt.Errorf("figures.SavePNG: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := mmlab.WriteFileAtomic(path, png); err != nil {
 		return fmt.Errorf("figures.SavePNG: %w", err)
 	}
 	return nil

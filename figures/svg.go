@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/mmlab-go/mmlab/mmlab"
 )
 
 //go:embed ssr.js
@@ -88,16 +90,7 @@ func SaveSVG(path string, c Chart) error {
 	if err != nil {
 		return fmt.Errorf("figures.SaveSVG %s: %w", path, err)
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("figures.SaveSVG: %w", err)
-		}
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, svg, 0o644); err != nil {
-		return fmt.Errorf("figures.SaveSVG: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := mmlab.WriteFileAtomic(path, svg); err != nil {
 		return fmt.Errorf("figures.SaveSVG: %w", err)
 	}
 	return nil
