@@ -58,6 +58,11 @@
 //
 //   - uni: encoder + linear head trained on one modality with cross-entropy, one run per modality.
 //   - joint: all encoders and the fusion head trained with cross-entropy on the fused logits.
+//   - joint_wide: the width-matched control of UMT with free dimensions (ours): the UMT
+//     student's network for the same free_dims and free_mode (ModelOptions.WideLateFusion: the
+//     same variables and shapes, so the same parameter count also with free_mode=branch),
+//     trained like joint with cross-entropy only. Its options default to the study's umt ones
+//     (OptionFollower), so one study with joint, umt and joint_wide compares all three.
 //   - ume: the uni runs' predictions averaged (logits by default, or probabilities — the
 //     paper's exact rule is unverified); no training of its own.
 //   - umt: a student late-fusion model trained from scratch with
