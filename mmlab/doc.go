@@ -97,7 +97,7 @@
 // Independent networks can train together as replicas in one compiled graph
 // (Engine.FitReplicas, ours): one backend call per step for all of them, each replica trained
 // bit-identically to Fit (its own data, seed, initial weights, batch order, curves and early
-// stopping). RunStudy does this by default for the runs of methods that implement JobTrainer
+// stopping). There is one training loop (loop.go): Fit runs it with a single replica. RunStudy does this by default for the runs of methods that implement JobTrainer
 // (uni, joint, umt) whose dependencies are trained, up to Study.Replicas at a time; the results
 // and run keys are unchanged. Jobs with a Transform or an OnEpoch train one at a time.
 //
