@@ -133,6 +133,18 @@
 // Evaluate records its accuracy on the feature subsets in Run.ProbeSubsetAcc. UME's encoders are
 // the uni-modal models', so UME's uni-modal scores are theirs.
 //
+// # Choosing UME or UMT (DESIGN.md §5; the rules are ours)
+//
+// ChooseByRule runs a named rule (ChooseRules). ume-vs-joint (Choose, the CLI's default)
+// compares UME with joint training on validation accuracy. paired-info (ChoosePairedInfo) trains
+// nothing beyond the uni-modal runs: PairedInformation fits, on the training split, a Gaussian
+// linear discriminant on all modalities together and one per modality (covariance shrinkage by
+// 5-fold cross-validation, after Friedman's regularised discriminant analysis, 1989), and picks
+// UMT when the joint model's validation log-likelihood beats the product of the per-modality ones
+// by more than a threshold: the modalities then carry paired information that a product of
+// uni-modal classifiers, which is what UME is, cannot use. CostOfChoice accounts a rule's cost
+// against the training time of the whole study.
+//
 // # Reproducibility (DESIGN.md §6)
 //
 // A run's key hashes everything that determines it (method, modality, seed, resolved dataset
