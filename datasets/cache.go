@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mmlab-go/mmlab/internal/lease"
 	"github.com/schollz/progressbar/v3"
 )
 
@@ -104,6 +105,16 @@ func (c Cache) Get(spec string, total int, generate func(advance func(units int)
 		fmt.Fprintf(c.Progress, "datasets: cannot read cache file %s (%v); regenerating it\n", path, err)
 	}
 
+	// Another process (or goroutine) may be generating the same dataset: wait for its file
+	// rather than generate it twice (see internal/lease).
+	held, waited := c.claim(path, spec)
+	if waited != nil {
+		return waited, nil
+	}
+	if held != nil {
+		defer held.Release()
+	}
+
 	p := &genProgress{w: c.Progress, total: total, desc: progressLabel(spec), start: time.Now()}
 	d, err := generate(p.add)
 	p.finish()
@@ -117,6 +128,46 @@ func (c Cache) Get(spec string, total int, generate func(advance func(units int)
 		return nil, err
 	}
 	return d, nil
+}
+
+// cachePoll is how often a process waiting for another one's dataset looks for its file.
+var cachePoll = 200 * time.Millisecond
+
+// claim takes the lease on generating the dataset at path (<path>.lease), after which the caller
+// generates it, or waits while another live process holds that lease and returns the dataset
+// that process wrote. It returns (nil, nil) when no lease can be taken (e.g. a read-only cache
+// directory): the caller then generates without one. A holder's lease is taken over when it
+// dies (internal/lease), so the wait ends.
+func (c Cache) claim(path, spec string) (*lease.Lease, *Dataset) {
+	told := false
+	var seen os.FileInfo // the cache file last decoded (and found unusable)
+	for {
+		l, err := lease.Acquire(path + ".lease")
+		if err != nil && !errors.Is(err, lease.ErrHeld) {
+			return nil, nil
+		}
+		// A holder writes the file before it releases its lease, so look after claiming too.
+		if info, serr := os.Stat(path); serr == nil && (seen == nil || !os.SameFile(info, seen) ||
+			info.ModTime() != seen.ModTime() || info.Size() != seen.Size()) {
+			seen = info
+			if raw, rerr := os.ReadFile(path); rerr == nil {
+				if d, derr := decodeDataset(raw, spec); derr == nil {
+					if l != nil {
+						_ = l.Release()
+					}
+					return nil, d
+				}
+			}
+		}
+		if l != nil {
+			return l, nil
+		}
+		if !told && c.Progress != nil {
+			fmt.Fprintf(c.Progress, "datasets: waiting for another process to generate %s (%v)\n", progressLabel(spec), err)
+		}
+		told = true
+		time.Sleep(cachePoll)
+	}
 }
 
 // writeAtomic writes data to path through a synced temporary file in the same directory and a

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -264,5 +265,46 @@ func TestDecodeMalformed(t *testing.T) {
 	b := append(bytes.Clone(body), 0)
 	if _, err := decodeDataset(append(b, checksum(b)...), d.Spec); err == nil || !strings.Contains(err.Error(), "unexpected bytes") {
 		t.Errorf("trailing byte: err = %v", err)
+	}
+}
+
+// TestCacheGeneratesOnceForConcurrentCallers: callers that miss the cache together (other
+// processes, or goroutines as here: the lease file is the same) generate the dataset once; the
+// others wait for its file and read it.
+func TestCacheGeneratesOnceForConcurrentCallers(t *testing.T) {
+	c := Cache{Dir: t.TempDir()}
+	g := newCountingGenerator(7)
+	var mu sync.Mutex
+	calls := 0
+	var wg sync.WaitGroup
+	got := make([]*Dataset, 4)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, err := c.Get(g.spec.String(), 100, func(advance func(int)) (*Dataset, error) {
+				mu.Lock()
+				calls++
+				mu.Unlock()
+				time.Sleep(300 * time.Millisecond) // a slow generation, so the callers overlap
+				return g.spec.Generate()
+			})
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] = d
+		}()
+	}
+	wg.Wait()
+	if calls != 1 {
+		t.Errorf("%d concurrent callers generated the dataset %d times, want once", len(got), calls)
+	}
+	for i, d := range got {
+		if d == nil || !sameDataset(d, got[0]) {
+			t.Errorf("caller %d got another dataset", i)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(c.Dir, "*.lease")); len(left) > 0 {
+		t.Errorf("lease files left: %v", left)
 	}
 }

@@ -102,7 +102,7 @@
 // Independent networks can train together as replicas in one compiled graph
 // (Engine.FitReplicas, ours): one backend call per step for all of them, each replica trained
 // bit-identically to Fit (its own data, seed, initial weights, batch order, curves and early
-// stopping). RunStudy does this by default for the runs of methods that implement JobTrainer
+// stopping). There is one training loop (loop.go): Fit runs it with a single replica. RunStudy does this by default for the runs of methods that implement JobTrainer
 // (uni, joint, umt) whose dependencies are trained, up to Study.Replicas at a time; the results
 // and run keys are unchanged. Jobs with a Transform or an OnEpoch train one at a time.
 //
@@ -164,6 +164,18 @@
 // Evaluate records its accuracy on the feature subsets in Run.ProbeSubsetAcc. UME's encoders are
 // the uni-modal models', so UME's uni-modal scores are theirs.
 //
+// # Choosing UME or UMT (DESIGN.md §5; the rules are ours)
+//
+// ChooseByRule runs a named rule (ChooseRules). ume-vs-joint (Choose, the CLI's default)
+// compares UME with joint training on validation accuracy. paired-info (ChoosePairedInfo) trains
+// nothing beyond the uni-modal runs: PairedInformation fits, on the training split, a Gaussian
+// linear discriminant on all modalities together and one per modality (covariance shrinkage by
+// 5-fold cross-validation, after Friedman's regularised discriminant analysis, 1989), and picks
+// UMT when the joint model's validation log-likelihood beats the product of the per-modality ones
+// by more than a threshold: the modalities then carry paired information that a product of
+// uni-modal classifiers, which is what UME is, cannot use. CostOfChoice accounts a rule's cost
+// against the training time of the whole study.
+//
 // # Reproducibility (DESIGN.md §6)
 //
 // A run's key hashes everything that determines it (method, modality, seed, resolved dataset
@@ -172,6 +184,26 @@
 // ones with their trained weights (blob "weights"), so a stored uni run can serve as a UMT
 // teacher without retraining; if its weights are missing it is retrained, which reproduces it
 // exactly on the same hardware and software (a mismatch is reported as a warning).
+//
+// # Sharing a store between processes
+//
+// Several processes may use one store at once (notebook kernels, the shards of a cluster sweep on
+// a shared file system). Before training a run, RunStudy claims it (Store.Claim, through the
+// RunClaimer interface): it creates <key>.lease next to the record with an exclusive create. A
+// run claimed by another live process is not trained again: RunStudy trains the other runs it
+// can and then waits for that run's record (polling every 200 ms) and loads it, with its
+// weights if a run still to train needs it; StudyResult.Shared counts such runs. A holder saves
+// the weights, then the record, then releases its lease, and a claimer loads the record once
+// more after claiming, so a run finished between the plan and the claim is not retrained.
+//
+// A holder touches its lease file every LeaseHeartbeat (10 s). A lease is taken over when its
+// holder is a dead process on the same host, when a waiter has seen the file unchanged for
+// LeaseTimeout (90 s), or when the file is older than LeaseMaxAge (10 min). Leases rely only on
+// exclusive create and atomic rename within one directory (local disks, NFS v3 or later), not on
+// flock or on synchronised clocks (except for LeaseMaxAge). They only save work: records are
+// written atomically and checked on load, so a lease race costs a duplicate run, never a wrong
+// record. Dataset caches (package datasets) are generated once in the same way, with
+// <file>.mmds.lease. A sweep that splits work itself can call Store.Claim directly.
 //
 // # GoMLX notes
 //

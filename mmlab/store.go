@@ -8,6 +8,7 @@ package mmlab
 //
 //	<home>/runs/<key[:2]>/<key>.json          one run record
 //	<home>/runs/<key[:2]>/<key>.<name>.blob   blobs saved with that run (e.g. teacher weights)
+//	<home>/runs/<key[:2]>/<key>.lease         while a process computes that run (Claim)
 //	<home>/datasets/                          caches of generated datasets (see DatasetCacheDir)
 //
 // Every file is written atomically (temporary file in the same directory, fsync, rename), so a
@@ -140,7 +141,8 @@ func validBlobName(name string) error {
 // Store is a results directory (DESIGN.md §6). It is safe for concurrent use by several goroutines
 // and several processes (e.g. shards of a sweep writing to one shared directory): writes are
 // atomic renames, and concurrent writers of one key write the same inputs' results, the last
-// rename winning with a complete file.
+// rename winning with a complete file. Claim lets those processes agree which of them computes a
+// run, so that it is computed once (RunStudy uses it; see the package documentation).
 type Store struct {
 	home string
 

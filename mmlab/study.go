@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -92,6 +93,9 @@ type StudyResult struct {
 	// Trained counts runs computed by this call, Loaded runs taken from the store, Retrained
 	// dependencies recomputed because their stored weights were missing.
 	Trained, Loaded, Retrained int
+	// Shared counts the loaded runs that another process sharing the store computed while this
+	// call waited for them (see RunClaimer); they are included in Loaded.
+	Shared int
 	// Warnings are problems that did not stop the study (e.g. a corrupt stored record that was
 	// recomputed). A result that could not be saved is a warning too, and RunStudy then also
 	// returns a *SaveError.
@@ -256,6 +260,8 @@ func RunStudy(ctx context.Context, study Study) (*StudyResult, error) {
 		engine.Progress = progress
 	}
 	blobs, _ := study.Store.(BlobStore)
+	claims := newClaims(study.Store, out, study.Quiet, warn)
+	defer claims.releaseAll()
 	versions := CurrentVersions(fmt.Sprint(backend))
 
 	// Datasets by spec: generated when a run of their seed is first computed; fixed data (a
@@ -321,6 +327,7 @@ func RunStudy(ctx context.Context, study Study) (*StudyResult, error) {
 				saveFailed(p, "", err)
 			}
 		}
+		claims.release(p) // after the save: a waiter then finds the record
 		return nil
 	}
 
@@ -363,15 +370,53 @@ func RunStudy(ctx context.Context, study Study) (*StudyResult, error) {
 			}
 		}
 	}
+	// take decides whether run q, to be computed, is this call's to compute now: it claims q
+	// (RunClaimer). A run that another process stored meanwhile becomes a loaded one (false, and
+	// dropped from pending if nothing here needs its predictor); one that another live process
+	// is computing is left for later (false).
+	take := func(q *plannedRun) bool {
+		switch claims.claim(q) {
+		case claimMine:
+			return true
+		case claimStored:
+			res.Shared++
+			if !q.needPred {
+				res.Loaded++
+				progress.skipRun()
+				pending = slices.DeleteFunc(pending, func(r *plannedRun) bool { return r == q })
+			}
+		}
+		return false
+	}
 	for len(pending) > 0 {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
 		}
 		release()
-		p := pending[0]
+		// The first run, in study order, that is ready and not being computed elsewhere.
+		var p *plannedRun
+		for _, q := range slices.Clone(pending) {
+			if !ready(q) {
+				continue
+			}
+			// Not taken: busy elsewhere (still to compute), or stored meanwhile and not needed
+			// here (dropped). Stored meanwhile and needed as a dependency: restore it now.
+			if q.compute && !take(q) && (q.compute || !q.needPred) {
+				continue
+			}
+			p = q
+			break
+		}
+		if p == nil {
+			// Everything left waits for runs that other processes are computing.
+			if err := claims.wait(ctx); err != nil {
+				return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+			}
+			continue
+		}
+		pending = slices.DeleteFunc(pending, func(r *plannedRun) bool { return r == p })
 		if !p.compute {
 			// A stored run whose predictor a run to compute needs: restore or retrain it.
-			pending = pending[1:]
 			res.Loaded++
 			env, err := newEnv(p)
 			if err != nil {
@@ -392,18 +437,16 @@ func RunStudy(ctx context.Context, study Study) (*StudyResult, error) {
 			continue
 		}
 		group := []*plannedRun{p}
-		rest := pending[1:]
 		if _, ok := p.impl.(JobTrainer); ok && replicas > 1 {
-			rest = rest[:0:0]
-			for _, q := range pending[1:] {
-				if _, ok := q.impl.(JobTrainer); ok && q.compute && len(group) < replicas && ready(q) {
+			var joining []*plannedRun
+			for _, q := range slices.Clone(pending) {
+				if _, ok := q.impl.(JobTrainer); ok && q.compute && len(group) < replicas && ready(q) && take(q) {
 					group = append(group, q)
-				} else {
-					rest = append(rest, q)
+					joining = append(joining, q)
 				}
 			}
+			pending = slices.DeleteFunc(pending, func(r *plannedRun) bool { return slices.Contains(joining, r) })
 		}
-		pending = rest
 		if len(group) == 1 {
 			env, err := newEnv(p)
 			if err != nil {
