@@ -297,6 +297,13 @@ type choiceJSON struct {
 	Seeds           []int    `json:"seeds"`
 	Decisive        bool     `json:"decisive"`
 	Reason          string   `json:"reason"`
+	// PairedLLGain and PairedAccGain are the paired-info rule's evidence (mmlab.Choice), absent
+	// for other rules.
+	PairedLLGain      *float64 `json:"paired_ll_gain,omitempty"`
+	PairedLLGainCI95  *float64 `json:"paired_ll_gain_ci95,omitempty"`
+	PairedAccGain     *float64 `json:"paired_acc_gain,omitempty"`
+	PairedAccGainCI95 *float64 `json:"paired_acc_gain_ci95,omitempty"`
+	RuleSeconds       float64  `json:"rule_seconds"` // the rule's own wall time (0 for ume-vs-joint)
 	// Recommended is the configuration to train: the method with its options.
 	Recommended *recommendationJSON `json:"recommended,omitempty"`
 }
@@ -382,6 +389,9 @@ func newReport(cmd string, res *mmlab.StudyResult, study *mmlab.Study, choice *m
 		_, c.UMEValAccCI95 = estimatePtrs(choice.UMEValAcc)
 		_, c.JointValAccCI95 = estimatePtrs(choice.JointValAcc)
 		_, c.MarginCI95 = estimatePtrs(choice.Margin)
+		c.PairedLLGain, c.PairedLLGainCI95 = estimatePtrs(choice.PairedLLGain)
+		c.PairedAccGain, c.PairedAccGainCI95 = estimatePtrs(choice.PairedAccGain)
+		c.RuleSeconds = choice.RuleSeconds
 		rep.Choice = c
 	}
 	return rep
