@@ -181,6 +181,10 @@ func printResults(w io.Writer, cmd string, res *mmlab.StudyResult, study *mmlab.
 		len(res.Runs), res.Trained, res.Loaded, res.Retrained, seedsText(study.Seeds), res.Seconds, storeText)
 
 	var gaps []string
+	width := 10 // of the method column: the longest label, e.g. "joint, width-matched"
+	for _, method := range res.Methods {
+		width = max(width, len(figures.MethodLabel(method)))
+	}
 	for _, method := range res.Methods {
 		if method == mmlab.UniMethod {
 			continue
@@ -193,7 +197,7 @@ func printResults(w io.Writer, cmd string, res *mmlab.StudyResult, study *mmlab.
 		for m, g := range gap {
 			cells[m] = fmt.Sprintf("m%d %+.3f ± %.3f", m, g.Mean, g.CI95)
 		}
-		gaps = append(gaps, fmt.Sprintf("  %-10s %s", figures.MethodLabel(method), strings.Join(cells, "   ")))
+		gaps = append(gaps, fmt.Sprintf("  %-*s %s", width, figures.MethodLabel(method), strings.Join(cells, "   ")))
 	}
 	if len(gaps) > 0 {
 		fmt.Fprintln(w, "\nLaziness gap, probe(uni-modal) − probe(method), paired over seeds (mean ± 95% CI):")
