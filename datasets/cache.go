@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mmlab-go/mmlab/internal/fsutil"
 	"github.com/mmlab-go/mmlab/internal/lease"
 	"github.com/schollz/progressbar/v3"
 )
@@ -177,7 +178,8 @@ func writeAtomic(path string, data []byte) (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("datasets: cannot create dataset cache directory %s: %w", dir, err)
 	}
-	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
+	// Hidden, and with permissions 0644 as reduced by the umask, like any file the user creates.
+	tmp, err := fsutil.CreateTemp(dir, "."+filepath.Base(path)+".tmp", "", 0o644)
 	if err != nil {
 		return fmt.Errorf("datasets: cannot write dataset cache file %s: %w", path, err)
 	}
@@ -187,9 +189,6 @@ func writeAtomic(path string, data []byte) (err error) {
 			_ = os.Remove(tmp.Name())
 		}
 	}()
-	if err := tmp.Chmod(0o644); err != nil { // CreateTemp makes 0600; a cache is shareable
-		return fmt.Errorf("datasets: cannot write dataset cache file %s: %w", path, err)
-	}
 	if _, err := tmp.Write(data); err != nil {
 		return fmt.Errorf("datasets: cannot write dataset cache file %s: %w", path, err)
 	}
