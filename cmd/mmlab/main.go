@@ -100,7 +100,7 @@ Usage:
 
 Examples:
   mmlab run --data lazypair --methods uni,joint,ume,umt --seeds 5 --out study.json
-  mmlab run --data lazypair:rho=0.7,pi=0.4 --methods umt --opt umt.free_dims=64 --opt umt.lambda=10
+  mmlab run --data lazypair:rho=0.7,pi=0.4 --methods joint,umt,joint_wide --opt umt.free_dims=64 --opt umt.lambda=10
   mmlab choose --data lazypair:pi=0.5,pair=add --seeds 5
 
 Results are kept in the store at $MMLAB_HOME (default ~/.cache/mmlab): repeating a command
