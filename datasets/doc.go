@@ -257,6 +257,9 @@
 // checksum; it is written atomically. A damaged, truncated or foreign file (wrong checksum,
 // version or spec) is regenerated and overwritten, never returned; an unwritable cache is an
 // error naming the path. Generation shows a progress bar on stderr once it takes longer than
-// half a second (DefaultCache.Progress = nil silences it; GenerateWith takes another Cache).
-// Cache.Get is the reusable piece: any deterministic generator can be cached through it.
+// half a second (DefaultCache.Progress = nil silences it, NoBar keeps the messages only;
+// GenerateWith takes another Cache). A ReadOnly cache reads files but never writes one. Processes
+// that miss the same file together generate it once: the first takes <file>.mmds.lease (an
+// exclusive create, see mmlab's "Sharing a store between processes"), the others wait for its
+// file. Cache.Get is the reusable piece: any deterministic generator can be cached through it.
 package datasets

@@ -12,8 +12,9 @@
 //	mmlab options
 //	mmlab help [run|choose|options]
 //
-// Both study commands also take --no-store (train everything, save nothing) and --quiet (no
-// progress bar or messages; warnings are still printed).
+// Both study commands also take --no-store (train everything, save nothing, not even the dataset
+// cache) and --quiet (no progress bar or messages; warnings are still printed). Without a
+// terminal on stderr there is no progress bar either.
 //
 // run trains (or loads from the results store) the runs of the methods on seeds 0 … N−1 and
 // prints a results table to stdout: per method, test and validation accuracy, the linear-probe
