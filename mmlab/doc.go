@@ -102,9 +102,40 @@
 // Independent networks can train together as replicas in one compiled graph
 // (Engine.FitReplicas, ours): one backend call per step for all of them, each replica trained
 // bit-identically to Fit (its own data, seed, initial weights, batch order, curves and early
-// stopping). RunStudy does this by default for the runs of methods that implement JobTrainer
+// stopping). There is one training loop (loop.go): Fit runs it with a single replica. RunStudy does this by default for the runs of methods that implement JobTrainer
 // (uni, joint, umt) whose dependencies are trained, up to Study.Replicas at a time; the results
 // and run keys are unchanged. Jobs with a Transform or an OnEpoch train one at a time.
+//
+// # How UMT's hyperparameters were chosen, and a check on disjoint seeds (issue 12)
+//
+// Reported numbers (acceptance tests, notebooks 01–03, 07) are on run seeds 0–4 of the dataset
+// spec's seed 1 (datasets 1–5), some repeated on seed=6 (datasets 6–10). None of the defaults
+// was tuned on mmlab's validation splits:
+//
+//   - umt.lambda = 10 is a public re-implementation's default, taken before any run (not tuned).
+//     λ = 1 in notebook 06 (avsynth:pi=0.6, CNN) was picked from two of the reported seeds;
+//     that choice is not re-checked on disjoint seeds here.
+//   - umt.free_dims = 32 (π = 0.5) and 64 (ρ = 0.7, π = 0.4) are the project's prototype's
+//     settings (DESIGN.md §2.1); mmlab then measured 64 the same as 32 at π = 0.5 on the
+//     reported seeds. umt.free_mode=branch is not a default.
+//
+// Re-check on datasets 11–15 (spec seed=11, disjoint from both reported sets), 5 seeds, default
+// training, VALIDATION accuracy, paired difference to the setting in use (mean ± 95% CI):
+//
+//	pair=add, π = 0.5, UMT λ = 10    free_dims 0: −0.008 ± 0.005, 8: −0.002 ± 0.005, 16: +0.000 ± 0.004,
+//	  (32: 0.942; joint 0.942)       64: +0.000 ± 0.005, 128: +0.003 ± 0.004
+//	pair=add, π = 0.5, free_dims 32  λ 1: +0.001 ± 0.004, 3: −0.002 ± 0.003, 30: +0.000 ± 0.002
+//	ρ = 0.7, π = 0.4, λ = 10         free_dims 32: −0.003 ± 0.008, 128: +0.002 ± 0.003
+//	  (64: 0.949; joint 0.932)
+//
+// So free dimensions are needed (0 is worse), 16–128 form a plateau on which 32 and 64 sit, and
+// λ ∈ [1, 30] does not matter in the MLP regime: the reported results do not hang on a choice made
+// on the reported seeds. Width-matched control (joint_wide, test accuracy, seeds 0–4 / dataset
+// seed 6): at π = 0.5, UMT(32) − joint_wide +0.000 ± 0.004 / −0.002 ± 0.005 (a tie, like UMT(32) −
+// joint); at ρ = 0.7, π = 0.4, UMT(64) − joint_wide +0.016 ± 0.004 / +0.019 ± 0.005, so "UMT beats
+// both UME and joint" there survives the control (TestAcceptanceBeatsBoth). With free_mode=branch,
+// λ = 1 at π = 0.5, UMT − joint is +0.006 ± 0.002 but UMT − joint_wide only +0.003 ± 0.003 and
+// joint_wide − joint +0.003 ± 0.002: the branch student's edge over joint is mostly its width.
 //
 // # Analysis (DESIGN.md §5)
 //

@@ -50,17 +50,7 @@ func TestJointWideFollowsUMT(t *testing.T) {
 func TestJointWide(t *testing.T) {
 	ds := testData(t, smallSpec)
 	ctx := context.Background()
-	uni, _ := LookupMethod(UniMethod)
-	var teachers []Predictor
-	for m := range 2 {
-		env := testEnv(t, ds, 1)
-		env.Modality = m
-		p, _, err := uni.Train(ctx, env, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		teachers = append(teachers, p)
-	}
+	teachers := trainTeachers(t, ds, 1)
 	jw, _ := LookupMethod(JointWideMethod)
 	umt, _ := LookupMethod(UMTMethod)
 	weights := func(t *testing.T, p Predictor) []savedWeight {
@@ -81,11 +71,7 @@ func TestJointWide(t *testing.T) {
 	sameValues := func(a, b []savedWeight) bool {
 		return slices.EqualFunc(a, b, func(x, y savedWeight) bool { return slices.Equal(x.Values, y.Values) })
 	}
-	for _, tc := range []struct {
-		name     string
-		freeDims int
-		freeMode string
-	}{{"reference", 0, FreeShared}, {"shared free dims", 8, FreeShared}, {"branch free dims", 8, FreeBranch}} {
+	for _, tc := range freeDimCases {
 		t.Run(tc.name, func(t *testing.T) {
 			env := testEnv(t, ds, 2)
 			env.Deps[UniMethod] = teachers

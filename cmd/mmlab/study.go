@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mmlab-go/mmlab/datasets"
 	"github.com/mmlab-go/mmlab/figures"
 	"github.com/mmlab-go/mmlab/mmlab"
 )
@@ -44,6 +45,9 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 	// terminal: in a log file the bar would be a stream of carriage returns.
 	libraryTalks := !a.quiet && isTerminal(stderr)
 	study.Quiet, study.Output = !libraryTalks, stderr
+	// The same for the dataset-generation bar; --no-store writes nothing under the home, the
+	// dataset cache included (a cache file already there is still used).
+	datasets.DefaultCache.NoBar, datasets.DefaultCache.ReadOnly = !libraryTalks, a.noStore
 	if !a.quiet && !libraryTalks {
 		fmt.Fprintf(stderr, "mmlab %s: %s on %s, %s, %s …\n",
 			cmd, strings.Join(study.Methods, ", "), study.Dataset, seedsText(study.Seeds), storeText)
@@ -181,6 +185,10 @@ func printResults(w io.Writer, cmd string, res *mmlab.StudyResult, study *mmlab.
 		len(res.Runs), res.Trained, res.Loaded, res.Retrained, seedsText(study.Seeds), res.Seconds, storeText)
 
 	var gaps []string
+	width := 10 // of the method column: the longest label, e.g. "joint, width-matched"
+	for _, method := range res.Methods {
+		width = max(width, len(figures.MethodLabel(method)))
+	}
 	for _, method := range res.Methods {
 		if method == mmlab.UniMethod {
 			continue
@@ -193,7 +201,7 @@ func printResults(w io.Writer, cmd string, res *mmlab.StudyResult, study *mmlab.
 		for m, g := range gap {
 			cells[m] = fmt.Sprintf("m%d %+.3f ± %.3f", m, g.Mean, g.CI95)
 		}
-		gaps = append(gaps, fmt.Sprintf("  %-10s %s", figures.MethodLabel(method), strings.Join(cells, "   ")))
+		gaps = append(gaps, fmt.Sprintf("  %-*s %s", width, figures.MethodLabel(method), strings.Join(cells, "   ")))
 	}
 	if len(gaps) > 0 {
 		fmt.Fprintln(w, "\nLaziness gap, probe(uni-modal) − probe(method), paired over seeds (mean ± 95% CI):")
