@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"os"
 	"path/filepath"
 	"slices"
@@ -106,7 +107,7 @@ const fsddSumLen = 16
 
 // fsddHasher accumulates the checksum of a folder's .wav files: for each file in name order, its
 // name, a zero byte, its length (uint64, little-endian) and its bytes, all hashed with SHA-256.
-type fsddHasher struct{ h interface{ Write([]byte) (int, error) } }
+type fsddHasher struct{ h hash.Hash }
 
 func (f fsddHasher) add(name string, data []byte) {
 	_, _ = f.h.Write([]byte(name))
