@@ -260,7 +260,8 @@
 //     0.25, as published) principal components are fitted on the train split only (FitPCA,
 //     gonum's symmetric eigendecomposition), the fewest that explain at least pca of its
 //     variance are kept, and every image of every split is replaced by its reconstruction
-//     mean + VVᵀ(x − mean). At the defaults this keeps 4 components (AVMNIST_COMPONENTS).
+//     mean + VVᵀ(x − mean). At the defaults this keeps 4 components, 0.28–0.29 of the variance (3 explain less than
+//     0.25; seeds 1–3).
 //   - Audio ("audio", [1, size, size]): each sample draws, uniformly and independently, one FSDD
 //     recording of its digit: from FSDD's training split (repetitions 5–49, 2,700 recordings)
 //     for train and val samples, from its test split (repetitions 0–4, 300) for test samples, so
@@ -281,7 +282,12 @@
 // recordings drawn independently per sample (2,700 training recordings serve 4,000 images, so
 // they repeat, as in the published set, where 60,000 images share FSDD's recordings).
 //
-// Defaults and what was measured (AVMNIST_MEASURED).
+// Defaults: pca=0.25, size=24, snr=0, image_sigma=0, n_train/n_val/n_test=3000/1000/2000,
+// seed=1. Measured so far (CNN encoders, 40 epochs, run seed 0): image alone 0.622 test accuracy
+// (0.631 val; published image-only ≈ 0.65), audio alone at snr=0 0.838 (0.881 val), easier than
+// the published audio (≈ 0.43–0.66); the noise level is being calibrated on validation data.
+// Building from an empty cache takes about 15 s on two cores (reading FSDD, the 784 × 784
+// eigendecomposition, 6,000 spectrograms).
 //
 // The recordings are third-party data and never ship with mmlab: $MMLAB_FSDD (FSDDEnv) or the
 // spec key fsdd=DIR names the user's copy of the recordings/ folder of
