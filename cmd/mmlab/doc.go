@@ -32,7 +32,8 @@
 // stderr, moved aside, and recomputed.
 //
 // Exit status: 0 on success, 2 for bad input (unknown flag, dataset key, option or method; bad
-// value), 1 when the study itself fails (training diverged, the store or --out cannot be
+// value; options that do not fit the data, such as a train.batch larger than the training split
+// or a cnn encoder on vectors, found before training), 1 when the study itself fails (training diverged, the store or --out cannot be
 // written, interrupted by SIGINT or SIGTERM). A study whose runs could not all be stored (a full
 // disk) prints its results, names the runs missing from the store and exits 1. --out is written
 // atomically: a failed write leaves the previous file. Errors are one line on stderr.
