@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mmlab-go/mmlab/internal/fsutil"
 	"github.com/mmlab-go/mmlab/internal/lease"
 	"github.com/schollz/progressbar/v3"
 )
@@ -47,6 +48,12 @@ type Cache struct {
 	// longer than a moment (half a second), and a line when a damaged file is regenerated;
 	// nil shows nothing (tests).
 	Progress io.Writer
+	// NoBar keeps Progress for the messages only: no progress bar (for --quiet, or a log file,
+	// where a bar would be a stream of carriage returns).
+	NoBar bool
+	// ReadOnly uses a valid cache file if there is one but never writes one (nor a lease file):
+	// for a program told not to write under the home directory (mmlab --no-store).
+	ReadOnly bool
 }
 
 // DefaultCache is the cache that Generate of the generated kinds (avsynth, twoview) uses:
@@ -107,15 +114,21 @@ func (c Cache) Get(spec string, total int, generate func(advance func(units int)
 
 	// Another process (or goroutine) may be generating the same dataset: wait for its file
 	// rather than generate it twice (see internal/lease).
-	held, waited := c.claim(path, spec)
-	if waited != nil {
-		return waited, nil
-	}
-	if held != nil {
-		defer held.Release()
+	if !c.ReadOnly {
+		held, waited := c.claim(path, spec)
+		if waited != nil {
+			return waited, nil
+		}
+		if held != nil {
+			defer held.Release()
+		}
 	}
 
-	p := &genProgress{w: c.Progress, total: total, desc: progressLabel(spec), start: time.Now()}
+	bar := c.Progress
+	if c.NoBar {
+		bar = nil
+	}
+	p := &genProgress{w: bar, total: total, desc: progressLabel(spec), start: time.Now()}
 	d, err := generate(p.add)
 	p.finish()
 	if err != nil {
@@ -123,6 +136,9 @@ func (c Cache) Get(spec string, total int, generate func(advance func(units int)
 	}
 	if d.Spec != spec {
 		return nil, fmt.Errorf("datasets: cache: generator returned spec %q for %q", d.Spec, spec)
+	}
+	if c.ReadOnly {
+		return d, nil
 	}
 	if err := writeAtomic(path, encodeDataset(d)); err != nil {
 		return nil, err
@@ -177,7 +193,8 @@ func writeAtomic(path string, data []byte) (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("datasets: cannot create dataset cache directory %s: %w", dir, err)
 	}
-	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
+	// Hidden, and with permissions 0644 as reduced by the umask, like any file the user creates.
+	tmp, err := fsutil.CreateTemp(dir, "."+filepath.Base(path)+".tmp", "", 0o644)
 	if err != nil {
 		return fmt.Errorf("datasets: cannot write dataset cache file %s: %w", path, err)
 	}
@@ -187,9 +204,6 @@ func writeAtomic(path string, data []byte) (err error) {
 			_ = os.Remove(tmp.Name())
 		}
 	}()
-	if err := tmp.Chmod(0o644); err != nil { // CreateTemp makes 0600; a cache is shareable
-		return fmt.Errorf("datasets: cannot write dataset cache file %s: %w", path, err)
-	}
 	if _, err := tmp.Write(data); err != nil {
 		return fmt.Errorf("datasets: cannot write dataset cache file %s: %w", path, err)
 	}

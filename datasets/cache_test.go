@@ -202,6 +202,36 @@ func TestCacheProgress(t *testing.T) {
 	if out.Len() != 0 {
 		t.Errorf("fast generation wrote %q, want nothing", out.String())
 	}
+	// NoBar: a slow generation draws no bar either.
+	c.NoBar = true
+	g3 := newCountingGenerator(4)
+	if _, err := c.Get(g3.spec.String(), 4, func(advance func(int)) (*Dataset, error) {
+		for range 4 {
+			time.Sleep(progressDelay / 3)
+			advance(1)
+		}
+		return g3.spec.Generate()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("slow generation with NoBar wrote %q, want nothing", out.String())
+	}
+}
+
+// TestCacheReadOnly: a ReadOnly cache reads a valid file but writes none.
+func TestCacheReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	g := newCountingGenerator(5)
+	g.get(t, Cache{Dir: dir, ReadOnly: true})
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a read-only cache wrote %d files", len(entries))
+	}
+	g.get(t, Cache{Dir: dir})
+	g.get(t, Cache{Dir: dir, ReadOnly: true})
+	if g.calls != 2 {
+		t.Errorf("generated %d times, want 2 (the read-only cache reads the file the other wrote)", g.calls)
+	}
 }
 
 func TestHome(t *testing.T) {

