@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mmlab-go/mmlab/datasets"
 	"github.com/mmlab-go/mmlab/mmlab"
 )
 
@@ -63,6 +65,12 @@ func TestBadInput(t *testing.T) {
 		{"negative tolerance", []string{"choose", "--tol", "-1"}, []string{"--tol", "≥ 0"}},
 		{"out in a missing directory", []string{"run", "--out", filepath.Join(t.TempDir(), "no", "such.json")}, []string{"--out", "does not exist"}},
 		{"help on nothing", []string{"help", "frobnicate"}, []string{"run, choose, options"}},
+		{"out is a directory", []string{"run", "--out", t.TempDir()}, []string{"--out", "is a directory"}},
+		// Found once the data is known, before training (mmlab.InputError).
+		{"batch larger than the training split", []string{"run", "--data", "lazypair:n_train=100,n_val=50,n_test=50",
+			"--methods", "joint", "--seeds", "1", "--no-store", "--quiet"}, []string{"train.batch=256", "100 training samples"}},
+		{"cnn encoder on vectors", []string{"run", "--data", tinyData, "--methods", "joint", "--seeds", "1", "--no-store",
+			"--quiet", "--opt", "model.encoder=cnn"}, []string{"model.encoder=cnn", "modality", "[48]"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := cli(t, tc.args...)
@@ -459,5 +467,32 @@ func TestNoStoreAndStdout(t *testing.T) {
 	}
 	if runs, _ := filepath.Glob(filepath.Join(home, "runs", "*", "*.json")); len(runs) != 0 {
 		t.Errorf("--no-store saved %d records", len(runs))
+	}
+}
+
+// TestNoStoreWritesNothing: --no-store writes nothing under the home, not even the dataset cache
+// of a generated kind (so it works on a read-only home), and the dataset-generation bar is off
+// when stderr is not a terminal.
+func TestNoStoreWritesNothing(t *testing.T) {
+	home := isolate(t)
+	saved := datasets.DefaultCache
+	t.Cleanup(func() { datasets.DefaultCache = saved })
+	code, _, stderr := cli(t, "run", "--data", "twoview:k=2,size=12,n_train=40,n_val=20,n_test=20", "--methods", "joint",
+		"--seeds", "1", "--epochs", "1", "--opt", "train.batch=16", "--no-store", "--quiet")
+	if code != exitOK {
+		t.Fatalf("exit status %d, stderr:\n%s", code, stderr)
+	}
+	var written []string
+	filepath.WalkDir(home, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			written = append(written, path)
+		}
+		return nil
+	})
+	if len(written) != 0 {
+		t.Errorf("--no-store wrote %v", written)
+	}
+	if !datasets.DefaultCache.NoBar {
+		t.Error("the dataset-generation bar is on although stderr is not a terminal")
 	}
 }
