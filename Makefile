@@ -15,7 +15,7 @@ PY := /usr/bin/python3
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 REPORT ?= report
 # Figures whose PNG the README shows: make reproduce regenerates figures/<name>.png.
-README_FIGURES := laziness_bars,method_comparison,phase_diagram,feature_map,feature_map_xor,real_method_comparison
+README_FIGURES := laziness_bars,method_comparison,phase_diagram,feature_map,feature_map_xor,real_method_comparison,real_data_comparison
 LAB_ARGS ?= --ip=127.0.0.1 --port=8888
 # Flags for the benchmark driver (go run ./bench -h), e.g. BENCH_ARGS="-rounds 5 -blas-threads 1".
 BENCH_ARGS ?=
