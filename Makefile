@@ -10,6 +10,15 @@ export GOTOOLCHAIN := go1.27.4
 export GOEXPERIMENT := simd
 # The pure-Go backend: works offline, never tries to download XLA.
 export GOMLX_BACKEND ?= go
+# avmnist's recordings (the Free Spoken Digit Dataset, third-party, never committed): the copy at
+# ../shared/data/fsdd/recordings when it is there and MMLAB_FSDD is not set (tests that need it
+# skip without it; notebooks say how to get it).
+FSDD_SHARED := $(abspath $(CURDIR)/../shared/data/fsdd/recordings)
+ifeq ($(MMLAB_FSDD),)
+ifneq ($(wildcard $(FSDD_SHARED)/*.wav),)
+export MMLAB_FSDD := $(FSDD_SHARED)
+endif
+endif
 # Debian's Python, which has Jupyter's packages (a pyenv python3 first on PATH does not).
 PY := /usr/bin/python3
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
