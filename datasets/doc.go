@@ -1,8 +1,9 @@
 // Package datasets holds mmlab's multi-modal datasets: the Dataset type every trainer consumes,
 // its validation, diagnostic subsets, the spec strings that name a dataset in results, and the
 // generators: LazyPair, the synthetic theory model, two procedural real-signal sets,
-// avsynth (images and spectrograms) and twoview (two views of a 3-D object), and mnist2view
-// (two views of real MNIST digits), cached on disk.
+// avsynth (images and spectrograms) and twoview (two views of a 3-D object), and two sets
+// built from real data, mnist2view (two views of MNIST digits) and avmnist (MNIST digits with
+// spoken digits), cached on disk.
 //
 // # Place in the flow
 //
