@@ -212,10 +212,12 @@ func (s AVMNISTSpec) assemble(advance func(int)) (*Dataset, *avmProvenance, erro
 	if fsdd.Sum != s.FSDDSum {
 		return nil, nil, fmt.Errorf("datasets: avmnist: the FSDD recordings in %s changed (checksum %s, the spec records %s)", s.FSDD, fsdd.Sum, s.FSDDSum)
 	}
+	advance(0) // show the bar (at 0%) while MNIST is read and the PCA fitted
 	images, err := s.pickImages()
 	if err != nil {
 		return nil, nil, err
 	}
+	advance(0)
 	prov := &avmProvenance{}
 	// recordings of each digit in FSDD's training and test split
 	var byDigit [2][fsddDigits][]*FSDDRecording
