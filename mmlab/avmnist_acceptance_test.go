@@ -16,7 +16,8 @@ import (
 // project's 2-core machine, shared with other jobs (load ≈ 25), with `mmlab run --data avmnist
 // --methods uni,joint,ume,umt --seeds 3 --epochs 20`:
 //
-//	AVMNIST_NUMBERS
+//	run seed 0: image 0.616, audio 0.522, joint 0.793, UME 0.831 (test accuracy)
+//	run seed 1: image 0.617, audio 0.500
 //
 // Run with MMLAB_LONG_TESTS=1 and MMLAB_FSDD set (make test sets both):
 //
