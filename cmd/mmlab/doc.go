@@ -16,7 +16,7 @@
 // cache) and --quiet (no progress bar or messages; warnings are still printed). Without a
 // terminal on stderr there is no progress bar either.
 //
-// run trains (or loads from the results store) the runs of the methods on seeds 0 … N−1 and
+// run trains (or loads from the results store) the runs of the methods on the run seeds (--seeds N, A-B or a,b,c) and
 // prints a results table to stdout: per method, test and validation accuracy, the linear-probe
 // accuracy of each modality's encoder, accuracy on the both_hard and pair_only diagnostic
 // subsets (mean ± 95% CI half-width over seeds), then the laziness gap of every method with
