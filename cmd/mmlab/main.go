@@ -69,6 +69,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = studyCommand(ctx, cmd, rest, stdout, stderr)
 	case "runs":
 		err = runsCommand(rest, stdout, stderr)
+	case "plot":
+		err = plotCommand(rest, stdout, stderr)
 	case "options":
 		if len(rest) > 0 {
 			err = usagef("options takes no arguments, got %q", rest)
@@ -78,7 +80,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "help", "-h", "-help", "--help":
 		err = help(rest, stdout)
 	default:
-		err = usagef("unknown command %q; commands: run, choose, options, help, runs", cmd)
+		err = usagef("unknown command %q; commands: run, choose, options, help, runs, plot", cmd)
 	}
 	if err == nil {
 		return exitOK
@@ -98,6 +100,7 @@ Usage:
   mmlab run     [flags]  run a study: every method on every seed; print a results table
   mmlab choose  [flags]  recommend UME or UMT from uni-modal and joint runs (validation accuracy)
   mmlab runs    [flags]  list the stored runs; "runs show KEY", "runs rm KEY"
+  mmlab plot    [flags]  draw a figure from a study's JSON (--out) to SVG, PNG or HTML
   mmlab options          list every --opt option with its default, and the dataset spec keys
   mmlab help [command]   help on a command ("run", "choose", "options")
 
@@ -125,10 +128,12 @@ func help(args []string, stdout io.Writer) error {
 		printStudyUsage(stdout, fs)
 	case "runs":
 		runsCommand([]string{"-h"}, stdout, io.Discard)
+	case "plot":
+		plotCommand([]string{"-h"}, stdout, io.Discard)
 	case "options":
 		printOptions(stdout)
 	default:
-		return usagef("no help on %q; topics: run, choose, options, runs", args[0])
+		return usagef("no help on %q; topics: run, choose, options, runs, plot", args[0])
 	}
 	return nil
 }

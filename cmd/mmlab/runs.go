@@ -26,15 +26,15 @@ const runsUsage = `Usage:
   mmlab runs rm KEY                                               remove one run (record and weights)
 
 Lists the runs in the results store at $MMLAB_HOME (default ~/.cache/mmlab), one line each:
-dataset (the resolved spec), method, modality (uni-modal runs), seed, key, test and validation
-accuracy. --data NAME keeps the runs of that dataset kind, --data NAME:key=value,... those of
+method, modality (uni-modal runs), seed, key, test and validation accuracy, dataset (the
+resolved spec), ordered by dataset, method, modality, seed. --data NAME keeps the runs of that dataset kind, --data NAME:key=value,... those of
 that resolved spec; --seed takes N, A-B or a,b,c and keeps the runs of those seeds (here "3" is
 seed 3 alone). A run removed with rm is retrained by the next study that needs it.
 
 `
 
 // runsColumns are the columns of the listing (and of its CSV).
-var runsColumns = []string{"dataset", "method", "modality", "seed", "key", "test_acc", "val_acc"}
+var runsColumns = []string{"method", "modality", "seed", "key", "test_acc", "val_acc", "dataset"}
 
 // runsCommand is "mmlab runs": list, show or remove stored runs.
 func runsCommand(args []string, stdout, stderr io.Writer) error {
@@ -180,7 +180,7 @@ func storedRuns(store *mmlab.Store) ([]mmlab.Run, error) {
 	}
 	slices.SortFunc(runs, func(a, b mmlab.Run) int {
 		ra, rb := runsRowOf(a), runsRowOf(b)
-		if c := strings.Compare(ra[0]+"\x00"+ra[1]+"\x00"+ra[2], rb[0]+"\x00"+rb[1]+"\x00"+rb[2]); c != 0 {
+		if c := strings.Compare(ra[6]+"\x00"+ra[0]+"\x00"+ra[1], rb[6]+"\x00"+rb[0]+"\x00"+rb[1]); c != 0 {
 			return c
 		}
 		if a.Seed != b.Seed {
@@ -197,8 +197,8 @@ func runsRowOf(r mmlab.Run) []string {
 	if r.Modality != nil {
 		modality = strconv.Itoa(*r.Modality)
 	}
-	return []string{r.Dataset, r.Method, modality, strconv.Itoa(r.Seed), r.Key,
-		strconv.FormatFloat(r.TestAcc, 'f', 4, 64), strconv.FormatFloat(r.ValAcc, 'f', 4, 64)}
+	return []string{r.Method, modality, strconv.Itoa(r.Seed), r.Key,
+		strconv.FormatFloat(r.TestAcc, 'f', 4, 64), strconv.FormatFloat(r.ValAcc, 'f', 4, 64), r.Dataset}
 }
 
 // loadRun loads the run stored under key; a key that is invalid or not stored is a usage error.

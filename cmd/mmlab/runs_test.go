@@ -98,10 +98,10 @@ func TestRunsAndSeeds(t *testing.T) {
 		t.Fatalf("runs --csv: exit %d: %s", code, stderr)
 	}
 	rows = pythonCSV(t, listCSV)
-	if len(rows) != 3 || !slices.Equal(rows[0], runsColumns) || rows[1][3] != "1" || rows[2][3] != "2" {
+	if len(rows) != 3 || !slices.Equal(rows[0], runsColumns) || rows[1][2] != "1" || rows[2][2] != "2" {
 		t.Fatalf("runs CSV %q: want the header and the runs of seeds 1 and 2", rows)
 	}
-	key := rows[1][4]
+	key := rows[1][3]
 	for _, f := range [][]string{{"--seed", "0"}, {"--method", "ume"}, {"--data", "lazypair:rho=0.1"}, {"--data", "mnistpair"}} {
 		_, stdout, _ := cli(t, append([]string{"runs"}, f...)...)
 		want := "0 of 3"
