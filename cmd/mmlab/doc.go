@@ -16,7 +16,7 @@
 // cache) and --quiet (no progress bar or messages; warnings are still printed). Without a
 // terminal on stderr there is no progress bar either.
 //
-// run trains (or loads from the results store) the runs of the methods on seeds 0 … N−1 and
+// run trains (or loads from the results store) the runs of the methods on the run seeds (--seeds N, A-B or a,b,c) and
 // prints a results table to stdout: per method, test and validation accuracy, the linear-probe
 // accuracy of each modality's encoder, accuracy on the both_hard and pair_only diagnostic
 // subsets (mean ± 95% CI half-width over seeds), then the laziness gap of every method with
@@ -37,4 +37,9 @@
 // written, interrupted by SIGINT or SIGTERM). A study whose runs could not all be stored (a full
 // disk) prints its results, names the runs missing from the store and exits 1. --out is written
 // atomically: a failed write leaves the previous file. Errors are one line on stderr.
+//
+// The command runs the study in a child process of itself and waits for it, so that a crash is
+// never reported as bad input: the Go runtime running out of memory (or an internal panic), which
+// would exit 2, and a death by signal (the kernel's OOM killer) exit 1 with a line saying so.
+// SIGINT and SIGTERM are passed on to the child.
 package main
