@@ -48,4 +48,9 @@
 // written, interrupted by SIGINT or SIGTERM). A study whose runs could not all be stored (a full
 // disk) prints its results, names the runs missing from the store and exits 1. --out is written
 // atomically: a failed write leaves the previous file. Errors are one line on stderr.
+//
+// The command runs the study in a child process of itself and waits for it, so that a crash is
+// never reported as bad input: the Go runtime running out of memory (or an internal panic), which
+// would exit 2, and a death by signal (the kernel's OOM killer) exit 1 with a line saying so.
+// SIGINT and SIGTERM are passed on to the child.
 package main

@@ -37,7 +37,7 @@ const (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(mainExit())
 }
 
 // usageError is bad input from the user: exit status 2.
