@@ -29,7 +29,7 @@ func TestAVMNISTSpec(t *testing.T) {
 	if strings.Contains(str, dir) || strings.Contains(str, "fsdd=") || !strings.Contains(str, "fsdd_sum="+s.FSDDSum) {
 		t.Errorf("canonical string %q must hold the checksum, not the folder", str)
 	}
-	if !strings.HasPrefix(str, "avmnist:pca=0.25,size=16,snr=0,image_sigma=0,n_train=200,n_val=100,n_test=100,seed=1,fsdd_sum=") {
+	if !strings.HasPrefix(str, "avmnist:pca=0.25,size=16,snr=-10,image_sigma=0,n_train=200,n_val=100,n_test=100,seed=1,fsdd_sum=") {
 		t.Errorf("canonical string %q", str)
 	}
 	// the string parses back (the folder from the environment) to the same spec
