@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mmlab-go/mmlab/internal/fsutil"
+	"github.com/mmlab-go/mmlab/internal/lease"
 	"github.com/schollz/progressbar/v3"
 )
 
@@ -46,6 +48,12 @@ type Cache struct {
 	// longer than a moment (half a second), and a line when a damaged file is regenerated;
 	// nil shows nothing (tests).
 	Progress io.Writer
+	// NoBar keeps Progress for the messages only: no progress bar (for --quiet, or a log file,
+	// where a bar would be a stream of carriage returns).
+	NoBar bool
+	// ReadOnly uses a valid cache file if there is one but never writes one (nor a lease file):
+	// for a program told not to write under the home directory (mmlab --no-store).
+	ReadOnly bool
 }
 
 // DefaultCache is the cache that Generate of the generated kinds (avsynth, twoview) uses:
@@ -104,7 +112,23 @@ func (c Cache) Get(spec string, total int, generate func(advance func(units int)
 		fmt.Fprintf(c.Progress, "datasets: cannot read cache file %s (%v); regenerating it\n", path, err)
 	}
 
-	p := &genProgress{w: c.Progress, total: total, desc: progressLabel(spec), start: time.Now()}
+	// Another process (or goroutine) may be generating the same dataset: wait for its file
+	// rather than generate it twice (see internal/lease).
+	if !c.ReadOnly {
+		held, waited := c.claim(path, spec)
+		if waited != nil {
+			return waited, nil
+		}
+		if held != nil {
+			defer held.Release()
+		}
+	}
+
+	bar := c.Progress
+	if c.NoBar {
+		bar = nil
+	}
+	p := &genProgress{w: bar, total: total, desc: progressLabel(spec), start: time.Now()}
 	d, err := generate(p.add)
 	p.finish()
 	if err != nil {
@@ -113,10 +137,53 @@ func (c Cache) Get(spec string, total int, generate func(advance func(units int)
 	if d.Spec != spec {
 		return nil, fmt.Errorf("datasets: cache: generator returned spec %q for %q", d.Spec, spec)
 	}
+	if c.ReadOnly {
+		return d, nil
+	}
 	if err := writeAtomic(path, encodeDataset(d)); err != nil {
 		return nil, err
 	}
 	return d, nil
+}
+
+// cachePoll is how often a process waiting for another one's dataset looks for its file.
+var cachePoll = 200 * time.Millisecond
+
+// claim takes the lease on generating the dataset at path (<path>.lease), after which the caller
+// generates it, or waits while another live process holds that lease and returns the dataset
+// that process wrote. It returns (nil, nil) when no lease can be taken (e.g. a read-only cache
+// directory): the caller then generates without one. A holder's lease is taken over when it
+// dies (internal/lease), so the wait ends.
+func (c Cache) claim(path, spec string) (*lease.Lease, *Dataset) {
+	told := false
+	var seen os.FileInfo // the cache file last decoded (and found unusable)
+	for {
+		l, err := lease.Acquire(path + ".lease")
+		if err != nil && !errors.Is(err, lease.ErrHeld) {
+			return nil, nil
+		}
+		// A holder writes the file before it releases its lease, so look after claiming too.
+		if info, serr := os.Stat(path); serr == nil && (seen == nil || !os.SameFile(info, seen) ||
+			info.ModTime() != seen.ModTime() || info.Size() != seen.Size()) {
+			seen = info
+			if raw, rerr := os.ReadFile(path); rerr == nil {
+				if d, derr := decodeDataset(raw, spec); derr == nil {
+					if l != nil {
+						_ = l.Release()
+					}
+					return nil, d
+				}
+			}
+		}
+		if l != nil {
+			return l, nil
+		}
+		if !told && c.Progress != nil {
+			fmt.Fprintf(c.Progress, "datasets: waiting for another process to generate %s (%v)\n", progressLabel(spec), err)
+		}
+		told = true
+		time.Sleep(cachePoll)
+	}
 }
 
 // writeAtomic writes data to path through a synced temporary file in the same directory and a
@@ -126,7 +193,8 @@ func writeAtomic(path string, data []byte) (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("datasets: cannot create dataset cache directory %s: %w", dir, err)
 	}
-	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp*")
+	// Hidden, and with permissions 0644 as reduced by the umask, like any file the user creates.
+	tmp, err := fsutil.CreateTemp(dir, "."+filepath.Base(path)+".tmp", "", 0o644)
 	if err != nil {
 		return fmt.Errorf("datasets: cannot write dataset cache file %s: %w", path, err)
 	}
@@ -136,9 +204,6 @@ func writeAtomic(path string, data []byte) (err error) {
 			_ = os.Remove(tmp.Name())
 		}
 	}()
-	if err := tmp.Chmod(0o644); err != nil { // CreateTemp makes 0600; a cache is shareable
-		return fmt.Errorf("datasets: cannot write dataset cache file %s: %w", path, err)
-	}
 	if _, err := tmp.Write(data); err != nil {
 		return fmt.Errorf("datasets: cannot write dataset cache file %s: %w", path, err)
 	}

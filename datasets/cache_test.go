@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -201,6 +202,36 @@ func TestCacheProgress(t *testing.T) {
 	if out.Len() != 0 {
 		t.Errorf("fast generation wrote %q, want nothing", out.String())
 	}
+	// NoBar: a slow generation draws no bar either.
+	c.NoBar = true
+	g3 := newCountingGenerator(4)
+	if _, err := c.Get(g3.spec.String(), 4, func(advance func(int)) (*Dataset, error) {
+		for range 4 {
+			time.Sleep(progressDelay / 3)
+			advance(1)
+		}
+		return g3.spec.Generate()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("slow generation with NoBar wrote %q, want nothing", out.String())
+	}
+}
+
+// TestCacheReadOnly: a ReadOnly cache reads a valid file but writes none.
+func TestCacheReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	g := newCountingGenerator(5)
+	g.get(t, Cache{Dir: dir, ReadOnly: true})
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("a read-only cache wrote %d files", len(entries))
+	}
+	g.get(t, Cache{Dir: dir})
+	g.get(t, Cache{Dir: dir, ReadOnly: true})
+	if g.calls != 2 {
+		t.Errorf("generated %d times, want 2 (the read-only cache reads the file the other wrote)", g.calls)
+	}
 }
 
 func TestHome(t *testing.T) {
@@ -264,5 +295,46 @@ func TestDecodeMalformed(t *testing.T) {
 	b := append(bytes.Clone(body), 0)
 	if _, err := decodeDataset(append(b, checksum(b)...), d.Spec); err == nil || !strings.Contains(err.Error(), "unexpected bytes") {
 		t.Errorf("trailing byte: err = %v", err)
+	}
+}
+
+// TestCacheGeneratesOnceForConcurrentCallers: callers that miss the cache together (other
+// processes, or goroutines as here: the lease file is the same) generate the dataset once; the
+// others wait for its file and read it.
+func TestCacheGeneratesOnceForConcurrentCallers(t *testing.T) {
+	c := Cache{Dir: t.TempDir()}
+	g := newCountingGenerator(7)
+	var mu sync.Mutex
+	calls := 0
+	var wg sync.WaitGroup
+	got := make([]*Dataset, 4)
+	for i := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, err := c.Get(g.spec.String(), 100, func(advance func(int)) (*Dataset, error) {
+				mu.Lock()
+				calls++
+				mu.Unlock()
+				time.Sleep(300 * time.Millisecond) // a slow generation, so the callers overlap
+				return g.spec.Generate()
+			})
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] = d
+		}()
+	}
+	wg.Wait()
+	if calls != 1 {
+		t.Errorf("%d concurrent callers generated the dataset %d times, want once", len(got), calls)
+	}
+	for i, d := range got {
+		if d == nil || !sameDataset(d, got[0]) {
+			t.Errorf("caller %d got another dataset", i)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(c.Dir, "*.lease")); len(left) > 0 {
+		t.Errorf("lease files left: %v", left)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/mmlab-go/mmlab/internal/fsutil"
 	"github.com/sbinet/npyio/npy"
 )
 
@@ -1238,7 +1239,7 @@ func writeNPYFile(dir, name, descr string, shape []int, data func(w io.Writer) e
 	if err != nil {
 		return fmt.Errorf("datasets.SaveNPY: %s.npy: %w", name, err)
 	}
-	f, err := os.CreateTemp(dir, "."+name+".npy.tmp*")
+	f, err := fsutil.CreateTemp(dir, "."+name+".npy.tmp", "", 0o644) // 0644 as reduced by the umask
 	if err != nil {
 		return fmt.Errorf("datasets.SaveNPY: %w", err)
 	}
@@ -1253,9 +1254,6 @@ func writeNPYFile(dir, name, descr string, shape []int, data func(w io.Writer) e
 		if err = data(w); err == nil {
 			err = w.Flush()
 		}
-	}
-	if err == nil {
-		err = f.Chmod(0o644) // CreateTemp makes files private; these are ordinary data files
 	}
 	if err == nil {
 		err = f.Close()

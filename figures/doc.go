@@ -14,6 +14,9 @@
 //     rule's pick marked in every cell (cells from study results with [PhaseCellFromRuns]);
 //     [ScorePhaseRules] scores a rule over the cells beside "always UME" and "always UMT",
 //     honestly: where the CI of the difference contains 0, only UME (the cheaper) is right;
+//     [ScorePhaseRule] tunes a rule's tolerance on some seeds ([TunePhaseThreshold]) and scores
+//     it on others, with its cost (mmlab.CostOfChoice); [PhaseCellByRule] builds a cell with
+//     any named rule (mmlab.ChooseRules);
 //   - [FeatureMap]: which features each method learned (mmlab.FeatureScores) — the paper's
 //     Figure 1, measured: features × methods, each cell a score from chance to 1 with its CI;
 //   - [ResultsTable]: a table computed from result values, as Markdown or HTML.

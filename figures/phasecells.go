@@ -24,33 +24,44 @@ import (
 // if the spec is not a LazyPair spec, or if Choose or MethodDifference fail (e.g. a method or a
 // seed is missing); the error says which.
 func PhaseCellFromRuns(runs []mmlab.Run, tol float64) (PhaseCell, error) {
-	const where = "figures.PhaseCellFromRuns"
+	cell, _, err := phaseCell("figures.PhaseCellFromRuns", runs, mmlab.ChooseRuleUMEvsJoint, tol)
+	return cell, err
+}
+
+// PhaseCellByRule is PhaseCellFromRuns with the pick made by the named rule (mmlab.ChooseByRule,
+// e.g. mmlab.ChooseRulePairedInfo) with tolerance tol; it also returns the rule's Choice, its
+// evidence. The runs must hold "ume" and "umt" (and what the rule reads) on the same seeds.
+func PhaseCellByRule(runs []mmlab.Run, rule string, tol float64) (PhaseCell, mmlab.Choice, error) {
+	return phaseCell("figures.PhaseCellByRule", runs, rule, tol)
+}
+
+func phaseCell(where string, runs []mmlab.Run, rule string, tol float64) (PhaseCell, mmlab.Choice, error) {
 	if len(runs) == 0 {
-		return PhaseCell{}, errors.New(where + ": no runs")
+		return PhaseCell{}, mmlab.Choice{}, errors.New(where + ": no runs")
 	}
 	spec := runs[0].Dataset
 	for i := range runs {
 		if runs[i].Dataset != spec {
-			return PhaseCell{}, fmt.Errorf("%s: runs of different datasets (%q and %q, run %s): pass the runs of one study",
+			return PhaseCell{}, mmlab.Choice{}, fmt.Errorf("%s: runs of different datasets (%q and %q, run %s): pass the runs of one study",
 				where, spec, runs[i].Dataset, runs[i].Key)
 		}
 	}
 	parsed, err := datasets.ParseSpec(spec)
 	if err != nil {
-		return PhaseCell{}, fmt.Errorf("%s: %w", where, err)
+		return PhaseCell{}, mmlab.Choice{}, fmt.Errorf("%s: %w", where, err)
 	}
 	lp, ok := parsed.(datasets.LazyPairSpec)
 	if !ok {
-		return PhaseCell{}, fmt.Errorf("%s: dataset %q is not %s data: a phase diagram is drawn over LazyPair's easy rate ρ and paired rate π",
+		return PhaseCell{}, mmlab.Choice{}, fmt.Errorf("%s: dataset %q is not %s data: a phase diagram is drawn over LazyPair's easy rate ρ and paired rate π",
 			where, spec, datasets.LazyPairName)
 	}
 	diff, err := mmlab.MethodDifference(runs, mmlab.UMTMethod, mmlab.UMEMethod, mmlab.MetricTestAcc)
 	if err != nil {
-		return PhaseCell{}, fmt.Errorf("%s: ρ = %v, π = %v: %w", where, lp.Rho, lp.Pi, err)
+		return PhaseCell{}, mmlab.Choice{}, fmt.Errorf("%s: ρ = %v, π = %v: %w", where, lp.Rho, lp.Pi, err)
 	}
-	choice, err := mmlab.Choose(runs, tol)
+	choice, err := mmlab.ChooseByRule(rule, runs, tol)
 	if err != nil {
-		return PhaseCell{}, fmt.Errorf("%s: ρ = %v, π = %v: %w", where, lp.Rho, lp.Pi, err)
+		return PhaseCell{}, mmlab.Choice{}, fmt.Errorf("%s: ρ = %v, π = %v: %w", where, lp.Rho, lp.Pi, err)
 	}
-	return PhaseCell{Rho: lp.Rho, Pi: lp.Pi, UMTMinusUME: diff, Choice: choice.Method, Rule: choice.Rule}, nil
+	return PhaseCell{Rho: lp.Rho, Pi: lp.Pi, UMTMinusUME: diff, Choice: choice.Method, Rule: choice.Rule}, choice, nil
 }

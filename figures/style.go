@@ -29,11 +29,14 @@ var methodStyles = map[string]struct{ label, color string }{
 	mmlab.UMTMethod:   {"UMT", "#009E73"},
 	"ogmge":           {"OGM-GE", "#CC79A7"},
 	"gblend":          {"G-Blending", "#E69F00"},
+	// The width-matched joint control of UMT with free dims: joint's hue, darker.
+	mmlab.JointWideMethod: {"joint, width-matched", "#8A3C00"},
 }
 
 // methodOrder is the order methods appear in legends and tables: the uni-modal reference, UME,
-// joint training, UMT, then the baselines; other methods follow alphabetically.
-var methodOrder = []string{mmlab.UniMethod, mmlab.UMEMethod, mmlab.JointMethod, mmlab.UMTMethod, "ogmge", "gblend"}
+// joint training, its width-matched control, UMT, then the baselines; other methods follow
+// alphabetically.
+var methodOrder = []string{mmlab.UniMethod, mmlab.UMEMethod, mmlab.JointMethod, mmlab.JointWideMethod, mmlab.UMTMethod, "ogmge", "gblend"}
 
 // spareColors colour methods that have no entry in methodStyles; a method's spare colour is
 // picked by a hash of its name, so it is the same in every figure.
@@ -62,8 +65,8 @@ func MethodColor(method string) string {
 }
 
 // MethodLabel returns the name figures and tables show for method (a registry name or a
-// per-modality key): "uni-modal", "UME", "joint", "UMT", "OGM-GE", "G-Blending", "uni-modal m1";
-// unknown methods are shown as they are named.
+// per-modality key): "uni-modal", "UME", "joint", "joint, width-matched" (joint_wide), "UMT",
+// "OGM-GE", "G-Blending", "uni-modal m1"; unknown methods are shown as they are named.
 func MethodLabel(method string) string {
 	if base, m, ok := splitModalityKey(method); ok {
 		return MethodLabel(base) + " m" + strconv.Itoa(m)

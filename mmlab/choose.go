@@ -36,40 +36,87 @@ const (
 // grid (figures.ScorePhaseRules); ChooseRules lists them and ChooseByRule runs one by name.
 const ChooseRuleUMEvsJoint = "ume-vs-joint"
 
-// chooseRules maps each rule name to its implementation; every rule decides between UMEMethod
-// and UMTMethod from a study's runs and a tolerance in validation accuracy.
-var chooseRules = map[string]func(runs []Run, tol float64) (Choice, error){
-	ChooseRuleUMEvsJoint: Choose,
+// chooseRule is one entry of the rule registry.
+type chooseRule struct {
+	decide  func(runs []Run, tol float64) (Choice, error)
+	methods []string // the methods whose runs the rule reads (what `mmlab choose` trains)
+	tol     float64  // the default of the rule's tolerance or threshold
 }
 
-// ChooseRules returns the names of the choice rules, sorted (today only ChooseRuleUMEvsJoint).
+// chooseRules maps each rule name to its implementation; every rule decides between UMEMethod
+// and UMTMethod from a study's runs and a tolerance (or threshold) in the rule's own unit.
+var chooseRules = map[string]chooseRule{
+	ChooseRuleUMEvsJoint: {Choose, []string{UniMethod, JointMethod, UMEMethod}, DefaultChooseTolerance},
+	ChooseRulePairedInfo: {ChoosePairedInfo, []string{UniMethod}, DefaultPairedInfoThreshold},
+}
+
+// ChooseRules returns the names of the choice rules, sorted (ChooseRulePairedInfo,
+// ChooseRuleUMEvsJoint).
 func ChooseRules() []string { return slices.Sorted(maps.Keys(chooseRules)) }
 
-// ChooseByRule runs the choice rule named rule (one of ChooseRules) on runs with tolerance tol.
-// An unknown rule is an error listing the known ones.
+// ChooseByRule runs the choice rule named rule (one of ChooseRules) on runs with tolerance tol
+// (ChooseRuleTolerance gives its default). An unknown rule is an error listing the known ones.
 func ChooseByRule(rule string, runs []Run, tol float64) (Choice, error) {
-	f, ok := chooseRules[rule]
-	if !ok {
-		return Choice{}, fmt.Errorf("mmlab.ChooseByRule: unknown rule %q; rules: %s", rule, strings.Join(ChooseRules(), ", "))
+	r, err := lookupRule(rule)
+	if err != nil {
+		return Choice{}, fmt.Errorf("mmlab.ChooseByRule: %w", err)
 	}
-	return f(runs, tol)
+	return r.decide(runs, tol)
+}
+
+// ChooseRuleMethods returns the methods whose runs rule reads: the study to train before
+// deciding (for ChooseRuleUMEvsJoint uni, joint and ume; for ChooseRulePairedInfo only uni).
+func ChooseRuleMethods(rule string) ([]string, error) {
+	r, err := lookupRule(rule)
+	if err != nil {
+		return nil, fmt.Errorf("mmlab.ChooseRuleMethods: %w", err)
+	}
+	return slices.Clone(r.methods), nil
+}
+
+// ChooseRuleTolerance returns the default tolerance of rule: DefaultChooseTolerance (validation
+// accuracy) for ChooseRuleUMEvsJoint, DefaultPairedInfoThreshold (nats) for ChooseRulePairedInfo.
+func ChooseRuleTolerance(rule string) (float64, error) {
+	r, err := lookupRule(rule)
+	if err != nil {
+		return 0, fmt.Errorf("mmlab.ChooseRuleTolerance: %w", err)
+	}
+	return r.tol, nil
+}
+
+func lookupRule(rule string) (chooseRule, error) {
+	r, ok := chooseRules[rule]
+	if !ok {
+		return chooseRule{}, fmt.Errorf("unknown rule %q; rules: %s", rule, strings.Join(ChooseRules(), ", "))
+	}
+	return r, nil
 }
 
 // Choice is Choose's decision with its evidence.
 type Choice struct {
-	Rule        string   // the rule that decided, e.g. ChooseRuleUMEvsJoint
-	Method      string   // UMEMethod ("ume") or UMTMethod ("umt")
-	UMEValAcc   Estimate // validation accuracy of UME over the seeds
-	JointValAcc Estimate // validation accuracy of joint training over the same seeds
+	Rule   string // the rule that decided, e.g. ChooseRuleUMEvsJoint
+	Method string // UMEMethod ("ume") or UMTMethod ("umt")
+	// UMEValAcc and JointValAcc are the validation accuracies of UME and joint training over the
+	// seeds (ChooseRuleUMEvsJoint's evidence; zero for other rules).
+	UMEValAcc   Estimate
+	JointValAcc Estimate
 	// Margin is the paired per-seed difference UME − joint in validation accuracy; its Mean is
 	// UMEValAcc.Mean − JointValAcc.Mean.
 	Margin    Estimate
-	Tolerance float64 // the tol Choose was given
+	Tolerance float64 // the tolerance (or threshold) the rule was given
 	Seeds     []int   // the seeds compared, ascending
 	// Decisive is true when the whole 95% interval of Margin lies on the chosen side of −Tolerance,
 	// i.e. more seeds would very likely not change the choice. With one seed it is never true.
 	Decisive bool
 	Reason   string // one readable sentence with the numbers
+
+	// PairedLLGain and PairedAccGain are ChooseRulePairedInfo's evidence, per seed (zero for
+	// other rules): the validation log-likelihood (nats per sample) and accuracy of the joint
+	// linear discriminant minus those of the product of per-modality ones (PairedInformation).
+	PairedLLGain, PairedAccGain Estimate
+	// RuleSeconds is the wall time of the rule's own computation beyond reading runs (0 for
+	// ChooseRuleUMEvsJoint); CostOfChoice adds it to the training time of the runs it needs.
+	RuleSeconds float64
 }
 
 // Choose decides between UME and UMT from the "ume" and "joint" runs in runs (DESIGN.md §5, the

@@ -114,11 +114,19 @@ func ExampleChoose() {
 	// Choose UMT: joint training's validation accuracy 0.9433 beats UME's 0.9100 by more than the tolerance 0.0050 (UME − joint = -0.0333 ± 0.0143, 95% CI over 3 seeds), so paired features matter.
 }
 
-// TestChooseByRule checks that the named rule is Choose and that an unknown name is an error
+// TestChooseByRule checks the registry, that the named rule is Choose and that an unknown name is an error
 // listing the rules.
 func TestChooseByRule(t *testing.T) {
-	if got := mmlab.ChooseRules(); !slices.Equal(got, []string{mmlab.ChooseRuleUMEvsJoint}) {
-		t.Errorf("ChooseRules() = %v, want [%s]", got, mmlab.ChooseRuleUMEvsJoint)
+	if got := mmlab.ChooseRules(); !slices.Equal(got, []string{mmlab.ChooseRulePairedInfo, mmlab.ChooseRuleUMEvsJoint}) {
+		t.Errorf("ChooseRules() = %v, want [%s %s]", got, mmlab.ChooseRulePairedInfo, mmlab.ChooseRuleUMEvsJoint)
+	}
+	for rule, want := range map[string][]string{mmlab.ChooseRuleUMEvsJoint: {"uni", "joint", "ume"}, mmlab.ChooseRulePairedInfo: {"uni"}} {
+		if got, err := mmlab.ChooseRuleMethods(rule); err != nil || !slices.Equal(got, want) {
+			t.Errorf("ChooseRuleMethods(%s) = %v, %v; want %v", rule, got, err, want)
+		}
+	}
+	if tol, err := mmlab.ChooseRuleTolerance(mmlab.ChooseRuleUMEvsJoint); err != nil || tol != mmlab.DefaultChooseTolerance {
+		t.Errorf("ChooseRuleTolerance(ume-vs-joint) = %v, %v", tol, err)
 	}
 	// Joint ahead by 0.0625 > tol: the rule picks UMT, whichever way it is called.
 	runs := pairRuns([]float64{0.875, 0.875}, []float64{0.9375, 0.9375})

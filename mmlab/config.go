@@ -46,6 +46,7 @@ func ParseConfig(methods []string, options map[string]string) (*Config, error) {
 			c.Methods[name] = o
 		}
 	}
+	set := map[string]map[string]bool{} // method → the keys the study sets, for OptionFollower
 	for _, full := range slices.Sorted(maps.Keys(options)) {
 		group, key, ok := strings.Cut(full, ".")
 		if !ok || group == "" || key == "" {
@@ -71,9 +72,18 @@ func ParseConfig(methods []string, options map[string]string) (*Config, error) {
 				return nil, fmt.Errorf("option %q: method %s has no options", full, group)
 			}
 			target = c.Methods[group]
+			if set[group] == nil {
+				set[group] = map[string]bool{}
+			}
+			set[group][key] = true
 		}
 		if err := SetOption(target, key, options[full]); err != nil {
 			return nil, fmt.Errorf("%s options: %w", group, err)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Methods)) {
+		if f, ok := c.Methods[name].(OptionFollower); ok {
+			f.Follow(c.Methods, set[name])
 		}
 	}
 	for _, v := range []Validator{&c.Model, &c.Train, &c.Probe} {
@@ -92,6 +102,15 @@ func ParseConfig(methods []string, options map[string]string) (*Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// OptionFollower is implemented by method options whose defaults follow another method's
+// options in the same study, e.g. joint_wide's widths follow umt's free dimensions. ParseConfig
+// calls Follow after setting the study's options and before validating them, with the options
+// of every method of the study (with its dependencies) and the keys the study set for this
+// method (nil if none); Follow copies the followed values into the keys not set explicitly.
+type OptionFollower interface {
+	Follow(methods map[string]Validator, set map[string]bool)
 }
 
 // TrainValidator is implemented by method options whose valid values depend on the training

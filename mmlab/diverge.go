@@ -1,7 +1,7 @@
 package mmlab
 
-// The divergence rule shared by Engine.Fit and Engine.FitReplicas (so both stop on exactly the
-// same steps and epochs, keeping them bit-identical).
+// The divergence rule of the training loop (loop.go), for every replica: a replica stops on the
+// same step or epoch whether it trains alone (Engine.Fit) or next to others (Engine.FitReplicas).
 
 import (
 	"fmt"

@@ -58,6 +58,11 @@
 //
 //   - uni: encoder + linear head trained on one modality with cross-entropy, one run per modality.
 //   - joint: all encoders and the fusion head trained with cross-entropy on the fused logits.
+//   - joint_wide: the width-matched control of UMT with free dimensions (ours): the UMT
+//     student's network for the same free_dims and free_mode (ModelOptions.WideLateFusion: the
+//     same variables and shapes, so the same parameter count also with free_mode=branch),
+//     trained like joint with cross-entropy only. Its options default to the study's umt ones
+//     (OptionFollower), so one study with joint, umt and joint_wide compares all three.
 //   - ume: the uni runs' predictions averaged (logits by default, or probabilities — the
 //     paper's exact rule is unverified); no training of its own.
 //   - umt: a student late-fusion model trained from scratch with
@@ -97,9 +102,40 @@
 // Independent networks can train together as replicas in one compiled graph
 // (Engine.FitReplicas, ours): one backend call per step for all of them, each replica trained
 // bit-identically to Fit (its own data, seed, initial weights, batch order, curves and early
-// stopping). RunStudy does this by default for the runs of methods that implement JobTrainer
+// stopping). There is one training loop (loop.go): Fit runs it with a single replica. RunStudy does this by default for the runs of methods that implement JobTrainer
 // (uni, joint, umt) whose dependencies are trained, up to Study.Replicas at a time; the results
 // and run keys are unchanged. Jobs with a Transform or an OnEpoch train one at a time.
+//
+// # How UMT's hyperparameters were chosen, and a check on disjoint seeds (issue 12)
+//
+// Reported numbers (acceptance tests, notebooks 01–03, 07) are on run seeds 0–4 of the dataset
+// spec's seed 1 (datasets 1–5), some repeated on seed=6 (datasets 6–10). None of the defaults
+// was tuned on mmlab's validation splits:
+//
+//   - umt.lambda = 10 is a public re-implementation's default, taken before any run (not tuned).
+//     λ = 1 in notebook 06 (avsynth:pi=0.6, CNN) was picked from two of the reported seeds;
+//     that choice is not re-checked on disjoint seeds here.
+//   - umt.free_dims = 32 (π = 0.5) and 64 (ρ = 0.7, π = 0.4) are the project's prototype's
+//     settings (DESIGN.md §2.1); mmlab then measured 64 the same as 32 at π = 0.5 on the
+//     reported seeds. umt.free_mode=branch is not a default.
+//
+// Re-check on datasets 11–15 (spec seed=11, disjoint from both reported sets), 5 seeds, default
+// training, VALIDATION accuracy, paired difference to the setting in use (mean ± 95% CI):
+//
+//	pair=add, π = 0.5, UMT λ = 10    free_dims 0: −0.008 ± 0.005, 8: −0.002 ± 0.005, 16: +0.000 ± 0.004,
+//	  (32: 0.942; joint 0.942)       64: +0.000 ± 0.005, 128: +0.003 ± 0.004
+//	pair=add, π = 0.5, free_dims 32  λ 1: +0.001 ± 0.004, 3: −0.002 ± 0.003, 30: +0.000 ± 0.002
+//	ρ = 0.7, π = 0.4, λ = 10         free_dims 32: −0.003 ± 0.008, 128: +0.002 ± 0.003
+//	  (64: 0.949; joint 0.932)
+//
+// So free dimensions are needed (0 is worse), 16–128 form a plateau on which 32 and 64 sit, and
+// λ ∈ [1, 30] does not matter in the MLP regime: the reported results do not hang on a choice made
+// on the reported seeds. Width-matched control (joint_wide, test accuracy, seeds 0–4 / dataset
+// seed 6): at π = 0.5, UMT(32) − joint_wide +0.000 ± 0.004 / −0.002 ± 0.005 (a tie, like UMT(32) −
+// joint); at ρ = 0.7, π = 0.4, UMT(64) − joint_wide +0.016 ± 0.004 / +0.019 ± 0.005, so "UMT beats
+// both UME and joint" there survives the control (TestAcceptanceBeatsBoth). With free_mode=branch,
+// λ = 1 at π = 0.5, UMT − joint is +0.006 ± 0.002 but UMT − joint_wide only +0.003 ± 0.003 and
+// joint_wide − joint +0.003 ± 0.002: the branch student's edge over joint is mostly its width.
 //
 // # Analysis (DESIGN.md §5)
 //
@@ -128,6 +164,18 @@
 // Evaluate records its accuracy on the feature subsets in Run.ProbeSubsetAcc. UME's encoders are
 // the uni-modal models', so UME's uni-modal scores are theirs.
 //
+// # Choosing UME or UMT (DESIGN.md §5; the rules are ours)
+//
+// ChooseByRule runs a named rule (ChooseRules). ume-vs-joint (Choose, the CLI's default)
+// compares UME with joint training on validation accuracy. paired-info (ChoosePairedInfo) trains
+// nothing beyond the uni-modal runs: PairedInformation fits, on the training split, a Gaussian
+// linear discriminant on all modalities together and one per modality (covariance shrinkage by
+// 5-fold cross-validation, after Friedman's regularised discriminant analysis, 1989), and picks
+// UMT when the joint model's validation log-likelihood beats the product of the per-modality ones
+// by more than a threshold: the modalities then carry paired information that a product of
+// uni-modal classifiers, which is what UME is, cannot use. CostOfChoice accounts a rule's cost
+// against the training time of the whole study.
+//
 // # Reproducibility (DESIGN.md §6)
 //
 // A run's key hashes everything that determines it (method, modality, seed, resolved dataset
@@ -136,6 +184,26 @@
 // ones with their trained weights (blob "weights"), so a stored uni run can serve as a UMT
 // teacher without retraining; if its weights are missing it is retrained, which reproduces it
 // exactly on the same hardware and software (a mismatch is reported as a warning).
+//
+// # Sharing a store between processes
+//
+// Several processes may use one store at once (notebook kernels, the shards of a cluster sweep on
+// a shared file system). Before training a run, RunStudy claims it (Store.Claim, through the
+// RunClaimer interface): it creates <key>.lease next to the record with an exclusive create. A
+// run claimed by another live process is not trained again: RunStudy trains the other runs it
+// can and then waits for that run's record (polling every 200 ms) and loads it, with its
+// weights if a run still to train needs it; StudyResult.Shared counts such runs. A holder saves
+// the weights, then the record, then releases its lease, and a claimer loads the record once
+// more after claiming, so a run finished between the plan and the claim is not retrained.
+//
+// A holder touches its lease file every LeaseHeartbeat (10 s). A lease is taken over when its
+// holder is a dead process on the same host, when a waiter has seen the file unchanged for
+// LeaseTimeout (90 s), or when the file is older than LeaseMaxAge (10 min). Leases rely only on
+// exclusive create and atomic rename within one directory (local disks, NFS v3 or later), not on
+// flock or on synchronised clocks (except for LeaseMaxAge). They only save work: records are
+// written atomically and checked on load, so a lease race costs a duplicate run, never a wrong
+// record. Dataset caches (package datasets) are generated once in the same way, with
+// <file>.mmds.lease. A sweep that splits work itself can call Store.Claim directly.
 //
 // # GoMLX notes
 //

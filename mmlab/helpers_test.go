@@ -1,6 +1,7 @@
 package mmlab
 
 import (
+	"context"
 	"slices"
 	"testing"
 
@@ -76,3 +77,32 @@ func checkRestores(t testing.TB, method Method, env *Env, opts Validator, pred P
 	}
 	return weights
 }
+
+// trainTeachers trains the uni-modal runs of every modality of ds for epochs epochs (UMT's
+// teachers, UME's members) or fails the test.
+func trainTeachers(t testing.TB, ds *datasets.Dataset, epochs int) []Predictor {
+	t.Helper()
+	uni, err := LookupMethod(UniMethod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var teachers []Predictor
+	for m := range ds.Modalities {
+		env := testEnv(t, ds, epochs)
+		env.Modality = m
+		p, _, err := uni.Train(context.Background(), env, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		teachers = append(teachers, p)
+	}
+	return teachers
+}
+
+// freeDimCases are UMT's three student shapes (and joint_wide's): no free dimensions, 8 from
+// the encoder's own last layer, 8 from a second encoder.
+var freeDimCases = []struct {
+	name     string
+	freeDims int
+	freeMode string
+}{{"reference", 0, FreeShared}, {"shared free dims", 8, FreeShared}, {"branch free dims", 8, FreeBranch}}

@@ -326,9 +326,29 @@ func (o *ModelOptions) LateFusion(scope *model.Scope, xs []*graph.Node, numClass
 	if len(xs) < 2 {
 		exceptions.Panicf("mmlab.ModelOptions.LateFusion: want at least 2 inputs, got %d", len(xs))
 	}
+	return o.WideLateFusion(scope, xs, numClasses, 0, FreeShared)
+}
+
+// WideLateFusion is LateFusion with freeDims extra outputs per encoder that feed the head: the
+// network of UMT's student (umt.free_dims, umt.free_mode) and of its width-matched joint control
+// joint_wide. freeMode FreeShared widens each encoder's last layer ("enc<i>") by freeDims;
+// FreeBranch adds a second encoder "free<i>" of the same layers, its last freeDims wide, whose
+// outputs follow the first encoder's. Features[i] is [batch, FeatureDim()+freeDims] either way,
+// the first FeatureDim() columns from "enc<i>". freeDims = 0 builds exactly LateFusion's network.
+func (o *ModelOptions) WideLateFusion(scope *model.Scope, xs []*graph.Node, numClasses, freeDims int, freeMode string) Outputs {
+	if freeDims < 0 || (freeMode != FreeShared && freeMode != FreeBranch) {
+		exceptions.Panicf("mmlab.ModelOptions.WideLateFusion: freeDims=%d, freeMode=%q: want freeDims ≥ 0 and mode %s or %s",
+			freeDims, freeMode, FreeShared, FreeBranch)
+	}
 	features := make([]*graph.Node, len(xs))
 	for i, x := range xs {
-		features[i] = o.Encoder(scope.In("enc%d", i), x, 0)
+		if freeMode == FreeBranch && freeDims > 0 {
+			main := o.Encoder(scope.In("enc%d", i), x, 0)
+			free := o.EncoderWidth(scope.In("free%d", i), x, freeDims)
+			features[i] = graph.Concatenate([]*graph.Node{main, free}, -1)
+		} else {
+			features[i] = o.Encoder(scope.In("enc%d", i), x, freeDims)
+		}
 	}
 	logits, split := o.Fuse(scope.In("fusion"), features, numClasses)
 	return Outputs{Logits: logits, Features: features, SplitLogits: split}

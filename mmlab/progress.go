@@ -106,3 +106,12 @@ func (p *studyProgress) finish() {
 	}
 	_ = p.bar.Finish()
 }
+
+// skipRun counts as done a run that was to be computed but another process stored meanwhile.
+func (p *studyProgress) skipRun() {
+	if p == nil {
+		return
+	}
+	_ = p.bar.Add(progressUnits)
+	p.done++
+}

@@ -8,6 +8,7 @@ package mmlab
 //
 //	<home>/runs/<key[:2]>/<key>.json          one run record
 //	<home>/runs/<key[:2]>/<key>.<name>.blob   blobs saved with that run (e.g. teacher weights)
+//	<home>/runs/<key[:2]>/<key>.lease         while a process computes that run (Claim)
 //	<home>/datasets/                          caches of generated datasets (see DatasetCacheDir)
 //
 // Every file is written atomically (temporary file in the same directory, fsync, rename), so a
@@ -16,6 +17,7 @@ package mmlab
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -33,6 +35,7 @@ import (
 	"time"
 
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/internal/fsutil"
 )
 
 // HomeEnv is the environment variable that sets the mmlab home directory (results store, dataset
@@ -140,7 +143,8 @@ func validBlobName(name string) error {
 // Store is a results directory (DESIGN.md §6). It is safe for concurrent use by several goroutines
 // and several processes (e.g. shards of a sweep writing to one shared directory): writes are
 // atomic renames, and concurrent writers of one key write the same inputs' results, the last
-// rename winning with a complete file.
+// rename winning with a complete file. Claim lets those processes agree which of them computes a
+// run, so that it is computed once (RunStudy uses it; see the package documentation).
 type Store struct {
 	home string
 
@@ -456,26 +460,48 @@ func (s *Store) reportCorrupt(err *CorruptError) error {
 
 // quarantine moves the corrupt file at path to path+".corrupt" (replacing an older one there), but
 // only if it still holds the bytes that were read; if it changed meanwhile (a concurrent Save),
-// changed is true and nothing is moved.
+// changed is true and the new file stays in place.
+//
+// The file is first renamed to a unique hidden name, atomically, and only then compared: what is
+// compared is exactly what was moved, so a good record that another process renames into place
+// at any moment is either left alone or moved back, never quarantined. (A check followed by a
+// rename of path would move a good record written between the two.)
 func quarantine(path string, read []byte, reason string, cause error) (cerr *CorruptError, changed bool) {
 	cerr = &CorruptError{Path: path, Reason: reason, Err: cause}
-	now, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		// Someone else moved it aside already.
-		cerr.MovedTo = path + ".corrupt"
+	dest := path + ".corrupt"
+	suffix := make([]byte, 6)
+	_, _ = rand.Read(suffix)
+	// A hidden .tmp name, which OpenStore's clean-up removes if the process dies right here.
+	aside := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+"."+hex.EncodeToString(suffix)+".tmp")
+	quarantineHook(path)
+	if err := os.Rename(path, aside); err != nil {
+		if errors.Is(err, fs.ErrNotExist) { // someone else moved it aside already
+			cerr.MovedTo = dest
+			return cerr, false
+		}
+		cerr.MoveErr = err
 		return cerr, false
 	}
-	if err == nil && !bytes.Equal(now, read) {
+	if moved, err := os.ReadFile(aside); err == nil && !bytes.Equal(moved, read) {
+		// A concurrent Save replaced the file after it was read: put that one back. (Should yet
+		// another Save have landed since, this replaces one complete record by another.)
+		if err := os.Rename(aside, path); err != nil {
+			cerr.MoveErr = err
+		}
 		return cerr, true
 	}
-	dest := path + ".corrupt"
-	if err := os.Rename(path, dest); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.Rename(aside, dest); err != nil {
 		cerr.MoveErr = err
+		_ = os.Rename(aside, path) // keep it where it was, for inspection
 		return cerr, false
 	}
 	cerr.MovedTo = dest
 	return cerr, false
 }
+
+// quarantineHook is called just before a corrupt file is moved aside; tests use it to race a
+// concurrent write against the move.
+var quarantineHook = func(path string) {}
 
 // writeAtomic writes data to path so that readers see either the old file or the complete new
 // one: a temporary file in the same directory, fsync, rename, then fsync of the directory so the
@@ -492,7 +518,8 @@ func writeAtomic(path string, data []byte) (err error) {
 			return err
 		}
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	// Permissions 0644 as reduced by the umask, like any file the user creates.
+	tmp, err := fsutil.CreateTemp(dir, "."+filepath.Base(path)+".", ".tmp", 0o644)
 	if err != nil {
 		return err
 	}
@@ -506,9 +533,6 @@ func writeAtomic(path string, data []byte) (err error) {
 		return err
 	}
 	if err = syncFile(tmp); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(0o644); err != nil { // CreateTemp makes 0600; stores are often shared
 		return err
 	}
 	if err = tmp.Close(); err != nil {

@@ -23,11 +23,23 @@ const StaleTempAge = time.Hour
 func isStoreTemp(kind, name string) bool {
 	switch kind {
 	case "runs":
-		return strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp")
+		return strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".tmp") || isLeaseLeftover(name, ".json")
 	case "datasets":
-		return strings.Contains(name, ".mmds.tmp")
+		return strings.Contains(name, ".mmds.tmp") || isLeaseLeftover(name, ".mmds")
 	}
 	return false
+}
+
+// isLeaseLeftover reports whether name is a lease file (<key>.lease next to <key><ext>, see
+// Store.Claim) or a stale lease moved aside to be deleted (".<name>.lease.<random>.broken"). A
+// live holder touches its lease every LeaseHeartbeat, so one untouched for StaleTempAge is a
+// dead process's that nobody has claimed since.
+func isLeaseLeftover(name, ext string) bool {
+	if ext == ".json" {
+		ext = ""
+	}
+	return strings.HasSuffix(name, ext+".lease") ||
+		strings.HasPrefix(name, ".") && strings.HasSuffix(name, ".broken") && strings.Contains(name, ext+".lease.")
 }
 
 // removeStaleTemps removes the store's temporary files under home/runs/<xx>/ and home/datasets/

@@ -40,17 +40,21 @@ func TestOpenStoreRemovesStaleTemps(t *testing.T) {
 	staleRecord := write(filepath.Join(dir, "."+key+".json.123456.tmp"), old)
 	staleBlob := write(filepath.Join(dir, "."+key+".weights.blob.98765.tmp"), old)
 	staleCache := write(filepath.Join(home, "datasets", "lazypair-abc.mmds.tmp4242"), old)
+	staleLease := write(store.LeasePath(key), old) // a killed process's, never claimed since
+	staleBroken := write(filepath.Join(dir, "."+key+".lease.abc123.broken"), old)
+	staleCacheLease := write(filepath.Join(home, "datasets", "lazypair-abc.mmds.lease"), old)
 	fresh := write(filepath.Join(dir, "."+key+".json.777.tmp"), time.Now())
+	freshLease := write(filepath.Join(dir, Key("other")+".lease"), time.Now())
 	other := write(filepath.Join(dir, "notes.tmp"), old) // not a name the store makes
 	if _, err := OpenStore(home); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{staleRecord, staleBlob, staleCache} {
+	for _, p := range []string{staleRecord, staleBlob, staleCache, staleLease, staleBroken, staleCacheLease} {
 		if _, err := os.Stat(p); !os.IsNotExist(err) {
 			t.Errorf("stale temporary file %s was not removed (stat: %v)", p, err)
 		}
 	}
-	for _, p := range []string{fresh, other, store.RecordPath(key), store.BlobPath(key, WeightsBlob)} {
+	for _, p := range []string{fresh, freshLease, other, store.RecordPath(key), store.BlobPath(key, WeightsBlob)} {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("%s must be kept: %v", p, err)
 		}

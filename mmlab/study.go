@@ -10,11 +10,9 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/gobackend"
-	"github.com/mmlab-go/mmlab/datasets"
 )
 
 // RunStore is where RunStudy loads finished runs and saves new ones. *Store implements it.
@@ -92,6 +90,9 @@ type StudyResult struct {
 	// Trained counts runs computed by this call, Loaded runs taken from the store, Retrained
 	// dependencies recomputed because their stored weights were missing.
 	Trained, Loaded, Retrained int
+	// Shared counts the loaded runs that another process sharing the store computed while this
+	// call waited for them (see RunClaimer); they are included in Loaded.
+	Shared int
 	// Warnings are problems that did not stop the study (e.g. a corrupt stored record that was
 	// recomputed). A result that could not be saved is a warning too, and RunStudy then also
 	// returns a *SaveError.
@@ -175,294 +176,19 @@ type JobTrainer interface {
 // If some computed results could not be stored (their weights or their record), RunStudy still
 // returns the complete result, together with a *SaveError naming what is missing from the store.
 func RunStudy(ctx context.Context, study Study) (*StudyResult, error) {
-	start := time.Now()
-	if study.Seeds < 1 {
-		return nil, fmt.Errorf("mmlab.RunStudy: Seeds=%d: want at least 1", study.Seeds)
-	}
-	spec, err := datasets.ParseSpec(study.Dataset)
+	s, err := newStudyRunner(study)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.plan(); err != nil {
 		return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
 	}
-	cfg, err := ParseConfig(study.Methods, study.Options)
-	if err != nil {
+	s.prepare()
+	defer s.claims.releaseAll()
+	if err := s.computeAll(ctx); err != nil {
 		return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
 	}
-	methods, _ := withDependencies(study.Methods)
-	backend := study.Backend
-	if backend == nil {
-		if backend, err = DefaultBackend(); err != nil {
-			return nil, err
-		}
-	}
-	out := study.Output
-	if out == nil {
-		out = os.Stdout
-	}
-	res := &StudyResult{Dataset: spec.String(), Config: cfg, Methods: methods}
-	warn := func(format string, args ...any) {
-		msg := fmt.Sprintf(format, args...)
-		res.Warnings = append(res.Warnings, msg)
-		if !study.Quiet {
-			fmt.Fprintln(out, "mmlab: warning:", msg)
-		}
-	}
-
-	// Plan: every run of every seed, its key, and what the store already holds.
-	var plans [][]*plannedRun
-	for seed := range study.Seeds {
-		seedPlan, err := planSeed(spec.String(), spec.NumModalities(), methods, cfg, seed)
-		if err != nil {
-			return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
-		}
-		for _, p := range seedPlan {
-			p.compute = true
-			if study.Store != nil {
-				run, found, err := study.Store.Load(p.key)
-				if err != nil {
-					warn("loading %s (key %s): %v; recomputing it", p.name(), p.key, err)
-				} else if found {
-					p.run, p.compute = run, false
-				}
-			}
-		}
-		// Dependencies of runs to compute need predictors (reverse order: a dependency that is
-		// computed or restored may itself need its own dependencies).
-		for i := len(seedPlan) - 1; i >= 0; i-- {
-			p := seedPlan[i]
-			if p.compute || p.needPred {
-				for _, deps := range p.deps {
-					for _, d := range deps {
-						d.needPred = true
-					}
-				}
-			}
-		}
-		plans = append(plans, seedPlan)
-	}
-	toCompute := 0
-	for _, seedPlan := range plans {
-		for _, p := range seedPlan {
-			if p.compute || p.needPred {
-				toCompute++
-			}
-		}
-	}
-	var progress *studyProgress
-	if !study.Quiet {
-		progress = newStudyProgress(out, toCompute)
-	}
-	engine := &Engine{Backend: backend, Options: cfg.Train}
-	if progress != nil {
-		engine.Progress = progress
-	}
-	blobs, _ := study.Store.(BlobStore)
-	versions := CurrentVersions(fmt.Sprint(backend))
-
-	// Datasets by spec: generated when a run of their seed is first computed; fixed data (a
-	// user's files) is the same for every seed, so it is read once, not once per seed.
-	datasetOf := map[string]*datasets.Dataset{}
-	dataOf := func(seed int) (*datasets.Dataset, error) {
-		seedSpec := spec.WithSeedOffset(seed)
-		key := seedSpec.String()
-		if data, ok := datasetOf[key]; ok {
-			return data, nil
-		}
-		data, err := seedSpec.Generate()
-		if err != nil {
-			return nil, fmt.Errorf("dataset for seed %d: %w", seed, err)
-		}
-		datasetOf[key] = data
-		return data, nil
-	}
-	// Results that could not be stored: reported as warnings as they happen, and as a
-	// *SaveError at the end.
-	saveErr := &SaveError{}
-	saveFailed := func(p *plannedRun, what string, err error) {
-		warn("%v", err)
-		saveErr.Missing = append(saveErr.Missing, fmt.Sprintf("%s%s (key %s)", what, p.name(), p.key))
-		saveErr.Errs = append(saveErr.Errs, err)
-	}
-	probes := map[int]probeCache{} // by seed
-	newEnv := func(p *plannedRun) (*Env, error) {
-		data, err := dataOf(p.seed)
-		if err != nil {
-			return nil, err
-		}
-		env := &Env{Data: data, Seed: p.seed, Modality: p.modality, Model: cfg.Model, Engine: engine,
-			Name: p.name(), Deps: map[string][]Predictor{}}
-		for name, deps := range p.deps {
-			for _, d := range deps {
-				env.Deps[name] = append(env.Deps[name], d.pred)
-			}
-		}
-		return env, nil
-	}
-	// finish evaluates and records a trained run.
-	finish := func(p *plannedRun, env *Env, pred Predictor, curves *Curves, trainSeconds float64) error {
-		if probes[p.seed] == nil {
-			probes[p.seed] = probeCache{}
-		}
-		ev, err := evaluate(backend, pred, env.Data, &cfg.Probe, probes[p.seed])
-		if err != nil {
-			return fmt.Errorf("%s: %w", p.name(), err)
-		}
-		p.pred = pred
-		p.run = &Run{Key: p.key, Method: p.method, Seed: p.seed, Dataset: spec.String(),
-			Config: cfg.Values(p.method), Versions: versions,
-			ValAcc: ev.ValAcc, TestAcc: ev.TestAcc, SubsetAcc: ev.SubsetAcc, ProbeAcc: ev.ProbeAcc,
-			ProbeSubsetAcc: ev.ProbeSubsetAcc, TrainSeconds: trainSeconds, Curves: curves}
-		if p.modality >= 0 {
-			m := p.modality
-			p.run.Modality = &m
-		}
-		res.Trained++
-		if study.Store != nil {
-			if err := saveRun(study.Store, blobs, p); err != nil {
-				saveFailed(p, "", err)
-			}
-		}
-		return nil
-	}
-
-	// Runs are computed in study order (seed, then method); with Replicas > 1, the first run to
-	// compute takes with it, as replicas, the following runs whose dependencies are ready.
-	replicas := study.Replicas
-	if replicas <= 0 {
-		replicas = DefaultReplicas
-	}
-	var pending []*plannedRun
-	for _, seedPlan := range plans {
-		for _, p := range seedPlan {
-			if p.compute || p.needPred {
-				pending = append(pending, p)
-			} else {
-				res.Loaded++
-			}
-		}
-	}
-	ready := func(p *plannedRun) bool {
-		for _, deps := range p.deps {
-			for _, d := range deps {
-				if d.pred == nil {
-					return false
-				}
-			}
-		}
-		return true
-	}
-	// release drops the datasets that no pending run needs (with replicas, several seeds' data
-	// are held at once; one at a time, one seed's).
-	release := func() {
-		need := map[string]bool{}
-		for _, q := range pending {
-			need[spec.WithSeedOffset(q.seed).String()] = true
-		}
-		for key := range datasetOf {
-			if !need[key] {
-				delete(datasetOf, key)
-			}
-		}
-	}
-	for len(pending) > 0 {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
-		}
-		release()
-		p := pending[0]
-		if !p.compute {
-			// A stored run whose predictor a run to compute needs: restore or retrain it.
-			pending = pending[1:]
-			res.Loaded++
-			env, err := newEnv(p)
-			if err != nil {
-				return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
-			}
-			progress.beginRun(p.name(), 1)
-			retrained, err := recoverPredictor(ctx, p, env, blobs, backend, warn, res)
-			if err != nil {
-				return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
-			}
-			if retrained {
-				// Its weights were lost: save them again, so later studies need not retrain it.
-				if err := saveWeights(blobs, p); err != nil {
-					saveFailed(p, "the weights of ", err)
-				}
-			}
-			progress.endRun()
-			continue
-		}
-		group := []*plannedRun{p}
-		rest := pending[1:]
-		if _, ok := p.impl.(JobTrainer); ok && replicas > 1 {
-			rest = rest[:0:0]
-			for _, q := range pending[1:] {
-				if _, ok := q.impl.(JobTrainer); ok && q.compute && len(group) < replicas && ready(q) {
-					group = append(group, q)
-				} else {
-					rest = append(rest, q)
-				}
-			}
-		}
-		pending = rest
-		if len(group) == 1 {
-			env, err := newEnv(p)
-			if err != nil {
-				return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
-			}
-			progress.beginRun(p.name(), 1)
-			t0 := time.Now()
-			pred, curves, err := p.impl.Train(ctx, env, p.opts)
-			if err != nil {
-				return nil, fmt.Errorf("mmlab.RunStudy: %s: %w", p.name(), err)
-			}
-			if err := finish(p, env, pred, curves, time.Since(t0).Seconds()); err != nil {
-				return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
-			}
-			progress.endRun()
-			continue
-		}
-		// Replicas: every run's job, trained together; each run's TrainSeconds is its share.
-		envs := make([]*Env, len(group))
-		jobs := make([]*TrainJob, len(group))
-		for i, q := range group {
-			env, err := newEnv(q)
-			if err != nil {
-				return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
-			}
-			if jobs[i], err = q.impl.(JobTrainer).TrainJob(env, q.opts); err != nil {
-				return nil, fmt.Errorf("mmlab.RunStudy: %s: %w", q.name(), err)
-			}
-			envs[i] = env
-		}
-		progress.beginRun(groupName(jobs), len(group))
-		t0 := time.Now()
-		nets, curves, err := engine.FitReplicas(ctx, jobs)
-		if err != nil {
-			return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
-		}
-		share := time.Since(t0).Seconds() / float64(len(group))
-		for i, q := range group {
-			if err := finish(q, envs[i], nets[i], curves[i], share); err != nil {
-				return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
-			}
-		}
-		progress.endRun()
-	}
-	progress.finish()
-	for _, seedPlan := range plans {
-		for _, p := range seedPlan {
-			res.Runs = append(res.Runs, *p.run)
-		}
-	}
-	res.Seconds = time.Since(start).Seconds()
-	if !study.Quiet {
-		fmt.Fprintf(out, "mmlab: %s: %d runs trained, %d loaded (%d retrained as dependencies) in %.1f s\n",
-			strings.Join(methods, ", "), res.Trained, res.Loaded, res.Retrained, res.Seconds)
-	}
-	if len(saveErr.Missing) > 0 {
-		return res, saveErr
-	}
-	return res, nil
+	return s.result()
 }
 
 // planSeed lists the runs of one seed in dependency order, with their keys.

@@ -13,11 +13,9 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
-	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -170,223 +168,24 @@ const netScope = "net"
 // so batch order and dataset generation never share a random stream.
 const shuffleStream = 0x6d6d6c6162 // "mmlab"
 
-// Fit trains job's network and returns it with its per-epoch curves. Divergence — a NaN or
-// infinite loss, or an epoch's mean loss far above the first step's (see DivergenceFactor) —
-// stops training with an error naming the job, the step or epoch, and the option to change. With Options.Patience > 0 the
-// network returned holds the weights of the epoch with the best validation accuracy.
+// Fit trains job's network and returns it with its per-epoch curves: the training loop (train)
+// with job as its only replica. Divergence — a NaN or infinite loss, or an epoch's mean loss far
+// above the first step's (see DivergenceFactor) — stops training with an error naming the job,
+// the step or epoch, and the option to change. With Options.Patience > 0 the network returned
+// holds the weights of the epoch with the best validation accuracy.
 func (e *Engine) Fit(ctx context.Context, job *TrainJob) (net *Network, curves *Curves, err error) {
-	opts := e.Options
-	if err := opts.Validate(); err != nil {
-		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
+	const caller = "mmlab.Engine.Fit"
+	if err := e.Options.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("%s: %s: %w", caller, job.Name, err)
 	}
 	if err := job.check(); err != nil {
-		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
+		return nil, nil, fmt.Errorf("%s: %s: %w", caller, job.Name, err)
 	}
-	ds := job.Data
-	n := ds.Train.Len()
-	stepsPerEpoch := n / opts.Batch
-	if stepsPerEpoch == 0 {
-		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: train.batch=%d exceeds the %d training samples",
-			job.Name, opts.Batch, n)
-	}
-	totalSteps := opts.Epochs * stepsPerEpoch
-
-	net, exec, resident, err := e.setup(job, "mmlab.Engine.Fit")
+	nets, all, err := e.train(ctx, []*TrainJob{job}, caller)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer finalizeAll(resident)
-	defer exec.Finalize()
-	numInputs := len(job.Inputs)
-	if job.OnEpoch != nil {
-		if err := job.OnEpoch(0, net); err != nil {
-			return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: before the first epoch: %w", job.Name, err)
-		}
-	}
-	validator, err := newEvaluator(net, ds.Val)
-	if err != nil {
-		return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
-	}
-	defer validator.finalize()
-
-	if e.Progress != nil {
-		e.Progress.Start(job.Name, totalSteps)
-		defer e.Progress.End()
-	}
-	curves = &Curves{SplitHeadAcc: make([][]float64, numInputs)}
-	order := make([]int32, n)
-	for i := range order {
-		order[i] = int32(i)
-	}
-	shuffler := newPCG(uint64(job.Seed), shuffleStream)
-	args := make([]any, 0, len(resident)+3)
-	for _, t := range resident {
-		args = append(args, t)
-	}
-	args = append(args, nil, nil, nil) // batch rows, learning rate, epoch
-	var best *checkpoint
-	bestAcc, sinceBest := -1.0, 0
-	start := time.Now()
-	step := 0
-	startLoss := 0.0 // the first step's loss, for the divergence rule (DivergenceFactor)
-	for epoch := range opts.Epochs {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
-		}
-		shuffler.shuffle(order)
-		lossSum := 0.0
-		for s := range stepsPerEpoch {
-			rows := tensors.FromFlatDataAndDimensions(order[s*opts.Batch:(s+1)*opts.Batch], opts.Batch)
-			args[len(args)-3] = rows
-			args[len(args)-2] = float32(opts.learningRate(step, totalSteps))
-			args[len(args)-1] = int32(epoch)
-			var outs []*tensors.Tensor
-			if err := exceptions.TryCatch[error](func() { outs, err = exec.Exec(args...) }); err != nil {
-				return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: step %d: %w", job.Name, step, err)
-			}
-			if err != nil {
-				return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: step %d: %w", job.Name, step, err)
-			}
-			rows.MustFinalizeAll()
-			loss := float64(tensors.MustCopyFlatData[float32](outs[0])[0])
-			finalizeAll(outs)
-			if why := stepDiverged(loss); why != "" {
-				return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s diverged: %s at step %d (epoch %d, batch %d); %s",
-					job.Name, why, step, epoch, s, divergenceHint(&opts))
-			}
-			if step == 0 {
-				startLoss = loss
-			}
-			lossSum += loss
-			step++
-			if e.Progress != nil {
-				e.Progress.Step(loss)
-			}
-		}
-		if why := epochDiverged(lossSum/float64(stepsPerEpoch), startLoss); why != "" {
-			return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s diverged in epoch %d: %s; %s",
-				job.Name, epoch+1, why, divergenceHint(&opts))
-		}
-		acc, split, err := validator.accuracy()
-		if err != nil {
-			return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: validation after epoch %d: %w", job.Name, epoch, err)
-		}
-		curves.Epoch = append(curves.Epoch, epoch+1)
-		curves.TrainLoss = append(curves.TrainLoss, lossSum/float64(stepsPerEpoch))
-		curves.ValAcc = append(curves.ValAcc, acc)
-		for i, a := range split {
-			curves.SplitHeadAcc[i] = append(curves.SplitHeadAcc[i], a)
-		}
-		if job.OnEpoch != nil {
-			if err := job.OnEpoch(epoch+1, net); err != nil {
-				return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: after epoch %d: %w", job.Name, epoch+1, err)
-			}
-		}
-		if opts.Patience > 0 {
-			if acc > bestAcc {
-				bestAcc, sinceBest = acc, 0
-				if best, err = net.checkpoint(); err != nil {
-					return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
-				}
-				curves.BestEpoch = epoch + 1
-			} else if sinceBest++; sinceBest >= opts.Patience {
-				break
-			}
-		}
-	}
-	if best != nil {
-		if err := net.restore(best); err != nil {
-			return nil, nil, fmt.Errorf("mmlab.Engine.Fit: %s: %w", job.Name, err)
-		}
-	}
-	net.Steps = step
-	net.TrainTime = time.Since(start)
-	return net, curves, nil
-}
-
-// setup does what Fit does before the first step: it creates job's network, seeds its store with
-// job.Seed, makes the training split resident, builds and compiles the training step, applies
-// job.Init and initialises the remaining variables. caller prefixes the errors.
-func (e *Engine) setup(job *TrainJob, caller string) (net *Network, exec *model.Exec, resident []*tensors.Tensor, err error) {
-	opts := e.Options
-	ds := job.Data
-	n := ds.Train.Len()
-	net = newNetwork(e.Backend, job.Inputs, job.Build, ds)
-	if err := net.store.SetRNGStateFromSeed(int64(job.Seed)); err != nil {
-		return nil, nil, nil, fmt.Errorf("%s: %s: %w", caller, job.Name, err)
-	}
-
-	// The training split stays resident next to the backend for the whole run; every step only
-	// sends the batch's row indices, and the graph gathers the rows.
-	for _, m := range job.Inputs {
-		resident = append(resident, tensors.FromFlatDataAndDimensions(ds.Train.Features[m], n, ds.Modalities[m].Size()))
-	}
-	resident = append(resident, tensors.FromFlatDataAndDimensions(ds.Train.Labels, n))
-	for i, x := range job.Extra {
-		resident = append(resident, tensors.FromFlatDataAndDimensions(x, n, job.ExtraDims[i]))
-	}
-	fail := func(format string, args ...any) (*Network, *model.Exec, []*tensors.Tensor, error) {
-		finalizeAll(resident)
-		if exec != nil {
-			exec.Finalize()
-		}
-		return nil, nil, nil, fmt.Errorf("%s: %s: "+format, append([]any{caller, job.Name}, args...)...)
-	}
-
-	updater, err := newUpdater(job.Optimizer, opts)
-	if err != nil {
-		return fail("%w", err)
-	}
-	trainStep := func(root *model.Scope, in []*graph.Node) []*graph.Node {
-		// Training mode also keeps the Go backend from embedding variables as constants.
-		root.SetTraining(in[0].Graph(), true)
-		rows := graph.ExpandAxes(in[len(in)-3], -1) // [batch, 1]
-		lr, epoch := in[len(in)-2], in[len(in)-1]
-		b := buildBatch(net, job, root.In(netScope), in[:len(in)-3], rows, epoch, caller)
-		grads := root.BuildTrainableVariablesGradientsGraph(b.Loss)
-		if job.Transform != nil {
-			named := trainableInGraph(root, b.Loss.Graph())
-			if len(named) != len(grads) {
-				exceptions.Panicf("%s: %d gradients for %d trainable variables", caller, len(grads), len(named))
-			}
-			for i := range named {
-				named[i].Grad = grads[i]
-			}
-			job.Transform(b, named)
-			for i := range named {
-				grads[i] = named[i].Grad
-			}
-		}
-		optimizer.LearningRateVar(root, b.Loss.DType(), opts.LR).SetNodeValue(lr)
-		updater.UpdateGraphWithGradients(root, grads, b.Loss.DType())
-		return []*graph.Node{b.Loss}
-	}
-	if exec, err = model.NewExec(e.Backend, net.store, trainStep); err != nil {
-		return fail("%w", err)
-	}
-	// Build the training graph and initialise the weights before the first step (the first Exec
-	// would do both), so that job.Init can set the variables the network builds and job.OnEpoch
-	// sees initialised weights. The shapes are those of the step arguments.
-	stepShapes := make([]shapes.Shape, 0, len(resident)+3)
-	for _, t := range resident {
-		stepShapes = append(stepShapes, t.Shape())
-	}
-	stepShapes = append(stepShapes, shapes.Make(dtypes.Int32, opts.Batch), shapes.Make(dtypes.Float32), shapes.Make(dtypes.Int32))
-	if perr := exceptions.TryCatch[error](func() { _, err = exec.Compile(stepShapes...) }); perr != nil {
-		return fail("%w", perr)
-	}
-	if err != nil {
-		return fail("%w", err)
-	}
-	if job.Init != nil {
-		if err := net.setWeights(job.Init); err != nil {
-			return fail("Init: %w", err)
-		}
-	}
-	if err := net.store.InitializeVariables(e.Backend, nil); err != nil {
-		return fail("%w", err)
-	}
-	return net, exec, resident, nil
+	return nets[0], all[0], nil
 }
 
 // adamUpdater returns the engine's optimizer (Adam or AdamW) as an updater that takes gradients.
@@ -527,57 +326,6 @@ func finalizeAll(ts []*tensors.Tensor) {
 	}
 }
 
-// evaluator computes validation accuracies after every epoch with the validation split resident.
-type evaluator struct {
-	exec     *model.Exec
-	resident []*tensors.Tensor
-	n        int
-}
-
-func newEvaluator(net *Network, s *datasets.Split) (*evaluator, error) {
-	ev := &evaluator{n: s.Len()}
-	for _, m := range net.inputs {
-		ev.resident = append(ev.resident, tensors.FromFlatDataAndDimensions(s.Features[m], s.Len(), len(s.Features[m])/s.Len()))
-	}
-	ev.resident = append(ev.resident, tensors.FromFlatDataAndDimensions(s.Labels, s.Len()))
-	k := len(net.inputs)
-	var err error
-	ev.exec, err = model.NewExec(net.backend, net.store, func(root *model.Scope, in []*graph.Node) []*graph.Node {
-		// The weights change between calls: in training mode they are graph parameters; otherwise
-		// backends that prefer constants (the Go backend) would freeze them at compile time.
-		root.SetTraining(in[0].Graph(), true)
-		out := net.buildOn(root.In(netScope), in[:k])
-		counts := []*graph.Node{correctCount(out.Logits, in[k])}
-		for _, o := range out.SplitLogits {
-			counts = append(counts, correctCount(o, in[k]))
-		}
-		return counts
-	})
-	return ev, err
-}
-
-// accuracy returns the fused and the split-head accuracies.
-func (ev *evaluator) accuracy() (acc float64, split []float64, err error) {
-	var outs []*tensors.Tensor
-	if e := exceptions.TryCatch[error](func() { outs, err = ev.exec.Exec(tensorArgs(ev.resident)...) }); e != nil {
-		return 0, nil, e
-	}
-	if err != nil {
-		return 0, nil, err
-	}
-	defer finalizeAll(outs)
-	counts := make([]float64, len(outs))
-	for i, t := range outs {
-		counts[i] = float64(tensors.MustCopyFlatData[int32](t)[0]) / float64(ev.n)
-	}
-	return counts[0], counts[1:], nil
-}
-
-func (ev *evaluator) finalize() {
-	ev.exec.Finalize()
-	finalizeAll(ev.resident)
-}
-
 func tensorArgs(ts []*tensors.Tensor) []any {
 	args := make([]any, len(ts))
 	for i, t := range ts {
@@ -592,18 +340,8 @@ type checkpoint struct {
 	values [][]float32
 }
 
-func (n *Network) checkpoint() (*checkpoint, error) {
-	c := &checkpoint{}
-	for _, v := range n.weights() {
-		t, err := v.Value()
-		if err != nil {
-			return nil, fmt.Errorf("checkpoint of %s: %w", v.Path(), err)
-		}
-		c.paths = append(c.paths, v.Path())
-		c.values = append(c.values, tensors.MustCopyFlatData[float32](t))
-	}
-	return c, nil
-}
+// checkpoint copies the network's trainable weights.
+func (n *Network) checkpoint() (*checkpoint, error) { return storeCheckpoint(n.store, "", true) }
 
 func (n *Network) restore(c *checkpoint) error {
 	for i, path := range c.paths {

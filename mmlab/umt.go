@@ -135,18 +135,7 @@ func (umtMethod) job(env *Env, o *UMTOptions, teachers [][]float32, scales [][]f
 	job := &TrainJob{
 		Name: env.Name, Seed: env.Seed, Data: env.Data, Inputs: env.AllModalities(),
 		Build: func(scope *model.Scope, xs []*graph.Node) Outputs {
-			features := make([]*graph.Node, len(xs))
-			for i, x := range xs {
-				if o.FreeMode == FreeBranch && o.FreeDims > 0 {
-					main := mo.Encoder(scope.In("enc%d", i), x, 0)
-					free := mo.EncoderWidth(scope.In("free%d", i), x, o.FreeDims)
-					features[i] = graph.Concatenate([]*graph.Node{main, free}, -1)
-				} else {
-					features[i] = mo.Encoder(scope.In("enc%d", i), x, o.FreeDims)
-				}
-			}
-			logits, split := mo.Fuse(scope.In("fusion"), features, k)
-			return Outputs{Logits: logits, Features: features, SplitLogits: split}
+			return mo.WideLateFusion(scope, xs, k, o.FreeDims, o.FreeMode)
 		},
 	}
 	if teachers == nil {

@@ -63,17 +63,7 @@ func TestUMTOptions(t *testing.T) {
 func TestUMT(t *testing.T) {
 	ds := testData(t, smallSpec)
 	ctx := context.Background()
-	uni, _ := LookupMethod("uni")
-	var teachers []Predictor
-	for m := range 2 {
-		env := testEnv(t, ds, 20)
-		env.Modality = m
-		p, _, err := uni.Train(ctx, env, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		teachers = append(teachers, p)
-	}
+	teachers := trainTeachers(t, ds, 20)
 	distance := func(p Predictor) float64 {
 		total := 0.0
 		for m, teacher := range teachers {
@@ -93,11 +83,7 @@ func TestUMT(t *testing.T) {
 		return total
 	}
 	umt, _ := LookupMethod("umt")
-	for _, tc := range []struct {
-		name     string
-		freeDims int
-		freeMode string
-	}{{"reference", 0, FreeShared}, {"shared free dims", 8, FreeShared}, {"branch free dims", 8, FreeBranch}} {
+	for _, tc := range freeDimCases {
 		t.Run(tc.name, func(t *testing.T) {
 			env := testEnv(t, ds, 20)
 			env.Deps[UniMethod] = teachers

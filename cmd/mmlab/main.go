@@ -100,7 +100,7 @@ Usage:
 
 Examples:
   mmlab run --data lazypair --methods uni,joint,ume,umt --seeds 5 --out study.json
-  mmlab run --data lazypair:rho=0.7,pi=0.4 --methods umt --opt umt.free_dims=64 --opt umt.lambda=10
+  mmlab run --data lazypair:rho=0.7,pi=0.4 --methods joint,umt,joint_wide --opt umt.free_dims=64 --opt umt.lambda=10
   mmlab choose --data lazypair:pi=0.5,pair=add --seeds 5
 
 Results are kept in the store at $MMLAB_HOME (default ~/.cache/mmlab): repeating a command
@@ -170,7 +170,8 @@ func studyFlags(cmd string) (*flag.FlagSet, *studyArgs) {
 			"comma-separated `LIST` of methods (registered: "+strings.Join(mmlab.Methods(), ", ")+"); what they require is added (ume and umt bring uni)")
 	} else {
 		fs.Float64Var(&a.tol, "tol", mmlab.DefaultChooseTolerance,
-			"tolerance `T` of the rule in validation accuracy: choose UME if acc(UME) ≥ acc(joint) − tol, else UMT")
+			"tolerance `T` of the rule (not given: the rule's default, "+mmlab.ChooseRuleUMEvsJoint+": in validation accuracy, choose UME if acc(UME) ≥ acc(joint) − tol, else UMT; "+
+				mmlab.ChooseRulePairedInfo+": the threshold in nats on the paired-information gain, mmlab.ChoosePairedInfo)")
 		fs.StringVar(&a.rule, "rule", mmlab.ChooseRuleUMEvsJoint,
 			"the choice `RULE` (rules: "+strings.Join(mmlab.ChooseRules(), ", ")+")")
 	}
@@ -238,6 +239,9 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 	if cmd == "choose" && !slices.Contains(mmlab.ChooseRules(), a.rule) {
 		return nil, nil, false, usagef("--rule %q: unknown rule; rules: %s", a.rule, strings.Join(mmlab.ChooseRules(), ", "))
 	}
+	if cmd == "choose" && !setFlag(fs, "tol") {
+		a.tol, _ = mmlab.ChooseRuleTolerance(a.rule) // the rule is known (checked above)
+	}
 	spec, err := datasets.ParseSpec(a.data)
 	if err != nil {
 		return nil, nil, false, usagef("--data: %v", err)
@@ -248,8 +252,9 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 			methods = append(methods, strings.ToLower(strings.TrimSpace(m)))
 		}
 	} else {
-		// What the rule compares: the uni-modal models, their ensemble and joint training.
-		methods = []string{mmlab.UniMethod, mmlab.JointMethod, mmlab.UMEMethod}
+		// What the rule reads (ume-vs-joint: the uni-modal models, their ensemble and joint
+		// training; paired-info: the uni-modal models only).
+		methods, _ = mmlab.ChooseRuleMethods(a.rule) // the rule is known (checked above)
 	}
 	options := map[string]string{}
 	for _, o := range a.opts {

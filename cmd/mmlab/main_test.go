@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mmlab-go/mmlab/datasets"
 	"github.com/mmlab-go/mmlab/mmlab"
 )
 
@@ -459,5 +461,32 @@ func TestNoStoreAndStdout(t *testing.T) {
 	}
 	if runs, _ := filepath.Glob(filepath.Join(home, "runs", "*", "*.json")); len(runs) != 0 {
 		t.Errorf("--no-store saved %d records", len(runs))
+	}
+}
+
+// TestNoStoreWritesNothing: --no-store writes nothing under the home, not even the dataset cache
+// of a generated kind (so it works on a read-only home), and the dataset-generation bar is off
+// when stderr is not a terminal.
+func TestNoStoreWritesNothing(t *testing.T) {
+	home := isolate(t)
+	saved := datasets.DefaultCache
+	t.Cleanup(func() { datasets.DefaultCache = saved })
+	code, _, stderr := cli(t, "run", "--data", "twoview:k=2,size=12,n_train=40,n_val=20,n_test=20", "--methods", "joint",
+		"--seeds", "1", "--epochs", "1", "--opt", "train.batch=16", "--no-store", "--quiet")
+	if code != exitOK {
+		t.Fatalf("exit status %d, stderr:\n%s", code, stderr)
+	}
+	var written []string
+	filepath.WalkDir(home, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			written = append(written, path)
+		}
+		return nil
+	})
+	if len(written) != 0 {
+		t.Errorf("--no-store wrote %v", written)
+	}
+	if !datasets.DefaultCache.NoBar {
+		t.Error("the dataset-generation bar is on although stderr is not a terminal")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mmlab-go/mmlab/datasets"
 	"github.com/mmlab-go/mmlab/figures"
 	"github.com/mmlab-go/mmlab/mmlab"
 )
@@ -44,6 +45,9 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 	// terminal: in a log file the bar would be a stream of carriage returns.
 	libraryTalks := !a.quiet && isTerminal(stderr)
 	study.Quiet, study.Output = !libraryTalks, stderr
+	// The same for the dataset-generation bar; --no-store writes nothing under the home, the
+	// dataset cache included (a cache file already there is still used).
+	datasets.DefaultCache.NoBar, datasets.DefaultCache.ReadOnly = !libraryTalks, a.noStore
 	if !a.quiet && !libraryTalks {
 		fmt.Fprintf(stderr, "mmlab %s: %s on %s, %s, %s …\n",
 			cmd, strings.Join(study.Methods, ", "), study.Dataset, seedsText(study.Seeds), storeText)
@@ -181,6 +185,10 @@ func printResults(w io.Writer, cmd string, res *mmlab.StudyResult, study *mmlab.
 		len(res.Runs), res.Trained, res.Loaded, res.Retrained, seedsText(study.Seeds), res.Seconds, storeText)
 
 	var gaps []string
+	width := 10 // of the method column: the longest label, e.g. "joint, width-matched"
+	for _, method := range res.Methods {
+		width = max(width, len(figures.MethodLabel(method)))
+	}
 	for _, method := range res.Methods {
 		if method == mmlab.UniMethod {
 			continue
@@ -193,7 +201,7 @@ func printResults(w io.Writer, cmd string, res *mmlab.StudyResult, study *mmlab.
 		for m, g := range gap {
 			cells[m] = fmt.Sprintf("m%d %+.3f ± %.3f", m, g.Mean, g.CI95)
 		}
-		gaps = append(gaps, fmt.Sprintf("  %-10s %s", figures.MethodLabel(method), strings.Join(cells, "   ")))
+		gaps = append(gaps, fmt.Sprintf("  %-*s %s", width, figures.MethodLabel(method), strings.Join(cells, "   ")))
 	}
 	if len(gaps) > 0 {
 		fmt.Fprintln(w, "\nLaziness gap, probe(uni-modal) − probe(method), paired over seeds (mean ± 95% CI):")
@@ -297,6 +305,13 @@ type choiceJSON struct {
 	Seeds           []int    `json:"seeds"`
 	Decisive        bool     `json:"decisive"`
 	Reason          string   `json:"reason"`
+	// PairedLLGain and PairedAccGain are the paired-info rule's evidence (mmlab.Choice), absent
+	// for other rules.
+	PairedLLGain      *float64 `json:"paired_ll_gain,omitempty"`
+	PairedLLGainCI95  *float64 `json:"paired_ll_gain_ci95,omitempty"`
+	PairedAccGain     *float64 `json:"paired_acc_gain,omitempty"`
+	PairedAccGainCI95 *float64 `json:"paired_acc_gain_ci95,omitempty"`
+	RuleSeconds       float64  `json:"rule_seconds"` // the rule's own wall time (0 for ume-vs-joint)
 	// Recommended is the configuration to train: the method with its options.
 	Recommended *recommendationJSON `json:"recommended,omitempty"`
 }
@@ -382,6 +397,9 @@ func newReport(cmd string, res *mmlab.StudyResult, study *mmlab.Study, choice *m
 		_, c.UMEValAccCI95 = estimatePtrs(choice.UMEValAcc)
 		_, c.JointValAccCI95 = estimatePtrs(choice.JointValAcc)
 		_, c.MarginCI95 = estimatePtrs(choice.Margin)
+		c.PairedLLGain, c.PairedLLGainCI95 = estimatePtrs(choice.PairedLLGain)
+		c.PairedAccGain, c.PairedAccGainCI95 = estimatePtrs(choice.PairedAccGain)
+		c.RuleSeconds = choice.RuleSeconds
 		rep.Choice = c
 	}
 	return rep
