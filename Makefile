@@ -10,12 +10,21 @@ export GOTOOLCHAIN := go1.27.4
 export GOEXPERIMENT := simd
 # The pure-Go backend: works offline, never tries to download XLA.
 export GOMLX_BACKEND ?= go
+# avmnist's recordings (the Free Spoken Digit Dataset, third-party, never committed): the copy at
+# ../shared/data/fsdd/recordings when it is there and MMLAB_FSDD is not set (tests that need it
+# skip without it; notebooks say how to get it).
+FSDD_SHARED := $(abspath $(CURDIR)/../shared/data/fsdd/recordings)
+ifeq ($(MMLAB_FSDD),)
+ifneq ($(wildcard $(FSDD_SHARED)/*.wav),)
+export MMLAB_FSDD := $(FSDD_SHARED)
+endif
+endif
 # Debian's Python, which has Jupyter's packages (a pyenv python3 first on PATH does not).
 PY := /usr/bin/python3
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 REPORT ?= report
 # Figures whose PNG the README shows: make reproduce regenerates figures/<name>.png.
-README_FIGURES := laziness_bars,method_comparison,phase_diagram,feature_map,feature_map_xor,real_method_comparison
+README_FIGURES := laziness_bars,method_comparison,phase_diagram,feature_map,feature_map_xor,real_method_comparison,real_data_comparison
 LAB_ARGS ?= --ip=127.0.0.1 --port=8888
 # Flags for the benchmark driver (go run ./bench -h), e.g. BENCH_ARGS="-rounds 5 -blas-threads 1".
 BENCH_ARGS ?=

@@ -66,3 +66,29 @@ func ExampleTwoViewSpec() {
 	// [sphere box cylinder cone torus capsule]
 	// true
 }
+
+// mnist2view builds two views of real MNIST digits (read from the Go module cache, see
+// LoadMNIST); Plans says which MNIST images each sample shows.
+func ExampleMNIST2ViewSpec() {
+	dir, err := os.MkdirTemp("", "mmlab-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+
+	spec := datasets.MNIST2ViewSpec{Source: datasets.SourceMNIST, NTrain: 200, NVal: 100, NTest: 100, Seed: 1}
+	data, err := spec.GenerateWith(datasets.Cache{Dir: dir})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(data)
+	plans, err := spec.Plans()
+	if err != nil {
+		log.Fatal(err)
+	}
+	p := plans[0] // train: indices into MNIST's training images
+	fmt.Println(p.Image[0] != p.Partner[0], p.Angle[0] >= -0.7854 && p.Angle[0] <= 0.7854)
+	// Output:
+	// mnist2view:source=mnist,n_train=200,n_val=100,n_test=100,seed=1: 2 modalities [rotated[1 28 28] noisy[1 28 28]], 10 classes, train/val/test 200/100/100
+	// true true
+}

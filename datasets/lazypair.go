@@ -180,6 +180,12 @@ func (s LazyPairSpec) Validate() error {
 	if need := 3*max(s.K, 2) + max(s.Distract, 0); s.Dim < need {
 		bad("dim", s.Dim, fmt.Sprintf("dim ≥ 3·k + distract = %d (k easy + k hard + k paired + %d distractor orthonormal directions)",
 			need, max(s.Distract, 0)))
+	} else if n := float64(3*s.K + max(s.Distract, 0)); float64(max(s.M, 1))*n*n*float64(s.Dim) > MaxLazyPairBasisWork {
+		bad("k", s.K, fmt.Sprintf("m·(3·k + distract)²·dim ≤ %d (MaxLazyPairBasisWork; now %.3g: drawing the directions would "+
+			"take minutes); lower k, distract or dim", int64(MaxLazyPairBasisWork), float64(max(s.M, 1))*n*n*float64(s.Dim)))
+	}
+	if s.K > s.NTrain && s.NTrain >= 1 {
+		bad("k", s.K, fmt.Sprintf("k ≤ n_train = %d (more classes than training samples)", s.NTrain))
 	}
 	for _, f := range []struct {
 		key   string

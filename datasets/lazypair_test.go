@@ -461,7 +461,7 @@ func TestGenerateErrors(t *testing.T) {
 		want   string
 	}{
 		{"invalid spec", func(s *LazyPairSpec) { s.Rho = 2 }, "rho = 2"},
-		{"train too small for two classes", func(s *LazyPairSpec) { s.NTrain = 1 }, "n_train = 1 too small"},
+		{"train too small for two classes", func(s *LazyPairSpec) { s.NTrain = 1 }, "k ≤ n_train = 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := DefaultLazyPair()

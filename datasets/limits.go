@@ -45,3 +45,9 @@ func repeatValues(v, n int) []float64 {
 	}
 	return out
 }
+
+// MaxLazyPairBasisWork bounds the work of drawing a LazyPair dataset's directions: per modality,
+// Gram–Schmidt on n = 3·k + distract vectors of R^dim costs about n²·dim multiply-adds, so
+// Validate rejects m·(3·k + distract)²·dim above it. 2^33 is about ten seconds of one core;
+// k=1000, dim=3000 (m=2) would need 5.4·10^10, minutes.
+const MaxLazyPairBasisWork = 1 << 33

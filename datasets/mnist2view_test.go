@@ -3,6 +3,7 @@ package datasets
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -216,5 +217,28 @@ func TestBalancedCounts(t *testing.T) {
 	}
 	if got := balancedCounts(22, pool); got[0] != 2 || got[1] != 10 || got[2] != 10 {
 		t.Errorf("balancedCounts(22) = %v, want [2 10 10]", got)
+	}
+}
+
+// TestMNIST2ViewSaveNPY checks that mnist2view round-trips through SaveNPY and LoadNPY.
+func TestMNIST2ViewSaveNPY(t *testing.T) {
+	d, _ := m2vSmall(t, SourceMNIST, 5)
+	dir := t.TempDir()
+	if err := SaveNPY(dir, d); err != nil {
+		t.Fatal(err)
+	}
+	back, err := LoadNPY(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// LoadNPY orders modalities by file name: noisy, rotated.
+	if back.Modalities[0].Name != "noisy" || back.Modalities[1].Name != "rotated" || !slices.Equal(back.Modalities[1].Shape, []int{1, 28, 28}) {
+		t.Fatalf("modalities after LoadNPY: %+v", back.Modalities)
+	}
+	for k, s := range d.splits() {
+		b := back.splits()[k]
+		if !slices.Equal(s.Labels, b.Labels) || !slices.Equal(s.Features[0], b.Features[1]) || !slices.Equal(s.Features[1], b.Features[0]) {
+			t.Errorf("%s split differs after SaveNPY/LoadNPY", SplitNames[k])
+		}
 	}
 }

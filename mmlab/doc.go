@@ -81,7 +81,8 @@
 //     modality's encoder gradients are scaled by 1 − tanh(α·ρ) at every step inside an epoch
 //     window, ρ the ratio of the split heads' summed true-class probabilities, with optional
 //     Gaussian noise (GE); two modalities only. Differences from the official code are listed
-//     in ogmge.go (notably: Adam, not SGD, and every encoder variable is modulated).
+//     in ogmge.go; ogmge.modulate=weights with train.optimizer=sgd and train.schedule=step is
+//     the official code's setting (its defaults, modulate=encoder under Adam, are not).
 //   - gblend: G-Blending (Wang et al., CVPR 2020), a baseline: a linear head per modality next
 //     to the fused head, loss Σ_k w_k·CE_k with w_k ∝ |ΔG_k/ΔO_k²| measured on a held-out part
 //     of the training split, estimated once (offline) or every super-epoch (online, the
@@ -116,7 +117,9 @@
 // into UMT run keys, so stored UMT runs of the defaults are trained again once (an explicit
 // umt.init=scratch keeps the old keys).
 //
-// All methods train through one Engine: Adam (learning rate 1e-3), a constant or cosine
+// All methods train through one Engine: Adam (learning rate 1e-3) or, with train.optimizer=sgd,
+// SGD with momentum 0.9 and weight decay 1e-4 (the official OGM-GE code's; for every method, so
+// baselines and joint training can be compared under one optimizer), a constant, cosine or step
 // schedule, batches of 256 in a seeded order (the incomplete last batch of an epoch is dropped
 // so shapes stay fixed), optional early stopping on validation accuracy with the best weights
 // kept, a progress bar, per-epoch curves, and divergence detection: a NaN or infinite loss stops

@@ -94,50 +94,63 @@ func evaluate(backend compute.Backend, p Predictor, ds *datasets.Dataset, probe 
 		if d, ok := p.(encoderDelegate); ok {
 			key.owner = d.encoderOf(m)
 		}
-		if r, ok := cache[key]; ok {
-			ev.ProbeAcc[m], ev.ProbeSubsetAcc[m] = &r.acc, r.subsets
-			continue
-		}
-		train, dim, ok, err := p.Features(m, ds.Train)
-		if err != nil {
-			return nil, fmt.Errorf("mmlab.Evaluate: features of modality %d: %w", m, err)
-		}
-		if !ok {
-			continue
-		}
-		testFeats, _, _, err := p.Features(m, ds.Test)
-		if err != nil {
-			return nil, fmt.Errorf("mmlab.Evaluate: features of modality %d: %w", m, err)
-		}
-		logits, err := probeTestLogits(backend, *probe, dim, ds.NumClasses, train, ds.Train.Labels, testFeats, ds.Test.Len())
-		if err != nil {
-			return nil, fmt.Errorf("mmlab.Evaluate: probe of modality %d: %w", m, err)
-		}
-		r := probeResult{}
-		if r.acc, err = Accuracy(logits, ds.Test.Labels, nil); err != nil {
-			return nil, fmt.Errorf("mmlab.Evaluate: probe of modality %d: %w", m, err)
-		}
-		if ds.Test.Tags != nil {
-			r.subsets = map[string]float64{}
-			for _, name := range FeatureSubsets(m) {
-				idx, err := featureSubset(ds.Test, name)
-				if err != nil {
-					return nil, fmt.Errorf("mmlab.Evaluate: probe of modality %d: %w", m, err)
-				}
-				if len(idx) == 0 {
-					continue // no samples: no accuracy (never NaN)
-				}
-				if r.subsets[name], err = Accuracy(logits, ds.Test.Labels, idx); err != nil {
-					return nil, fmt.Errorf("mmlab.Evaluate: probe of modality %d, subset %s: %w", m, name, err)
-				}
+		r, cached := cache[key]
+		if !cached {
+			var ok bool
+			if r, ok, err = probeModality(backend, p, m, ds, probe); err != nil {
+				return nil, fmt.Errorf("mmlab.Evaluate: %w", err)
+			}
+			if !ok {
+				continue
+			}
+			if cache != nil {
+				cache[key] = r
 			}
 		}
 		ev.ProbeAcc[m], ev.ProbeSubsetAcc[m] = &r.acc, r.subsets
-		if cache != nil {
-			cache[key] = r
-		}
 	}
 	return ev, nil
+}
+
+// probeModality trains the linear probe of p's encoder of modality m on ds.Train and returns its
+// test accuracy, overall and on modality m's feature subsets (with tags); ok is false if p has
+// no encoder of m.
+func probeModality(backend compute.Backend, p Predictor, m int, ds *datasets.Dataset, probe *ProbeOptions) (r probeResult, ok bool, err error) {
+	train, dim, ok, err := p.Features(m, ds.Train)
+	if err != nil {
+		return r, false, fmt.Errorf("features of modality %d: %w", m, err)
+	}
+	if !ok {
+		return r, false, nil
+	}
+	testFeats, _, _, err := p.Features(m, ds.Test)
+	if err != nil {
+		return r, false, fmt.Errorf("features of modality %d: %w", m, err)
+	}
+	logits, err := probeTestLogits(backend, *probe, dim, ds.NumClasses, train, ds.Train.Labels, testFeats, ds.Test.Len())
+	if err != nil {
+		return r, false, fmt.Errorf("probe of modality %d: %w", m, err)
+	}
+	if r.acc, err = Accuracy(logits, ds.Test.Labels, nil); err != nil {
+		return r, false, fmt.Errorf("probe of modality %d: %w", m, err)
+	}
+	if ds.Test.Tags == nil {
+		return r, true, nil
+	}
+	r.subsets = map[string]float64{}
+	for _, name := range FeatureSubsets(m) {
+		idx, err := featureSubset(ds.Test, name)
+		if err != nil {
+			return r, false, fmt.Errorf("probe of modality %d: %w", m, err)
+		}
+		if len(idx) == 0 {
+			continue // no samples: no accuracy (never NaN)
+		}
+		if r.subsets[name], err = Accuracy(logits, ds.Test.Labels, idx); err != nil {
+			return r, false, fmt.Errorf("probe of modality %d, subset %s: %w", m, name, err)
+		}
+	}
+	return r, true, nil
 }
 
 // Accuracy is the fraction of rows of logits (row-major [len(labels) × classes]) whose argmax is

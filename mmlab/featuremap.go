@@ -178,99 +178,21 @@ func FeatureScores(runs []Run) (*FeatureMap, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
-
-	// Per-seed runs of every method: uni by modality and seed, the others by seed.
-	var methods []string
-	uni := map[int]map[int]*Run{} // modality → seed → run
-	multi := map[string]map[int]*Run{}
-	numModalities := 0
-	for i := range runs {
-		r := &runs[i]
-		numModalities = max(numModalities, len(r.ProbeAcc), len(r.ProbeSubsetAcc))
-		if r.Method == UniMethod && r.Modality != nil {
-			if !slices.Contains(methods, UniMethod) {
-				methods = slices.Insert(methods, 0, UniMethod)
-			}
-			m := *r.Modality
-			numModalities = max(numModalities, m+1)
-			if uni[m] == nil {
-				uni[m] = map[int]*Run{}
-			}
-			if prev, ok := uni[m][r.Seed]; ok {
-				return nil, fmt.Errorf("%s: two %s runs for seed %d (keys %s and %s): pass the runs of one study",
-					where, ModalityKey(UniMethod, m), r.Seed, prev.Key, r.Key)
-			}
-			uni[m][r.Seed] = r
-			continue
-		}
-		if multi[r.Method] == nil {
-			multi[r.Method] = map[int]*Run{}
-			methods = append(methods, r.Method)
-		}
-		if prev, ok := multi[r.Method][r.Seed]; ok {
-			return nil, fmt.Errorf("%s: two %s runs for seed %d (keys %s and %s): pass the runs of one study",
-				where, r.Method, r.Seed, prev.Key, r.Key)
-		}
-		multi[r.Method][r.Seed] = r
+	fr, err := groupFeatureRuns(runs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
 	}
-
-	// score returns the per-seed scores of feature f for method, ascending by seed.
-	score := func(f Feature, method string) FeatureCell {
-		var c FeatureCell
-		add := func(seed int, v float64, ok bool) {
-			if ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
-				c.Seeds, c.Values = append(c.Seeds, seed), append(c.Values, v)
-			}
-		}
-		switch {
-		case method == UniMethod && f.Kind == FeaturePaired:
-			for _, seed := range uniSeeds(uni) {
-				best, ok := math.Inf(-1), true
-				for m := range numModalities {
-					r, found := uni[m][seed]
-					v, has := 0.0, false
-					if found {
-						v, has = r.SubsetAcc[f.Subset()]
-					}
-					if !has {
-						ok = false
-						break
-					}
-					best = math.Max(best, v)
-				}
-				add(seed, best, ok)
-			}
-		case method == UniMethod:
-			for _, seed := range sortedKeys(uni[f.Modality]) {
-				v, ok := probeSubset(uni[f.Modality][seed], f)
-				add(seed, v, ok)
-			}
-		case f.Kind == FeaturePaired:
-			for _, seed := range sortedKeys(multi[method]) {
-				v, ok := multi[method][seed].SubsetAcc[f.Subset()]
-				add(seed, v, ok)
-			}
-		default:
-			for _, seed := range sortedKeys(multi[method]) {
-				v, ok := probeSubset(multi[method][seed], f)
-				add(seed, v, ok)
-			}
-		}
-		c.Score = Summarize(c.Values)
-		return c
-	}
-
-	fm := &FeatureMap{Dataset: dataset, NumClasses: k, Chance: 1 / float64(k), Methods: methods}
+	fm := &FeatureMap{Dataset: dataset, NumClasses: k, Chance: 1 / float64(k), Methods: fr.methods}
 	var features []Feature
-	for m := range numModalities {
+	for m := range fr.numModalities {
 		features = append(features, EasyFeature(m), HardFeature(m))
 	}
 	features = append(features, PairedFeature())
 	for _, f := range features {
-		row := make([]FeatureCell, len(methods))
+		row := make([]FeatureCell, len(fr.methods))
 		scored := false
-		for j, method := range methods {
-			row[j] = score(f, method)
+		for j, method := range fr.methods {
+			row[j] = fr.score(f, method)
 			scored = scored || row[j].Score.N > 0
 		}
 		if scored {
@@ -284,6 +206,100 @@ func FeatureScores(runs []Run) (*FeatureMap, error) {
 			where, describeRuns(runs))
 	}
 	return fm, nil
+}
+
+// featureRuns are the runs of a feature map by method and seed.
+type featureRuns struct {
+	methods       []string                // uni first (if any), then in order of appearance
+	uni           map[int]map[int]*Run    // modality → seed → run
+	multi         map[string]map[int]*Run // method → seed → run
+	numModalities int
+}
+
+// groupFeatureRuns sorts runs by method and seed (uni by modality and seed), refusing two runs
+// of one method and seed.
+func groupFeatureRuns(runs []Run) (*featureRuns, error) {
+	fr := &featureRuns{uni: map[int]map[int]*Run{}, multi: map[string]map[int]*Run{}}
+	for i := range runs {
+		r := &runs[i]
+		fr.numModalities = max(fr.numModalities, len(r.ProbeAcc), len(r.ProbeSubsetAcc))
+		name, bySeed := r.Method, fr.multi[r.Method]
+		if r.Method == UniMethod && r.Modality != nil {
+			if !slices.Contains(fr.methods, UniMethod) {
+				fr.methods = slices.Insert(fr.methods, 0, UniMethod)
+			}
+			m := *r.Modality
+			fr.numModalities = max(fr.numModalities, m+1)
+			if fr.uni[m] == nil {
+				fr.uni[m] = map[int]*Run{}
+			}
+			name, bySeed = ModalityKey(UniMethod, m), fr.uni[m]
+		} else if bySeed == nil {
+			bySeed = map[int]*Run{}
+			fr.multi[r.Method] = bySeed
+			fr.methods = append(fr.methods, r.Method)
+		}
+		if prev, ok := bySeed[r.Seed]; ok {
+			return nil, fmt.Errorf("two %s runs for seed %d (keys %s and %s): pass the runs of one study",
+				name, r.Seed, prev.Key, r.Key)
+		}
+		bySeed[r.Seed] = r
+	}
+	return fr, nil
+}
+
+// score returns the per-seed scores of feature f for method, ascending by seed: a probe's
+// accuracy on f's subset for an easy or hard feature, the test accuracy on the paired subset
+// for the paired feature (for uni, the better modality's, per seed).
+func (fr *featureRuns) score(f Feature, method string) FeatureCell {
+	var c FeatureCell
+	add := func(seed int, v float64, ok bool) {
+		if ok && !math.IsNaN(v) && !math.IsInf(v, 0) {
+			c.Seeds, c.Values = append(c.Seeds, seed), append(c.Values, v)
+		}
+	}
+	switch {
+	case method == UniMethod && f.Kind == FeaturePaired:
+		for _, seed := range uniSeeds(fr.uni) {
+			v, ok := fr.uniPaired(f, seed)
+			add(seed, v, ok)
+		}
+	case method == UniMethod:
+		for _, seed := range sortedKeys(fr.uni[f.Modality]) {
+			v, ok := probeSubset(fr.uni[f.Modality][seed], f)
+			add(seed, v, ok)
+		}
+	case f.Kind == FeaturePaired:
+		for _, seed := range sortedKeys(fr.multi[method]) {
+			v, ok := fr.multi[method][seed].SubsetAcc[f.Subset()]
+			add(seed, v, ok)
+		}
+	default:
+		for _, seed := range sortedKeys(fr.multi[method]) {
+			v, ok := probeSubset(fr.multi[method][seed], f)
+			add(seed, v, ok)
+		}
+	}
+	c.Score = Summarize(c.Values)
+	return c
+}
+
+// uniPaired returns the best uni-modal model's accuracy on the paired feature f's subset for
+// seed; ok is false unless every modality's uni run of the seed has one.
+func (fr *featureRuns) uniPaired(f Feature, seed int) (best float64, ok bool) {
+	best = math.Inf(-1)
+	for m := range fr.numModalities {
+		r, found := fr.uni[m][seed]
+		if !found {
+			return 0, false
+		}
+		v, has := r.SubsetAcc[f.Subset()]
+		if !has {
+			return 0, false
+		}
+		best = math.Max(best, v)
+	}
+	return best, true
 }
 
 // probeSubset returns r's probe accuracy on feature f's subset, if r has one.

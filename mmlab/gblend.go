@@ -35,8 +35,9 @@ package mmlab
 // absolute value and normalisation to Σ w_k = 1 are DESIGN.md §4's (the paper writes the weights
 // as ΔG_k/ΔO_k² over a normalising constant Z; with the absolute value, a head whose held-out
 // loss rose gets weight |ΔG| too). ΔO² is floored at 1e-12 only to avoid a division by zero; if
-// every ΔG is 0 the weights are uniform. The estimation models train with the engine's Adam at a constant
-// train.lr (even when the blended network uses the cosine schedule) without early stopping.
+// every ΔG is 0 the weights are uniform. The estimation models train with the run's optimizer (train.optimizer,
+// Adam or SGD with momentum, each estimate with fresh optimizer state) at a constant train.lr
+// (even when the blended network uses the cosine or step schedule) without early stopping.
 // Prediction is the fused head's, as in the paper; the uni-modal heads only train. The paper's
 // own choices of super-epoch length and held-out size are not known to us: SuperEpoch = 10 and
 // Holdout = 0.2 are ours (MultiBench: 20 epochs and 8%).

@@ -219,7 +219,7 @@ func (e *Engine) setupShared(jobs []*TrainJob, caller string) (*group, error) {
 		return nil, err
 	}
 	for r, job := range jobs {
-		if !job.Replicable() || optimizerName(job.Optimizer) != optimizerName(jobs[0].Optimizer) {
+		if !job.Replicable() {
 			return fail(fmt.Errorf("%s: %s cannot train as a replica next to %s (see TrainJob.Replicable)", caller, job.Name, jobs[0].Name))
 		}
 		alone, err := e.setup(job, caller)
@@ -247,14 +247,6 @@ func (e *Engine) setupShared(jobs []*TrainJob, caller string) (*group, error) {
 	return g, nil
 }
 
-// optimizerName is TrainJob.Optimizer with "" spelt as OptimizerAdam.
-func optimizerName(name string) string {
-	if name == "" {
-		return OptimizerAdam
-	}
-	return name
-}
-
 // copyNetVariables copies the variables under from's "/net/" into to, each at prefix + its
 // path, with the same trainable flag.
 func copyNetVariables(from, to *model.Store, prefix string) error {
@@ -279,9 +271,9 @@ func copyNetVariables(from, to *model.Store, prefix string) error {
 }
 
 // compile builds and compiles the group's training step (buildStep) in its store with the
-// optimizer of the first job, and prepares the step's arguments.
+// engine's optimizer (train.optimizer), and prepares the step's arguments.
 func (g *group) compile() error {
-	updater, err := newUpdater(g.reps[0].job.Optimizer, g.opts)
+	updater, err := newUpdater(g.opts)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -331,5 +333,93 @@ func TestOGMGETrainAndRestore(t *testing.T) {
 	three := testEnv(t, testData(t, "lazypair:m=3,n_train=512,n_val=256,n_test=512"), 1)
 	if _, _, err := method.Train(context.Background(), three, &o); err == nil || !strings.Contains(err.Error(), "defined for 2 modalities; the dataset has 3") {
 		t.Errorf("three modalities: got %v", err)
+	}
+}
+
+// TestOGMGEModulateWeights: with ogmge.modulate=weights only the encoders' weight matrices are
+// modulated (scaled by k, plus GE noise), never their biases nor the fusion head, on an MLP
+// encoder (numerically, on a fixed batch) and on a CNN encoder (the variables selected: every
+// convolution kernel and dense weight matrix under /net/enc<m>/, no bias).
+func TestOGMGEModulateWeights(t *testing.T) {
+	o := DefaultOGMGEOptions()
+	o.Alpha, o.Modulate = 0.5, OGMModulateWeights
+	paths, plain, modulated, k := ogmGradients(t, o, 3)
+	changed := map[string]bool{}
+	for i, path := range paths {
+		m := encoderOf(path)
+		isWeight := strings.HasSuffix(path, "/weights")
+		if m < 0 || !isWeight {
+			if !slices.Equal(plain[i], modulated[i]) {
+				t.Errorf("%s changed: only encoder weight matrices may be modulated", path)
+			}
+			continue
+		}
+		if slices.Equal(plain[i], modulated[i]) {
+			t.Errorf("%s unchanged (GE adds noise to both encoders' weights)", path)
+		}
+		changed[path] = true
+	}
+	if len(changed) != 4 { // two layers × two encoders
+		t.Errorf("modulated %v, want the 4 encoder weight matrices", changed)
+	}
+	// Without GE the dominant encoder's weights are exactly k times the plain ones.
+	o.GE = false
+	paths, plain, modulated, k = ogmGradients(t, o, 3)
+	dominant := 0
+	if k[1] < 1 {
+		dominant = 1
+	}
+	for i, path := range paths {
+		want := 1.0
+		if encoderOf(path) == dominant && strings.HasSuffix(path, "/weights") {
+			want = k[dominant]
+		}
+		for j := range plain[i] {
+			if d := math.Abs(float64(modulated[i][j]) - want*float64(plain[i][j])); d > 1e-6*math.Abs(float64(plain[i][j]))+1e-12 {
+				t.Fatalf("%s[%d]: modulated %g, want %g × %g", path, j, modulated[i][j], want, plain[i][j])
+			}
+		}
+	}
+
+	// CNN encoders: which variables the rule selects.
+	mo := DefaultModelOptions()
+	mo.EncoderKind = EncoderCNN
+	store := model.NewStore()
+	var selected, all []string
+	exec, err := model.NewExec(testBackend(t), store, func(root *model.Scope, in []*graph.Node) []*graph.Node {
+		out := mo.LateFusion(root.In(netScope), in, 4)
+		for _, gr := range trainableInGraph(root, out.Logits.Graph()) {
+			all = append(all, gr.Path)
+			for m := range 2 {
+				if o.modulated(gr, "/net/enc"+string(rune('0'+m))+"/") {
+					selected = append(selected, gr.Path)
+				}
+			}
+		}
+		return []*graph.Node{out.Logits}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec.Compile(shapes.Make(dtypes.Float32, 2, 3, 8, 8), shapes.Make(dtypes.Float32, 2, 1, 8, 8)); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, p := range all {
+		if encoderOf(p) >= 0 && strings.HasSuffix(p, "/weights") {
+			want = append(want, p)
+		}
+	}
+	slices.Sort(selected)
+	slices.Sort(want)
+	convs := 0
+	for _, p := range selected {
+		if strings.Contains(p, "/conv") {
+			convs++
+		}
+	}
+	// Per encoder: two convolution kernels (model.conv=16,32) and two dense weight matrices.
+	if !slices.Equal(selected, want) || len(selected) != 8 || convs != 4 {
+		t.Errorf("selected %v of %v, want the 8 encoder kernels and weight matrices (4 convolutions)", selected, all)
 	}
 }

@@ -14,10 +14,11 @@ import (
 )
 
 // Replicable reports whether FitReplicas can train job as a replica: jobs with a Transform or an
-// OnEpoch need the network alone in its graph and store, and are trained with Fit instead; so
-// are jobs whose Optimizer is not Adam (the replicas share one optimizer).
+// OnEpoch need the network alone in its graph and store, and are trained with Fit instead.
+// FitReplicas also trains every job with Fit when train.optimizer is not Adam (replicas share
+// one Adam update; SGD was added later and is not replicated).
 func (job *TrainJob) Replicable() bool {
-	return job.Transform == nil && job.OnEpoch == nil && (job.Optimizer == "" || job.Optimizer == OptimizerAdam)
+	return job.Transform == nil && job.OnEpoch == nil
 }
 
 // replicaScope is the scope of replica r in the shared store; its network lives under
@@ -52,7 +53,7 @@ func (e *Engine) FitReplicas(ctx context.Context, jobs []*TrainJob) ([]*Network,
 		if err := job.check(); err != nil {
 			return nil, nil, fmt.Errorf("%s: %s: %w", caller, job.Name, err)
 		}
-		if !job.Replicable() {
+		if !job.Replicable() || (opts.Optimizer != "" && opts.Optimizer != OptimizerAdam) {
 			continue
 		}
 		if len(group) > 0 && job.Data.Train.Len()/opts.Batch != jobs[group[0]].Data.Train.Len()/opts.Batch {

@@ -16,7 +16,7 @@ import (
 	"github.com/gomlx/gomlx/support/exceptions"
 )
 
-// Optimizers of TrainJob.Optimizer.
+// Optimizers of TrainOptions.Optimizer (train.optimizer).
 const (
 	// OptimizerAdam is the engine's default: Adam (AdamW with train.weight_decay > 0).
 	OptimizerAdam = "adam"
@@ -39,15 +39,15 @@ type gradientUpdater interface {
 	UpdateGraphWithGradients(scope *model.Scope, grads []*graph.Node, lossDType dtypes.DType)
 }
 
-// newUpdater returns the optimizer named by job.Optimizer ("" is OptimizerAdam).
-func newUpdater(name string, opts TrainOptions) (gradientUpdater, error) {
-	switch name {
+// newUpdater returns the optimizer named by opts.Optimizer ("" is OptimizerAdam).
+func newUpdater(opts TrainOptions) (gradientUpdater, error) {
+	switch name := opts.Optimizer; name {
 	case "", OptimizerAdam:
 		return adamUpdater(opts)
 	case OptimizerSGD:
 		return sgdMomentumUpdater{momentum: SGDMomentum, weightDecay: SGDWeightDecay}, nil
 	}
-	return nil, fmt.Errorf("optimizer %q: valid optimizers are %s, %s", name, OptimizerAdam, OptimizerSGD)
+	return nil, fmt.Errorf("train.optimizer=%q: valid values are %s, %s", opts.Optimizer, OptimizerAdam, OptimizerSGD)
 }
 
 // sgdMomentumUpdater is SGD with momentum and L2 weight decay (see the file comment). Its

@@ -31,18 +31,16 @@ func constantGradientJob(env *Env, w0 float32) *TrainJob {
 	return job
 }
 
-// TestSGDMomentum: two steps of OptimizerSGD on a constant gradient follow torch.optim.SGD with
-// momentum 0.9 and weight decay 1e-4 exactly (Adam's would move each weight by ≈ 2·lr instead of
-// ≈ 2.9·lr), and a job with it is not Replicable.
+// TestSGDMomentum: two steps of train.optimizer=sgd on a constant gradient follow
+// torch.optim.SGD with momentum 0.9 and weight decay 1e-4 exactly (Adam's would move each weight
+// by ≈ 2·lr instead of ≈ 2.9·lr); an unknown optimizer is an error.
 func TestSGDMomentum(t *testing.T) {
 	ds := testData(t, smallSpec) // 512 training samples, batch 256: two steps per epoch
 	const w0, lr = 2.0, 0.1
 	run := func(optimizer string) float64 {
 		env := testEnv(t, ds, 1)
-		env.Engine.Options.LR = lr
-		job := constantGradientJob(env, w0)
-		job.Optimizer = optimizer
-		net, _, err := env.Engine.Fit(context.Background(), job)
+		env.Engine.Options.LR, env.Engine.Options.Optimizer = lr, optimizer
+		net, _, err := env.Engine.Fit(context.Background(), constantGradientJob(env, w0))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,66 +64,101 @@ func TestSGDMomentum(t *testing.T) {
 		t.Errorf("adam: w = %.7f after two steps, want ≈ %.7f", got, w0-2*lr)
 	}
 	env := testEnv(t, ds, 1)
-	job := constantGradientJob(env, w0)
-	job.Optimizer = "rmsprop"
-	if _, _, err := env.Engine.Fit(context.Background(), job); err == nil || !strings.Contains(err.Error(), `optimizer "rmsprop"`) {
+	env.Engine.Options.Optimizer = "rmsprop"
+	if _, _, err := env.Engine.Fit(context.Background(), constantGradientJob(env, w0)); err == nil ||
+		!strings.Contains(err.Error(), `train.optimizer="rmsprop"`) {
 		t.Errorf("unknown optimizer: %v", err)
-	}
-	job.Optimizer = OptimizerSGD
-	if job.Replicable() {
-		t.Error("a job with OptimizerSGD is Replicable")
 	}
 }
 
-// TestOGMGEOptimizerOption: ogmge.optimizer reaches the training job, is validated, and is left
-// out of the run configuration at its default (so stored runs keep their keys).
-func TestOGMGEOptimizerOption(t *testing.T) {
-	c, err := ParseConfig([]string{OGMGEMethod}, nil)
+// TestStepSchedule: train.schedule=step keeps train.lr for the first ⌊0.7·epochs⌋ epochs and
+// then applies ×0.1 (the official OGM-GE code's StepLR, 70 of 100 epochs).
+func TestStepSchedule(t *testing.T) {
+	o := DefaultTrainOptions()
+	o.Schedule, o.LR = ScheduleStep, 0.05
+	for _, tc := range []struct {
+		epochs, perEpoch, step int
+		want                   float64
+	}{
+		{100, 10, 0, 0.05}, {100, 10, 699, 0.05}, {100, 10, 700, 0.005}, {100, 10, 999, 0.005},
+		{150, 7, 104*7 + 6, 0.05}, {150, 7, 105 * 7, 0.005}, {40, 7, 27*7 + 6, 0.05}, {40, 7, 28 * 7, 0.005},
+	} {
+		o.Epochs = tc.epochs
+		if got := o.learningRate(tc.step, tc.epochs*tc.perEpoch); math.Abs(got-tc.want) > 1e-12 {
+			t.Errorf("%d epochs × %d steps: lr(step %d) = %g, want %g", tc.epochs, tc.perEpoch, tc.step, got, tc.want)
+		}
+	}
+}
+
+// TestTrainOptimizerOption: train.optimizer is validated, is left out of every method's run
+// configuration at adam (so stored runs keep their keys), and with sgd joint training,
+// G-Blending (the blended network) and OGM-GE all train with the SGD update: their networks
+// hold a momentum buffer for every trainable variable, which Adam never creates, and their
+// weights differ from Adam's.
+func TestTrainOptimizerOption(t *testing.T) {
+	methods := []string{JointMethod, GBlendMethod, OGMGEMethod}
+	c, err := ParseConfig(methods, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := c.Values(OGMGEMethod)["ogmge.optimizer"]; ok {
-		t.Error("ogmge.optimizer=adam (the default) is in the run configuration; it would change stored run keys")
+	for _, m := range methods {
+		if _, ok := c.Values(m)["train.optimizer"]; ok {
+			t.Errorf("%s: train.optimizer=adam (the default) is in the run configuration; it would change stored run keys", m)
+		}
 	}
-	if _, ok := c.Values(OGMGEMethod)["ogmge.alpha"]; !ok {
-		t.Error("ogmge.alpha missing from the run configuration")
-	}
-	c, err = ParseConfig([]string{OGMGEMethod}, map[string]string{"ogmge.optimizer": "sgd"})
+	c, err = ParseConfig(methods, map[string]string{"train.optimizer": "sgd"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := c.Values(OGMGEMethod)["ogmge.optimizer"]; v != "sgd" {
-		t.Errorf("run configuration has ogmge.optimizer = %v, want sgd", v)
-	}
-	o := c.Methods[OGMGEMethod].(*OGMGEOptions)
-	env := testEnv(t, testData(t, smallSpec), 1)
-	if job := (ogmgeMethod{}).job(env, o); job.Optimizer != OptimizerSGD || job.Replicable() {
-		t.Errorf("job.Optimizer = %q (Replicable %v), want sgd and not replicable", job.Optimizer, job.Replicable())
+	if v := c.Values(JointMethod)["train.optimizer"]; v != "sgd" || c.Train.Optimizer != OptimizerSGD {
+		t.Errorf("run configuration has train.optimizer = %v (Train.Optimizer %q), want sgd", v, c.Train.Optimizer)
 	}
 	for _, tc := range []struct {
 		options map[string]string
 		wantErr string
 	}{
-		{map[string]string{"ogmge.optimizer": "rmsprop"}, `optimizer="rmsprop": valid values are adam, sgd`},
-		{map[string]string{"ogmge.optimizer": "sgd", "train.weight_decay": "0.01"}, "train.weight_decay=0.01 is AdamW's"},
+		{map[string]string{"train.optimizer": "rmsprop"}, `optimizer="rmsprop": valid values are adam, sgd`},
+		{map[string]string{"train.optimizer": "sgd", "train.weight_decay": "0.01"}, "train.weight_decay=0.01 is AdamW's"},
+		{map[string]string{"ogmge.optimizer": "sgd"}, `unknown option "optimizer"`},
 	} {
-		if _, err := ParseConfig([]string{OGMGEMethod}, tc.options); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+		if _, err := ParseConfig(methods, tc.options); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 			t.Errorf("%v: got %v, want an error containing %q", tc.options, err, tc.wantErr)
 		}
 	}
-	// A short run with SGD trains and gives other weights than with Adam.
-	method, _ := LookupMethod(OGMGEMethod)
-	weights := map[string][]byte{}
-	for _, opt := range []string{OptimizerAdam, OptimizerSGD} {
-		o := DefaultOGMGEOptions()
-		o.Optimizer = opt
-		pred, _, err := method.Train(context.Background(), env, &o)
-		if err != nil {
-			t.Fatal(err)
+	ds := testData(t, smallSpec)
+	for _, name := range methods {
+		method, _ := LookupMethod(name)
+		weights := map[string][]byte{}
+		for _, opt := range []string{OptimizerAdam, OptimizerSGD} {
+			env := testEnv(t, ds, 2)
+			env.Engine.Options.Optimizer = opt
+			o := method.DefaultOptions()
+			if g, ok := o.(*GBlendOptions); ok {
+				g.SuperEpoch = 1
+			}
+			pred, _, err := method.Train(context.Background(), env, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			net := pred.(*Network)
+			momenta, vars := 0, 0
+			for v := range net.store.IterVariables() {
+				if strings.HasPrefix(v.Path(), "/sgd_momentum/") {
+					momenta++
+				} else if v.Trainable && strings.HasPrefix(v.Path(), "/"+netScope+"/") {
+					vars++
+					if opt == OptimizerSGD && net.Variable("/sgd_momentum"+v.Path()) == nil {
+						t.Errorf("%s with sgd: no momentum buffer for %s", name, v.Path())
+					}
+				}
+			}
+			if want := map[string]int{OptimizerAdam: 0, OptimizerSGD: vars}[opt]; momenta != want || vars == 0 {
+				t.Errorf("%s with %s: %d momentum buffers for %d trainable variables, want %d", name, opt, momenta, vars, want)
+			}
+			weights[opt] = checkRestores(t, method, env, o, pred)
 		}
-		weights[opt] = checkRestores(t, method, env, &o, pred)
-	}
-	if string(weights[OptimizerAdam]) == string(weights[OptimizerSGD]) {
-		t.Error("ogmge.optimizer=sgd trained the same weights as adam: the option is ignored")
+		if string(weights[OptimizerAdam]) == string(weights[OptimizerSGD]) {
+			t.Errorf("%s: train.optimizer=sgd trained the same weights as adam: the option is ignored", name)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -52,8 +53,12 @@ type Study struct {
 	// Methods are registry names, e.g. {"joint", "ume", "umt"}. What they require is added (and
 	// returned): "ume" and "umt" bring "uni", whose runs they share.
 	Methods []string
-	// Seeds is the number of run seeds: 0, 1, …, Seeds−1.
+	// Seeds is the number of run seeds: 0, 1, …, Seeds−1. Ignored when SeedList is set.
 	Seeds int
+	// SeedList, if not empty, lists the run seeds instead (distinct, ≥ 0, run in this order),
+	// e.g. {5, 6, 7} or {0, 3, 7}. Run seed s means the same with either field (the dataset
+	// drawn with the spec's seed + s, the same run key), so stored runs are shared.
+	SeedList []int
 	// Options set hyperparameters by "group.key" → value, e.g. "umt.lambda": "10",
 	// "model.hidden": "64,64", "train.epochs": "150"; see ParseConfig and OptionHelp.
 	Options map[string]string
@@ -324,4 +329,31 @@ func (r *StudyResult) RunsOf(method string, m int) []Run {
 		}
 	}
 	return out
+}
+
+// RunSeeds returns the study's run seeds: SeedList if set, else 0, 1, …, Seeds−1.
+func (s Study) RunSeeds() []int {
+	if len(s.SeedList) > 0 {
+		return slices.Clone(s.SeedList)
+	}
+	seeds := make([]int, 0, max(s.Seeds, 0))
+	for seed := range max(s.Seeds, 0) {
+		seeds = append(seeds, seed)
+	}
+	return seeds
+}
+
+// checkSeedList returns an error naming a negative or repeated seed of list.
+func checkSeedList(list []int) error {
+	seen := map[int]bool{}
+	for _, seed := range list {
+		if seed < 0 {
+			return fmt.Errorf("SeedList: seed %d: want seeds ≥ 0", seed)
+		}
+		if seen[seed] {
+			return fmt.Errorf("SeedList: seed %d given twice", seed)
+		}
+		seen[seed] = true
+	}
+	return nil
 }

@@ -47,7 +47,10 @@ type studyRunner struct {
 func newStudyRunner(study Study) (*studyRunner, error) {
 	s := &studyRunner{study: study, start: time.Now(), out: study.Output, backend: study.Backend,
 		datasetOf: map[string]*datasets.Dataset{}, probes: map[int]probeCache{}, saveErr: &SaveError{}}
-	if study.Seeds < 1 {
+	if err := checkSeedList(study.SeedList); err != nil {
+		return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+	}
+	if len(study.SeedList) == 0 && study.Seeds < 1 {
 		return nil, fmt.Errorf("mmlab.RunStudy: Seeds=%d: want at least 1", study.Seeds)
 	}
 	var err error
@@ -82,7 +85,7 @@ func (s *studyRunner) warn(format string, args ...any) {
 // plan lists every run of every seed with its key, loads the runs the store already holds, and
 // marks the dependencies whose predictors a run to compute needs.
 func (s *studyRunner) plan() error {
-	for seed := range s.study.Seeds {
+	for _, seed := range s.study.RunSeeds() {
 		seedPlan, err := planSeed(s.spec.String(), s.spec.NumModalities(), s.methods, s.cfg, seed)
 		if err != nil {
 			return err
@@ -157,6 +160,9 @@ func (s *studyRunner) dataOf(seed int) (*datasets.Dataset, error) {
 	data, err := seedSpec.Generate()
 	if err != nil {
 		return nil, fmt.Errorf("dataset for seed %d: %w", seed, err)
+	}
+	if err := checkDataFits(s.cfg, data); err != nil {
+		return nil, err
 	}
 	s.datasetOf[key] = data
 	return data, nil

@@ -31,24 +31,36 @@ const (
 	// ScheduleCosine anneals the learning rate from LR to MinLR over all training steps (one
 	// half cosine, no restarts): lr(t) = MinLR + (LR − MinLR)·(1 + cos(π·t/T))/2 for step t of T.
 	ScheduleCosine = "cosine"
+	// ScheduleStep is the official OGM-GE code's StepLR (step 70, ratio 0.1 over its 100 epochs),
+	// rescaled to train.epochs: LR for the first ⌊0.7·epochs⌋ epochs, then LR·StepDecay.
+	ScheduleStep = "step"
+)
+
+// StepDecay is ScheduleStep's factor, and StepAt the fraction of the epochs after which it
+// applies (the official OGM-GE code's lr_decay_ratio 0.1 at lr_decay_step 70 of 100 epochs).
+const (
+	StepDecay = 0.1
+	StepAt    = 0.7
 )
 
 // TrainOptions configure the training engine (options "train.<key>"). The defaults are the
 // prototype's (DESIGN.md §2.1): Adam 1e-3, batch 256, 150 epochs, no weight decay, no early
-// stopping.
+// stopping. Optimizer and the step schedule were added later (issue 12); Optimizer is left out of
+// run keys at adam, so runs stored before it keep their keys.
 type TrainOptions struct {
 	Epochs      int     `opt:"epochs" help:"passes over the training split"`
 	Batch       int     `opt:"batch" help:"batch size; the incomplete last batch of every epoch is dropped so shapes stay fixed"`
-	LR          float64 `opt:"lr" help:"Adam learning rate"`
-	Schedule    string  `opt:"schedule" choices:"constant|cosine" help:"learning-rate schedule"`
+	LR          float64 `opt:"lr" help:"learning rate (of train.optimizer)"`
+	Schedule    string  `opt:"schedule" choices:"constant|cosine|step" help:"learning-rate schedule; step: ×0.1 after 70% of the epochs (the official OGM-GE code's StepLR, rescaled)"`
 	MinLR       float64 `opt:"min_lr" help:"final learning rate of the cosine schedule"`
-	WeightDecay float64 `opt:"weight_decay" help:"decoupled weight decay (AdamW); 0 is plain Adam"`
+	WeightDecay float64 `opt:"weight_decay" help:"decoupled weight decay (AdamW); 0 is plain Adam; must be 0 with train.optimizer=sgd"`
 	Patience    int     `opt:"patience" help:"early stopping: stop after this many epochs without a better validation accuracy and keep the best weights; 0 disables it"`
+	Optimizer   string  `opt:"optimizer" choices:"adam|sgd" omitif:"adam" help:"adam: Adam (AdamW with train.weight_decay); sgd: SGD with momentum 0.9 and L2 weight decay 1e-4, the official OGM-GE code's optimizer, for every network of every method"`
 }
 
 // DefaultTrainOptions returns the default training options.
 func DefaultTrainOptions() TrainOptions {
-	return TrainOptions{Epochs: 150, Batch: 256, LR: 1e-3, Schedule: ScheduleConstant}
+	return TrainOptions{Epochs: 150, Batch: 256, LR: 1e-3, Schedule: ScheduleConstant, Optimizer: OptimizerAdam}
 }
 
 // Validate implements Validator.
@@ -60,25 +72,41 @@ func (o *TrainOptions) Validate() error {
 		return fmt.Errorf("train.batch=%d: must be ≥ 1", o.Batch)
 	case !(o.LR > 0) || math.IsInf(o.LR, 0):
 		return fmt.Errorf("train.lr=%g: must be a positive number", o.LR)
-	case o.Schedule != ScheduleConstant && o.Schedule != ScheduleCosine:
-		return fmt.Errorf("train.schedule=%q: valid values are constant, cosine", o.Schedule)
+	case o.Schedule != ScheduleConstant && o.Schedule != ScheduleCosine && o.Schedule != ScheduleStep:
+		return fmt.Errorf("train.schedule=%q: valid values are constant, cosine, step", o.Schedule)
 	case o.MinLR < 0 || o.MinLR > o.LR:
 		return fmt.Errorf("train.min_lr=%g: must be in [0, train.lr=%g]", o.MinLR, o.LR)
 	case o.WeightDecay < 0:
 		return fmt.Errorf("train.weight_decay=%g: must be ≥ 0", o.WeightDecay)
 	case o.Patience < 0:
 		return fmt.Errorf("train.patience=%d: must be ≥ 0 (0 disables early stopping)", o.Patience)
+	case o.Optimizer != OptimizerAdam && o.Optimizer != OptimizerSGD:
+		return fmt.Errorf("train.optimizer=%q: valid values are %s, %s", o.Optimizer, OptimizerAdam, OptimizerSGD)
+	case o.Optimizer == OptimizerSGD && o.WeightDecay != 0:
+		return fmt.Errorf("train.optimizer=sgd has the official L2 weight decay %g; train.weight_decay=%g is AdamW's and must be 0 with it",
+			SGDWeightDecay, o.WeightDecay)
 	}
 	return nil
 }
 
-// learningRate returns the learning rate of step t (0-based) of total steps.
+// learningRate returns the learning rate of step t (0-based) of total steps (total is a
+// multiple of o.Epochs: the steps per epoch times the epochs).
 func (o *TrainOptions) learningRate(t, total int) float64 {
+	if o.Schedule == ScheduleStep {
+		if perEpoch := total / max(o.Epochs, 1); perEpoch > 0 && t/perEpoch >= stepEpoch(o.Epochs) {
+			return o.LR * StepDecay
+		}
+		return o.LR
+	}
 	if o.Schedule != ScheduleCosine || total <= 1 {
 		return o.LR
 	}
 	return o.MinLR + (o.LR-o.MinLR)*(1+math.Cos(math.Pi*float64(t)/float64(total)))/2
 }
+
+// stepEpoch is the first epoch (0-based) of ScheduleStep's decayed rate: ⌊StepAt·epochs⌋, e.g.
+// 70 of 100 (the official code's), 105 of 150, 28 of 40.
+func stepEpoch(epochs int) int { return int(math.Floor(StepAt*float64(epochs) + 1e-9)) }
 
 // TrainJob describes one network to train: what it reads, how it is built, and the method's
 // additions to the default loss and update.
@@ -121,10 +149,6 @@ type TrainJob struct {
 	// net are for finished networks (they compile an inference graph that freezes the weights):
 	// do not call them from OnEpoch.
 	OnEpoch func(done int, net *Network) error
-	// Optimizer names the optimizer: "" or OptimizerAdam for the engine's Adam (AdamW with
-	// train.weight_decay), OptimizerSGD for SGD with momentum (see OptimizerSGD). Both use
-	// train.lr and train.schedule. Jobs with another optimizer than Adam are not Replicable.
-	Optimizer string
 }
 
 // Batch is what TrainJob.Loss and TrainJob.Transform see while the training graph is built.
@@ -145,7 +169,8 @@ type Gradient struct {
 	Grad     *graph.Node
 }
 
-// Engine trains networks: one optimizer (Adam), one schedule, one loop for every method.
+// Engine trains networks: one optimizer (Options.Optimizer: Adam by default, or SGD with
+// momentum), one schedule, one loop for every method.
 type Engine struct {
 	Backend compute.Backend
 	Options TrainOptions

@@ -9,14 +9,16 @@
 //
 //	mmlab run    [--data SPEC] [--methods LIST] [--seeds N] [--epochs E] [--opt GROUP.KEY=VALUE]... [--out FILE.json]
 //	mmlab choose [--data SPEC] [--seeds N] [--tol T] [--rule R] [--epochs E] [--opt GROUP.KEY=VALUE]... [--out FILE.json]
+//	mmlab runs [--data SPEC] [--method M] [--seed S] [--csv FILE] | runs show KEY | runs rm KEY
+//	mmlab plot --in FILE.json --figure NAME --out FILE.svg|.png|.html
 //	mmlab options
-//	mmlab help [run|choose|options]
+//	mmlab help [run|choose|options|runs|plot]
 //
 // Both study commands also take --no-store (train everything, save nothing, not even the dataset
 // cache) and --quiet (no progress bar or messages; warnings are still printed). Without a
 // terminal on stderr there is no progress bar either.
 //
-// run trains (or loads from the results store) the runs of the methods on seeds 0 … N−1 and
+// run trains (or loads from the results store) the runs of the methods on the run seeds (--seeds N, A-B or a,b,c) and
 // prints a results table to stdout: per method, test and validation accuracy, the linear-probe
 // accuracy of each modality's encoder, accuracy on the both_hard and pair_only diagnostic
 // subsets (mean ± 95% CI half-width over seeds), then the laziness gap of every method with
@@ -27,13 +29,28 @@
 // runs. With --out, both write every number as JSON (FILE "-" means stdout, and
 // the table then goes to stderr); README.md ("The CLI") documents its fields.
 //
+// --seeds takes N (seeds 0 … N−1), a range A-B or a list a,b,c (mmlab.Study.SeedList); a run
+// seed names the same runs whichever form gives it. With --csv FILE, run and choose also write
+// the results table as CSV (a header row, then one row per method). runs lists the stored runs
+// (method, modality, seed, key, test and validation accuracy, dataset), filtered by dataset
+// kind or resolved spec, method and seeds, as a table or CSV; runs show prints one record as
+// JSON and runs rm deletes it with its blobs (weights). plot draws one of the figures package's
+// charts (methods, subsets, laziness, curves, featuremap) from a study's --out JSON, reading each
+// run from the store when its key is there and from the JSON otherwise.
+//
 // The results store ($MMLAB_HOME, default ~/.cache/mmlab) is on by default, so repeating a
 // command loads its runs instead of retraining them. A corrupt stored record is reported on
 // stderr, moved aside, and recomputed.
 //
 // Exit status: 0 on success, 2 for bad input (unknown flag, dataset key, option or method; bad
-// value), 1 when the study itself fails (training diverged, the store or --out cannot be
+// value; options that do not fit the data, such as a train.batch larger than the training split
+// or a cnn encoder on vectors, found before training), 1 when the study itself fails (training diverged, the store or --out cannot be
 // written, interrupted by SIGINT or SIGTERM). A study whose runs could not all be stored (a full
 // disk) prints its results, names the runs missing from the store and exits 1. --out is written
 // atomically: a failed write leaves the previous file. Errors are one line on stderr.
+//
+// The command runs the study in a child process of itself and waits for it, so that a crash is
+// never reported as bad input: the Go runtime running out of memory (or an internal panic), which
+// would exit 2, and a death by signal (the kernel's OOM killer) exit 1 with a line saying so.
+// SIGINT and SIGTERM are passed on to the child.
 package main

@@ -33,11 +33,11 @@ const (
 const (
 	defaultData    = datasets.LazyPairName
 	defaultMethods = "uni,joint,ume,umt"
-	defaultSeeds   = 5
+	defaultSeeds   = "5"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(mainExit())
 }
 
 // usageError is bad input from the user: exit status 2.
@@ -67,6 +67,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch cmd {
 	case "run", "choose":
 		err = studyCommand(ctx, cmd, rest, stdout, stderr)
+	case "runs":
+		err = runsCommand(rest, stdout, stderr)
+	case "plot":
+		err = plotCommand(rest, stdout, stderr)
 	case "options":
 		if len(rest) > 0 {
 			err = usagef("options takes no arguments, got %q", rest)
@@ -76,7 +80,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "help", "-h", "-help", "--help":
 		err = help(rest, stdout)
 	default:
-		err = usagef("unknown command %q; commands: run, choose, options, help", cmd)
+		err = usagef("unknown command %q; commands: run, choose, options, help, runs, plot", cmd)
 	}
 	if err == nil {
 		return exitOK
@@ -84,7 +88,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// One line, whatever the underlying message holds.
 	msg := strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
 	fmt.Fprintf(stderr, "mmlab %s: %s\n", cmd, msg)
-	if errors.As(err, new(usageError)) {
+	if errors.As(err, new(usageError)) || errors.As(err, new(*mmlab.InputError)) {
 		return exitUsage
 	}
 	return exitFailure
@@ -95,6 +99,8 @@ const mainUsage = `mmlab — train and compare multi-modal methods headless (joi
 Usage:
   mmlab run     [flags]  run a study: every method on every seed; print a results table
   mmlab choose  [flags]  recommend UME or UMT from uni-modal and joint runs (validation accuracy)
+  mmlab runs    [flags]  list the stored runs; "runs show KEY", "runs rm KEY"
+  mmlab plot    [flags]  draw a figure from a study's JSON (--out) to SVG, PNG or HTML
   mmlab options          list every --opt option with its default, and the dataset spec keys
   mmlab help [command]   help on a command ("run", "choose", "options")
 
@@ -120,10 +126,14 @@ func help(args []string, stdout io.Writer) error {
 	case "run", "choose":
 		fs, _ := studyFlags(args[0])
 		printStudyUsage(stdout, fs)
+	case "runs":
+		runsCommand([]string{"-h"}, stdout, io.Discard)
+	case "plot":
+		plotCommand([]string{"-h"}, stdout, io.Discard)
 	case "options":
 		printOptions(stdout)
 	default:
-		return usagef("no help on %q; topics: run, choose, options", args[0])
+		return usagef("no help on %q; topics: run, choose, options, runs, plot", args[0])
 	}
 	return nil
 }
@@ -131,7 +141,9 @@ func help(args []string, stdout io.Writer) error {
 // studyArgs are the parsed flags of run and choose.
 type studyArgs struct {
 	data, methods, out, rule string
-	seeds, epochs            int
+	csv                      string // --csv FILE: the results table as CSV
+	seeds                    string // --seeds as given; parseSeeds reads it
+	epochs                   int
 	tol                      float64
 	opts                     optionFlags
 	noStore, quiet           bool
@@ -175,10 +187,11 @@ func studyFlags(cmd string) (*flag.FlagSet, *studyArgs) {
 		fs.StringVar(&a.rule, "rule", mmlab.ChooseRuleUMEvsJoint,
 			"the choice `RULE` (rules: "+strings.Join(mmlab.ChooseRules(), ", ")+")")
 	}
-	fs.IntVar(&a.seeds, "seeds", defaultSeeds, "number of run seeds: 0, 1, …, `N`−1 (seed s uses the dataset drawn with the spec's seed + s)")
+	fs.StringVar(&a.seeds, "seeds", defaultSeeds, seedsHelp)
 	fs.IntVar(&a.epochs, "epochs", 0, "shorthand for --opt train.epochs=`E` (default: that option's default)")
 	fs.Var(&a.opts, "opt", "set an option, `GROUP.KEY=VALUE`, e.g. umt.lambda=10, model.hidden=64,64, train.epochs=150; repeatable (mmlab options lists them)")
 	fs.StringVar(&a.out, "out", "", "write every run and the summary as JSON to `FILE` (\"-\": stdout, and the table goes to stderr)")
+	fs.StringVar(&a.csv, "csv", "", "write the results table as CSV (a header row, then one row per method) to `FILE`")
 	fs.BoolVar(&a.noStore, "no-store", false, "do not use the results store: train every run, save nothing")
 	fs.BoolVar(&a.quiet, "quiet", false, "no progress bar or messages on stderr (warnings are still printed)")
 	return fs, a
@@ -190,7 +203,7 @@ func printStudyUsage(w io.Writer, fs *flag.FlagSet) {
 	case "run":
 		fmt.Fprint(w, `Usage: mmlab run [flags]
 
-Trains (or loads from the results store) every method on seeds 0 … N−1 of one dataset and
+Trains (or loads from the results store) every method on the run seeds (--seeds) of one dataset and
 prints a table per method: test and validation accuracy, linear-probe accuracy of each
 modality's encoder, accuracy on the both_hard and pair_only subsets, as mean ± 95% CI over
 seeds; then the laziness gap, probe(uni) − probe(method), of every method with encoders.
@@ -199,7 +212,7 @@ seeds; then the laziness gap, probe(uni) − probe(method), of every method with
 	case "choose":
 		fmt.Fprint(w, `Usage: mmlab choose [flags]
 
-Trains (or loads) the uni-modal models and joint training on seeds 0 … N−1, composes UME, and
+Trains (or loads) the uni-modal models and joint training on the run seeds (--seeds), composes UME, and
 recommends UME or UMT by the project's rule (DESIGN.md §5; the paper's exact wording is
 unverified): UME if its mean validation accuracy is ≥ joint's − tol, else UMT. Prints the
 table of those runs and the choice with its evidence (both accuracies, the paired margin
@@ -230,8 +243,9 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 	if fs.NArg() > 0 {
 		return nil, nil, false, usagef("unexpected argument %q: flags only (see mmlab help %s)", fs.Arg(0), cmd)
 	}
-	if a.seeds < 1 {
-		return nil, nil, false, usagef("--seeds %d: want at least 1", a.seeds)
+	seeds, err := parseSeeds(a.seeds)
+	if err != nil {
+		return nil, nil, false, err
 	}
 	if cmd == "choose" && (math.IsNaN(a.tol) || math.IsInf(a.tol, 0) || a.tol < 0) {
 		return nil, nil, false, usagef("--tol %v: want a finite value ≥ 0 (default %v)", a.tol, mmlab.DefaultChooseTolerance)
@@ -302,8 +316,17 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 		if fi, err := os.Stat(filepath.Dir(a.out)); err != nil || !fi.IsDir() {
 			return nil, nil, false, usagef("--out %s: directory %s does not exist", a.out, filepath.Dir(a.out))
 		}
+		if fi, err := os.Stat(a.out); err == nil && fi.IsDir() {
+			return nil, nil, false, usagef("--out %s is a directory: want a file name, e.g. %s", a.out, filepath.Join(a.out, "results.json"))
+		}
 	}
-	return a, &mmlab.Study{Dataset: spec.String(), Methods: methods, Seeds: a.seeds, Options: options}, false, nil
+	if a.csv == "-" {
+		return nil, nil, false, usagef("--csv -: want a file name (stdout holds the table)")
+	}
+	if err := checkOutPath("--csv", a.csv); err != nil {
+		return nil, nil, false, err
+	}
+	return a, &mmlab.Study{Dataset: spec.String(), Methods: methods, Seeds: len(seeds), SeedList: seeds, Options: options}, false, nil
 }
 
 // setFlag reports whether flag name was given on the command line.

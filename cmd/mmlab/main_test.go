@@ -65,6 +65,12 @@ func TestBadInput(t *testing.T) {
 		{"negative tolerance", []string{"choose", "--tol", "-1"}, []string{"--tol", "≥ 0"}},
 		{"out in a missing directory", []string{"run", "--out", filepath.Join(t.TempDir(), "no", "such.json")}, []string{"--out", "does not exist"}},
 		{"help on nothing", []string{"help", "frobnicate"}, []string{"run, choose, options"}},
+		{"out is a directory", []string{"run", "--out", t.TempDir()}, []string{"--out", "is a directory"}},
+		// Found once the data is known, before training (mmlab.InputError).
+		{"batch larger than the training split", []string{"run", "--data", "lazypair:n_train=100,n_val=50,n_test=50",
+			"--methods", "joint", "--seeds", "1", "--no-store", "--quiet"}, []string{"train.batch=256", "100 training samples"}},
+		{"cnn encoder on vectors", []string{"run", "--data", tinyData, "--methods", "joint", "--seeds", "1", "--no-store",
+			"--quiet", "--opt", "model.encoder=cnn"}, []string{"model.encoder=cnn", "modality", "[48]"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := cli(t, tc.args...)

@@ -16,7 +16,7 @@ func TestRecommendation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	umt := recommendation("umt", "lazypair:pi=0.5", 5, given, cfg)
+	umt := recommendation("umt", "lazypair:pi=0.5", "5", given, cfg)
 	if got := slices.Sorted(maps.Keys(umt.Options)); !slices.Equal(got, []string{"train.epochs", "umt.free_dims"}) {
 		t.Errorf("UMT options %v, want train.epochs and umt.free_dims", umt.Options)
 	}
@@ -26,7 +26,7 @@ func TestRecommendation(t *testing.T) {
 	if want := "mmlab run --data lazypair:pi=0.5 --methods umt --seeds 5 --opt train.epochs=7 --opt umt.free_dims=64"; umt.Command != want {
 		t.Errorf("UMT command %q, want %q", umt.Command, want)
 	}
-	ume := recommendation("ume", "lazypair:pi=0.5", 5, given, cfg)
+	ume := recommendation("ume", "lazypair:pi=0.5", "5", given, cfg)
 	if want := "mmlab run --data lazypair:pi=0.5 --methods ume --seeds 5 --opt train.epochs=7 --opt ume.combine=probs"; ume.Command != want {
 		t.Errorf("UME command %q, want %q", ume.Command, want)
 	}

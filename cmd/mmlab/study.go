@@ -10,7 +10,6 @@ import (
 	"math"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/mmlab-go/mmlab/datasets"
@@ -50,7 +49,7 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 	datasets.DefaultCache.NoBar, datasets.DefaultCache.ReadOnly = !libraryTalks, a.noStore
 	if !a.quiet && !libraryTalks {
 		fmt.Fprintf(stderr, "mmlab %s: %s on %s, %s, %s …\n",
-			cmd, strings.Join(study.Methods, ", "), study.Dataset, seedsText(study.Seeds), storeText)
+			cmd, strings.Join(study.Methods, ", "), study.Dataset, seedsText(study.RunSeeds()), storeText)
 	}
 
 	res, err := mmlab.RunStudy(ctx, *study)
@@ -83,7 +82,7 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 			return err
 		}
 		choice = &c
-		rec = recommendation(c.Method, res.Dataset, study.Seeds, a.allOptions, a.recommend)
+		rec = recommendation(c.Method, res.Dataset, seedsArg(study.RunSeeds()), a.allOptions, a.recommend)
 	}
 	rep := newReport(cmd, res, study, choice)
 	if rec != nil {
@@ -115,6 +114,11 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 	if err := printResults(tableOut, cmd, res, study, storeText, choice); err != nil {
 		return err
 	}
+	if a.csv != "" {
+		if err := writeResultsCSV(a.csv, res.Runs); err != nil {
+			return err
+		}
+	}
 	if rec != nil {
 		fmt.Fprintf(tableOut, "  Recommended configuration: %s; train it with:\n    %s\n", figures.MethodLabel(rec.Method), rec.Command)
 	}
@@ -136,9 +140,9 @@ type recommendationJSON struct {
 
 // recommendation builds the recommended configuration of method from the options as given and
 // their resolved configuration cfg (which includes method).
-func recommendation(method, dataset string, seeds int, given map[string]string, cfg *mmlab.Config) *recommendationJSON {
+func recommendation(method, dataset, seeds string, given map[string]string, cfg *mmlab.Config) *recommendationJSON {
 	r := &recommendationJSON{Method: method, Options: map[string]string{}, Config: cfg.Values(method)}
-	args := []string{"mmlab", "run", "--data", shellQuote(dataset), "--methods", method, "--seeds", strconv.Itoa(seeds)}
+	args := []string{"mmlab", "run", "--data", shellQuote(dataset), "--methods", method, "--seeds", seeds}
 	for _, key := range slices.Sorted(maps.Keys(given)) {
 		if _, ok := r.Config[key]; ok {
 			r.Options[key] = given[key]
@@ -182,7 +186,7 @@ func printResults(w io.Writer, cmd string, res *mmlab.StudyResult, study *mmlab.
 	table.Title = fmt.Sprintf("mmlab %s: %s", cmd, res.Dataset)
 	fmt.Fprintf(w, "%s\n", table.Markdown())
 	fmt.Fprintf(w, "Runs: %d (%d trained, %d loaded, %d retrained as dependencies) on %s in %.1f s; %s.\n",
-		len(res.Runs), res.Trained, res.Loaded, res.Retrained, seedsText(study.Seeds), res.Seconds, storeText)
+		len(res.Runs), res.Trained, res.Loaded, res.Retrained, seedsText(study.RunSeeds()), res.Seconds, storeText)
 
 	var gaps []string
 	width := 10 // of the method column: the longest label, e.g. "joint, width-matched"
@@ -233,20 +237,12 @@ func estimateText(e mmlab.Estimate) string {
 	return fmt.Sprintf("%.4f ± %.4f", e.Mean, e.CI95)
 }
 
-// seedsText names the run seeds 0 … n−1: "seed 0", "seeds 0–4".
-func seedsText(n int) string {
-	if n == 1 {
-		return "seed 0"
-	}
-	return fmt.Sprintf("seeds 0–%d", n-1)
-}
-
 // report is the JSON that --out writes. README.md ("The CLI") documents it.
 type report struct {
 	Command   string                 `json:"command"`  // "run" or "choose"
 	Dataset   string                 `json:"dataset"`  // the resolved spec, every key
 	Methods   []string               `json:"methods"`  // the study's methods with their dependencies, in run order
-	Seeds     []int                  `json:"seeds"`    // the run seeds, 0 … N−1
+	Seeds     []int                  `json:"seeds"`    // the run seeds (--seeds), in order
 	Options   map[string]string      `json:"options"`  // the options as given (--opt, --epochs)
 	Config    map[string]any         `json:"config"`   // every resolved option of every method ("group.key" → value)
 	Versions  mmlab.Versions         `json:"versions"` // of the software writing this file; each run has its own
@@ -337,9 +333,7 @@ func newReport(cmd string, res *mmlab.StudyResult, study *mmlab.Study, choice *m
 		Runs:      []runJSON{},
 		Summary:   map[string]summaryJSON{},
 	}
-	for s := range study.Seeds {
-		rep.Seeds = append(rep.Seeds, s)
-	}
+	rep.Seeds = study.RunSeeds()
 	for _, m := range res.Methods {
 		for k, v := range res.Config.Values(m) {
 			rep.Config[k] = v

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/mmlab-go/mmlab/figures"
+	"github.com/mmlab-go/mmlab/mmlab"
+)
+
+const plotUsage = `Usage: mmlab plot --in RESULT.json --figure NAME --out FILE.svg|.png|.html
+
+Draws one figure from the JSON that mmlab run or mmlab choose wrote with --out. Each run is
+read from the results store when its key is there (the full record, with curves and feature
+scores), else from the JSON itself (accuracies, subsets and probes: enough for methods, subsets
+and laziness). The format follows the file name: .svg (needs node), .png (node and Chromium),
+.html (a self-contained page); all work offline.
+
+Figures:
+  methods     test accuracy per method, mean with 95% CI whiskers (figures.MethodComparison)
+  subsets     accuracy on the both_hard and pair_only subsets (figures.SubsetComparison)
+  laziness    linear-probe accuracy of each modality's encoder per method (figures.LazinessBars)
+  curves      split-head validation curves of joint vs the uni-modal models (figures.SplitHeadCurves; store only)
+  featuremap  learned/unlearned features per method (figures.FeatureMap; store only)
+
+`
+
+// plotFigures builds each figure of mmlab plot from the runs of one study on dataset.
+var plotFigures = map[string]func(dataset string, runs []mmlab.Run) (figures.Chart, error){
+	"methods": func(d string, runs []mmlab.Run) (figures.Chart, error) {
+		return figures.MethodComparison([]figures.Regime{{Name: d, Runs: runs}})
+	},
+	"subsets": func(d string, runs []mmlab.Run) (figures.Chart, error) {
+		return figures.SubsetComparison([]figures.Regime{{Name: d, Runs: runs}})
+	},
+	"laziness":   func(_ string, runs []mmlab.Run) (figures.Chart, error) { return figures.LazinessBars(runs) },
+	"curves":     func(_ string, runs []mmlab.Run) (figures.Chart, error) { return figures.SplitHeadCurves(runs) },
+	"featuremap": func(_ string, runs []mmlab.Run) (figures.Chart, error) { return figures.FeatureMap(runs) },
+}
+
+// plotCommand is "mmlab plot".
+func plotCommand(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	in := fs.String("in", "", "the study's JSON `FILE` (mmlab run --out)")
+	name := fs.String("figure", "", "the figure `NAME`: "+strings.Join(slices.Sorted(maps.Keys(plotFigures)), ", "))
+	out := fs.String("out", "", "write the figure to `FILE`: .svg, .png or .html")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, plotUsage)
+			fmt.Fprintln(stdout, "Flags (one or two dashes):")
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return nil
+		}
+		return usagef("%v (see mmlab help plot)", err)
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usagef("unexpected argument %q: flags only (see mmlab help plot)", fs.Arg(0))
+	case *in == "" || *name == "" || *out == "":
+		return usagef("--in, --figure and --out are required (see mmlab help plot)")
+	}
+	build, ok := plotFigures[*name]
+	if !ok {
+		return usagef("--figure %q: unknown figure; figures: %s", *name, strings.Join(slices.Sorted(maps.Keys(plotFigures)), ", "))
+	}
+	ext := strings.ToLower(filepath.Ext(*out))
+	if !slices.Contains([]string{".svg", ".png", ".html"}, ext) {
+		return usagef("--out %s: want a file name ending in .svg, .png or .html", *out)
+	}
+	if err := checkOutPath("--out", *out); err != nil {
+		return err
+	}
+	dataset, runs, err := plotRuns(*in, stderr)
+	if err != nil {
+		return err
+	}
+	chart, err := build(dataset, runs)
+	if err != nil {
+		return usagef("--figure %s from %s: %v", *name, *in, err)
+	}
+	switch ext {
+	case ".svg":
+		err = figures.SaveSVG(*out, chart)
+	case ".png":
+		err = figures.SavePNG(*out, chart)
+	default:
+		err = figures.Save(*out, "mmlab "+*name+": "+dataset, chart)
+	}
+	return err
+}
+
+// plotRuns reads the runs of the study JSON at path: each from the results store if its key is
+// there, else from the JSON.
+func plotRuns(path string, stderr io.Writer) (string, []mmlab.Run, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", nil, usagef("--in: %v", err)
+	}
+	var rep report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		return "", nil, usagef("--in %s: not a study JSON (mmlab run --out): %v", path, err)
+	}
+	if len(rep.Runs) == 0 {
+		return "", nil, usagef("--in %s: no runs (want the JSON of mmlab run --out)", path)
+	}
+	store, err := openRunsStore(stderr)
+	if err != nil {
+		return "", nil, err
+	}
+	var runs []mmlab.Run
+	for i, r := range rep.Runs {
+		if r.Method == "" {
+			return "", nil, usagef("--in %s: runs[%d] has no method", path, i)
+		}
+		if stored, found, err := store.Load(r.Key); err == nil && found {
+			runs = append(runs, *stored)
+			continue
+		}
+		run := mmlab.Run{Key: r.Key, Method: r.Method, Modality: r.Modality, Seed: r.Seed, Dataset: rep.Dataset,
+			ValAcc: r.ValAcc, TestAcc: r.TestAcc, ProbeAcc: r.ProbeAcc, TrainSeconds: r.TrainSeconds,
+			Versions: r.Versions, SubsetAcc: map[string]float64{}}
+		for name, acc := range r.SubsetAcc {
+			if acc != nil {
+				run.SubsetAcc[name] = *acc
+			}
+		}
+		runs = append(runs, run)
+	}
+	return rep.Dataset, runs, nil
+}
