@@ -94,17 +94,17 @@
 //
 //	dataset (encoders)          UMT scratch            UMT teacher            UME    joint
 //	twoview (CNN)               0.661 (−0.097 ± 0.032)  0.765 (+0.007 ± 0.008)  0.758  0.753
-//	avsynth (CNN)               —                      0.999 (−0.001 ± 0.001)  1.000  0.998
+//	avsynth (CNN)               0.989 (−0.011 ± 0.007)  0.999 (−0.001 ± 0.001)  1.000  0.998
 //	avsynth:pi=0.6, fd=32, λ=1  —                      0.897 (+0.015 ± 0.010)  0.882  0.945
 //	lazypair (MLP)              0.994 (+0.000 ± 0.001)  0.993 (−0.000 ± 0.003)  0.993  0.976
 //	lazypair:pair=add,pi=0.5,
 //	  fd=32                     0.946 (+0.017 ± 0.004)  0.939 (+0.010 ± 0.002)  0.929  0.945
 //	  plain (fd=0)              0.935 (+0.006 ± 0.004)  0.930 (+0.001 ± 0.001)  0.929  0.945
 //
-// (—: not rerun; on test data the scratch student had 0.989 on avsynth and 0.902 on
-// avsynth:pi=0.6, the teacher-started one 0.999 and 0.902.) With CNNs the student from scratch
-// stays below its better teacher (twoview 0.661 against 0.692; teacher − scratch
-// +0.104 ± 0.035) and is still climbing at epoch 40 (0.50/0.61/0.66 after 20/30/40): the
+// (—: not rerun; on test data the scratch student had 0.902 on avsynth:pi=0.6, the
+// teacher-started one 0.902 too.) With CNNs the student from scratch stays below its better
+// teacher (twoview 0.661 against 0.692, teacher − scratch +0.104 ± 0.035; avsynth 0.989 against
+// 1.000) and is still climbing at epoch 40 (0.50/0.61/0.66 after 20/30/40): the
 // distillation term (≈ 190 at the start against a cross-entropy of ≈ 1.8) dominates its budget.
 // Started from the teachers it matches UME. With MLPs, which fit their training split, starting
 // from the teachers holds the student near them and costs the paired regime 0.005–0.007, so
