@@ -9,8 +9,10 @@
 //
 //	mmlab run    [--data SPEC] [--methods LIST] [--seeds N] [--epochs E] [--opt GROUP.KEY=VALUE]... [--out FILE.json]
 //	mmlab choose [--data SPEC] [--seeds N] [--tol T] [--rule R] [--epochs E] [--opt GROUP.KEY=VALUE]... [--out FILE.json]
+//	mmlab runs [--data SPEC] [--method M] [--seed S] [--csv FILE] | runs show KEY | runs rm KEY
+//	mmlab plot --in FILE.json --figure NAME --out FILE.svg|.png|.html
 //	mmlab options
-//	mmlab help [run|choose|options]
+//	mmlab help [run|choose|options|runs|plot]
 //
 // Both study commands also take --no-store (train everything, save nothing, not even the dataset
 // cache) and --quiet (no progress bar or messages; warnings are still printed). Without a
@@ -26,6 +28,15 @@
 // it accepts the options of the methods it may recommend (ume, umt), which do not change its
 // runs. With --out, both write every number as JSON (FILE "-" means stdout, and
 // the table then goes to stderr); README.md ("The CLI") documents its fields.
+//
+// --seeds takes N (seeds 0 … N−1), a range A-B or a list a,b,c (mmlab.Study.SeedList); a run
+// seed names the same runs whichever form gives it. With --csv FILE, run and choose also write
+// the results table as CSV (a header row, then one row per method). runs lists the stored runs
+// (method, modality, seed, key, test and validation accuracy, dataset), filtered by dataset
+// kind or resolved spec, method and seeds, as a table or CSV; runs show prints one record as
+// JSON and runs rm deletes it with its blobs (weights). plot draws one of the figures package's
+// charts (methods, subsets, laziness, curves, featuremap) from a study's --out JSON, reading each
+// run from the store when its key is there and from the JSON otherwise.
 //
 // The results store ($MMLAB_HOME, default ~/.cache/mmlab) is on by default, so repeating a
 // command loads its runs instead of retraining them. A corrupt stored record is reported on

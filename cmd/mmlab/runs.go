@@ -25,6 +25,8 @@ const runsUsage = `Usage:
   mmlab runs show KEY                                             print one run record as JSON
   mmlab runs rm KEY                                               remove one run (record and weights)
 
+KEY may be the start of a key (4 characters or more) if it names one stored run.
+
 Lists the runs in the results store at $MMLAB_HOME (default ~/.cache/mmlab), one line each:
 method, modality (uni-modal runs), seed, key, test and validation accuracy, dataset (the
 resolved spec), ordered by dataset, method, modality, seed. --data NAME keeps the runs of that dataset kind, --data NAME:key=value,... those of
@@ -201,19 +203,33 @@ func runsRowOf(r mmlab.Run) []string {
 		strconv.FormatFloat(r.TestAcc, 'f', 4, 64), strconv.FormatFloat(r.ValAcc, 'f', 4, 64), r.Dataset}
 }
 
-// loadRun loads the run stored under key; a key that is invalid or not stored is a usage error.
+// loadRun loads the run stored under key, or under the one stored key that starts with key (at
+// least 4 characters); a key that matches no run, or several, is a usage error.
 func loadRun(store *mmlab.Store, key string) (*mmlab.Run, error) {
-	run, found, err := store.Load(key)
-	if err != nil {
-		if !errors.As(err, new(*mmlab.CorruptError)) && strings.Contains(err.Error(), "invalid key") {
-			return nil, usageError{err}
-		}
+	if run, found, err := store.Load(key); err == nil && found {
+		return run, nil
+	} else if err != nil && errors.As(err, new(*mmlab.CorruptError)) {
 		return nil, err
 	}
-	if !found {
-		return nil, usagef("no stored run with key %q in %s (mmlab runs lists them)", key, store.Home())
+	if len(key) >= 4 {
+		runs, err := storedRuns(store)
+		if err != nil {
+			return nil, err
+		}
+		var match []mmlab.Run
+		for _, r := range runs {
+			if strings.HasPrefix(r.Key, key) {
+				match = append(match, r)
+			}
+		}
+		if len(match) == 1 {
+			return &match[0], nil
+		}
+		if len(match) > 1 {
+			return nil, usagef("key prefix %q matches %d stored runs: give more of the key", key, len(match))
+		}
 	}
-	return run, nil
+	return nil, usagef("no stored run with key %q in %s (mmlab runs lists them)", key, store.Home())
 }
 
 // showRun prints the run stored under key as indented JSON.
@@ -236,6 +252,7 @@ func removeRun(store *mmlab.Store, key string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	key = run.Key
 	blobs, err := filepath.Glob(strings.TrimSuffix(store.RecordPath(key), ".json") + ".*.blob")
 	if err != nil {
 		return err

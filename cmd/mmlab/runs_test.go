@@ -125,7 +125,7 @@ func TestRunsAndSeeds(t *testing.T) {
 	if _, err := os.Stat(store.BlobPath(key, mmlab.WeightsBlob)); err != nil {
 		t.Fatalf("the fixture run has no weights: %v", err)
 	}
-	if code, _, stderr := cli(t, "runs", "rm", key); code != exitOK {
+	if code, _, stderr := cli(t, "runs", "rm", key[:10]); code != exitOK { // a unique prefix
 		t.Fatalf("runs rm: exit %d: %s", code, stderr)
 	}
 	for _, p := range []string{store.RecordPath(key), store.BlobPath(key, mmlab.WeightsBlob)} {
@@ -137,7 +137,7 @@ func TestRunsAndSeeds(t *testing.T) {
 		t.Errorf("after rm, runs lists:\n%s", stdout)
 	}
 
-	for _, args := range [][]string{{"runs", "show", key}, {"runs", "rm", "../etc"}, {"runs", "show"},
+	for _, args := range [][]string{{"runs", "show", key}, {"runs", "rm", "../etc"}, {"runs", "show", "abc"}, {"runs", "show"},
 		{"runs", "--seed", "x"}, {"runs", "--data", "lazypair:bogus=1"}, {"runs", "--csv", filepath.Join(dir, "no", "x.csv")},
 		{"run", "--csv", dir}} {
 		if code, _, stderr := cli(t, args...); code != exitUsage {
