@@ -183,14 +183,8 @@ func TestFitPCA(t *testing.T) {
 	const n, d = 4000, 3
 	c, s := math.Cos(0.5), math.Sin(0.5)
 	dirs := [3][3]float64{{c, s, 0}, {-s, c, 0}, {0, 0, 1}}
-	x := make([]float64, n*d)
+	x := gaussianMix(r, n, dirs[:])
 	for i := range n {
-		for k, sd := range []float64{3, 2, 1} {
-			z := sd * r.NormFloat64()
-			for j := range d {
-				x[i*d+j] += z * dirs[k][j]
-			}
-		}
 		x[i*d+2] += 5 // an offset: the mean is removed first
 	}
 	for _, cse := range []struct {
@@ -253,15 +247,7 @@ func TestFitPCAGram(t *testing.T) {
 			dirs[k][j] = r.NormFloat64()
 		}
 	}
-	x := make([]float64, n*d)
-	for i := range n {
-		for k, sd := range []float64{3, 2, 1} {
-			z := sd * r.NormFloat64()
-			for j := range d {
-				x[i*d+j] += z * dirs[k][j]
-			}
-		}
-	}
+	x := gaussianMix(r, n, dirs[:])
 	p := FitPCA(x, d, 1)
 	if p.Components() != 3 || math.Abs(p.Kept-1) > 1e-9 {
 		t.Fatalf("%d components keeping %.6f, want 3 keeping 1", p.Components(), p.Kept)
@@ -298,4 +284,19 @@ func closeAllTol(a, b []float64, tol float64) bool {
 		}
 	}
 	return len(a) == len(b)
+}
+
+// gaussianMix draws n samples Σ_k sd_k·z_k·dirs[k] with z_k ~ N(0, 1) and sd = 3, 2, 1.
+func gaussianMix[V [3]float64 | [40]float64](r *rand.Rand, n int, dirs []V) []float64 {
+	d := len(dirs[0])
+	x := make([]float64, n*d)
+	for i := range n {
+		for k, sd := range []float64{3, 2, 1} {
+			z := sd * r.NormFloat64()
+			for j := range d {
+				x[i*d+j] += z * dirs[k][j]
+			}
+		}
+	}
+	return x
 }

@@ -323,8 +323,10 @@
 // the validation set (test 0.838), far easier than the published audio; at −10 dB 0.558 and
 // 0.522 (run seeds 0, 1; 20 epochs), inside the published audio-only range (≈ 0.43–0.66, see
 // notebook 08 for the sources). The image modality alone reads 0.63 (val) / 0.62 (test), the
-// published image-only accuracy being ≈ 0.65. The multi-modal methods gain much over either
-// modality (mmlab/avmnist_acceptance_test.go has the study).
+// published image-only accuracy being ≈ 0.65. Test accuracy of a 3-seed study (CNN encoders,
+// 20 epochs, mmlab/avmnist_acceptance_test.go): image 0.619 ± 0.011, audio 0.516 ± 0.036, joint
+// 0.809 ± 0.035, UME 0.825 ± 0.020, UMT 0.760 ± 0.037: every multi-modal method beats the
+// better modality (by +0.19, +0.21 and +0.14, intervals well above 0).
 // Building from an empty cache takes about 15 s on two cores (reading FSDD, the 784 × 784
 // eigendecomposition, 6,000 spectrograms).
 //

@@ -16,8 +16,12 @@ import (
 // project's 2-core machine, shared with other jobs (load ≈ 25), with `mmlab run --data avmnist
 // --methods uni,joint,ume,umt --seeds 3 --epochs 20`:
 //
-//	run seed 0: image 0.616, audio 0.522, joint 0.793, UME 0.831 (test accuracy)
-//	run seed 1: image 0.617, audio 0.500
+//	test accuracy (mean ± 95% CI, 3 seeds): image 0.619 ± 0.011, audio 0.516 ± 0.036,
+//	    joint 0.809 ± 0.035, UME 0.825 ± 0.020, UMT 0.760 ± 0.037
+//	minus the better modality per seed: joint +0.190 ± 0.031, UME +0.206 ± 0.020,
+//	    UMT +0.141 ± 0.026 (every seed +0.13 or more)
+//	laziness gap of joint (probe m0, m1) −0.003 ± 0.035 / +0.049 ± 0.034
+//	43 min 32 s wall (11 min CPU) for the 15 runs while other jobs shared the cores; 3.5 GB RSS
 //
 // Run with MMLAB_LONG_TESTS=1 and MMLAB_FSDD set (make test sets both):
 //

@@ -95,7 +95,7 @@ func ExampleOptionHelp() {
 	// umt.distance = mse
 	// umt.free_dims = 0
 	// umt.free_mode = shared
-	// umt.init = scratch
+	// umt.init = auto
 	// umt.distill_norm = none
 }
 

@@ -6,8 +6,9 @@ package mmlab
 // augmentation, so the teachers' features of the training split are computed once and gathered
 // with every batch (DESIGN.md §4). Options (ours) may start the student's encoders from the
 // teachers' weights (umt.init=teacher, through TrainJob.Init, or TrainJob.OnEpoch(0) when shared
-// free dims widen the last layer) and normalise the distillation term by the teachers' per-dimension
-// variance (umt.distill_norm=teacher_var).
+// free dims widen the last layer; the default umt.init=auto does so for CNN encoders) and
+// normalise the distillation term by the teachers' per-dimension variance
+// (umt.distill_norm=teacher_var).
 
 import (
 	"context"
@@ -43,7 +44,11 @@ const (
 
 // How UMT's student starts (UMTOptions.Init).
 const (
-	// InitScratch initialises the whole student as any network (the reference method; the default).
+	// InitAuto is InitTeacher when the student's encoders are CNNs (ModelOptions.UsesCNN for some
+	// modality) and InitScratch when they are all MLPs: the default, chosen on validation data
+	// (see the package doc; ours).
+	InitAuto = "auto"
+	// InitScratch initialises the whole student as any network (the reference method).
 	InitScratch = "scratch"
 	// InitTeacher starts each student encoder from its frozen uni-modal teacher's encoder weights;
 	// the fusion head and any free dimensions start from scratch (ours; issue 12).
@@ -70,17 +75,20 @@ type UMTOptions struct {
 	Distance string  `opt:"distance" choices:"mse|l1|cosine" help:"distance between student and teacher features"`
 	FreeDims int     `opt:"free_dims" help:"extra undistilled encoder outputs per modality that feed the fusion head (ours; 0 = the reference method)"`
 	FreeMode string  `opt:"free_mode" choices:"shared|branch" help:"free dims from the encoder's own last layer (shared) or from a second undistilled encoder (branch)"`
-	// Init and DistillNorm keep the reference method by default (scratch, none): see InitTeacher,
-	// DistillNormTeacherVar and the evidence in the package doc.
-	Init        string `opt:"init" choices:"scratch|teacher" omitif:"scratch" help:"student start: scratch, or teacher = each encoder from its uni teacher's weights (head and free dims from scratch; ours)"`
+	// Init defaults to auto (teacher for CNN encoders, scratch for MLPs) and DistillNorm to the
+	// reference method's none: see InitAuto, DistillNormTeacherVar and the evidence in the
+	// package doc. Init=scratch is left out of run keys (UMT runs stored before the option
+	// existed keep their keys); auto is in them.
+	Init        string `opt:"init" choices:"auto|scratch|teacher" omitif:"scratch" help:"student start: scratch, teacher = each encoder from its uni teacher's weights (head and free dims from scratch), or auto = teacher for CNN encoders, scratch for MLPs (ours)"`
 	DistillNorm string `opt:"distill_norm" choices:"none|teacher_var" omitif:"none" help:"scale of the distillation term: none, or teacher_var = features divided per dimension by the teacher's std on the training split (ours)"`
 }
 
-// DefaultUMTOptions returns UMT's defaults: λ = 10, mse, no free dimensions, a student from
-// scratch, no normalisation of the distillation term.
+// DefaultUMTOptions returns UMT's defaults: λ = 10, mse, no free dimensions, a student started
+// from its teachers for CNN encoders and from scratch for MLPs (InitAuto), no normalisation of
+// the distillation term.
 func DefaultUMTOptions() UMTOptions {
 	return UMTOptions{Lambda: 10, Distance: DistanceMSE, FreeDims: 0, FreeMode: FreeShared,
-		Init: InitScratch, DistillNorm: DistillNormNone}
+		Init: InitAuto, DistillNorm: DistillNormNone}
 }
 
 // Validate implements Validator.
@@ -94,8 +102,8 @@ func (o *UMTOptions) Validate() error {
 		return fmt.Errorf("umt.free_dims=%d: must be ≥ 0", o.FreeDims)
 	case o.FreeMode != FreeShared && o.FreeMode != FreeBranch:
 		return fmt.Errorf("umt.free_mode=%q: valid values are shared, branch", o.FreeMode)
-	case o.Init != InitScratch && o.Init != InitTeacher:
-		return fmt.Errorf("umt.init=%q: valid values are scratch, teacher", o.Init)
+	case o.Init != InitAuto && o.Init != InitScratch && o.Init != InitTeacher:
+		return fmt.Errorf("umt.init=%q: valid values are auto, scratch, teacher", o.Init)
 	case o.DistillNorm != DistillNormNone && o.DistillNorm != DistillNormTeacherVar:
 		return fmt.Errorf("umt.distill_norm=%q: valid values are none, teacher_var", o.DistillNorm)
 	}
@@ -109,7 +117,8 @@ func (umtMethod) Doc() string {
 	return "Uni-Modal Teacher (Du et al., ICML 2023): a late-fusion student trained from scratch with " +
 		"CE(fused) + λ·Σ_m distance(f_m, f_m^teacher) to the frozen uni runs' encoder outputs; " +
 		"optional undistilled free dimensions, a student whose encoders start from the teachers' " +
-		"(umt.init=teacher) and a distillation term normalised by the teacher features' variance (ours)."
+		"(umt.init=teacher; the default auto does so for CNN encoders) and a distillation term " +
+		"normalised by the teacher features' variance (ours)."
 }
 
 // DefaultOptions, Requires and PerModality implement Method.
@@ -209,7 +218,7 @@ func (u umtMethod) TrainJob(env *Env, opts Validator) (*TrainJob, error) {
 		}
 	}
 	job := u.job(env, o, teachers, scales)
-	if o.Init == InitTeacher {
+	if umtInit(o.Init, env) == InitTeacher {
 		saved, err := teacherEncoders(members)
 		if err != nil {
 			return nil, fmt.Errorf("mmlab: umt: umt.init=teacher: %w", err)
@@ -236,6 +245,20 @@ func (u umtMethod) TrainJob(env *Env, opts Validator) (*TrainJob, error) {
 		}
 	}
 	return job, nil
+}
+
+// umtInit resolves UMTOptions.Init for env: InitAuto is InitTeacher when some modality's
+// encoder is a CNN (env.Model.UsesCNN), else InitScratch; other values are returned unchanged.
+func umtInit(init string, env *Env) string {
+	if init != InitAuto {
+		return init
+	}
+	for _, m := range env.Data.Modalities {
+		if env.Model.UsesCNN(m.Shape) {
+			return InitTeacher
+		}
+	}
+	return InitScratch
 }
 
 // TeacherScales returns 1/sqrt(var_d + ε) for every dimension d of features (row-major

@@ -1,6 +1,7 @@
 package mmlab
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/mmlab-go/mmlab/datasets"
 )
 
 func TestFeatureDistance(t *testing.T) {
@@ -274,5 +276,79 @@ func TestUMTTeacherInit(t *testing.T) {
 		if err := o.Validate(); err == nil || !strings.Contains(err.Error(), "umt.") {
 			t.Errorf("%+v: %v", o, err)
 		}
+	}
+}
+
+// TestUMTInitAuto checks umt.init=auto, the default: it starts the student from its teachers when
+// an encoder is a CNN and from scratch for MLP encoders, and builds the same job as the explicit
+// value it resolves to (the same initial weights, or none).
+func TestUMTInitAuto(t *testing.T) {
+	if DefaultUMTOptions().Init != InitAuto {
+		t.Fatalf("default umt.init = %q, want %q", DefaultUMTOptions().Init, InitAuto)
+	}
+	vectors := &datasets.Dataset{Modalities: []datasets.Modality{{Name: "a", Shape: []int{48}}, {Name: "b", Shape: []int{48}}}}
+	images := &datasets.Dataset{Modalities: []datasets.Modality{{Name: "img", Shape: []int{1, 8, 8}}, {Name: "noise", Shape: []int{2}}}}
+	mlp := DefaultModelOptions()
+	mlp.EncoderKind = EncoderMLP
+	for _, tc := range []struct {
+		name, init string
+		data       *datasets.Dataset
+		model      ModelOptions
+		want       string
+	}{
+		{"vectors", InitAuto, vectors, DefaultModelOptions(), InitScratch},
+		{"an image modality", InitAuto, images, DefaultModelOptions(), InitTeacher},
+		{"images through MLPs", InitAuto, images, mlp, InitScratch},
+		{"explicit scratch", InitScratch, images, DefaultModelOptions(), InitScratch},
+		{"explicit teacher", InitTeacher, vectors, DefaultModelOptions(), InitTeacher},
+	} {
+		if got := umtInit(tc.init, &Env{Data: tc.data, Model: tc.model}); got != tc.want {
+			t.Errorf("%s: umt.init=%s resolves to %s, want %s", tc.name, tc.init, got, tc.want)
+		}
+	}
+	// End to end: the default job equals the explicit one it stands for.
+	ctx := context.Background()
+	uni, _ := LookupMethod(UniMethod)
+	umt, _ := LookupMethod(UMTMethod)
+	for _, tc := range []struct {
+		name string
+		data *datasets.Dataset
+		want string
+	}{{"cnn", quadrantImages(3, 256, 64, 64), InitTeacher}, {"mlp", testData(t, smallSpec), InitScratch}} {
+		t.Run(tc.name, func(t *testing.T) {
+			newEnv := func() *Env {
+				env := testEnv(t, tc.data, 1)
+				env.Model.Conv = []int{4}
+				return env
+			}
+			var teachers []Predictor
+			for m := range tc.data.Modalities {
+				env := newEnv()
+				env.Modality = m
+				p, _, err := uni.Train(ctx, env, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				teachers = append(teachers, p)
+			}
+			jobOf := func(init string) *TrainJob {
+				env := newEnv()
+				env.Deps[UniMethod] = teachers
+				opts := DefaultUMTOptions()
+				opts.Init = init
+				job, err := umt.(JobTrainer).TrainJob(env, &opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return job
+			}
+			auto, explicit := jobOf(InitAuto), jobOf(tc.want)
+			if !bytes.Equal(auto.Init, explicit.Init) {
+				t.Errorf("auto's initial weights (%d bytes) differ from umt.init=%s's (%d bytes)", len(auto.Init), tc.want, len(explicit.Init))
+			}
+			if (auto.Init != nil) != (tc.want == InitTeacher) {
+				t.Errorf("auto: initial weights %d bytes, want them only for init=teacher (%s)", len(auto.Init), tc.want)
+			}
+		})
 	}
 }
