@@ -65,9 +65,17 @@ func ChoosePairedInfo(runs []Run, threshold float64) (Choice, error) {
 	if err != nil {
 		return Choice{}, fmt.Errorf("%s: %w", where, err)
 	}
-	ll, acc := make([]float64, len(seeds)), make([]float64, len(seeds))
-	for i, s := range seeds {
-		data, err := parsed.WithSeedOffset(s).Generate()
+	// The statistic depends on the data only: seeds that see the same dataset (a user's npy
+	// files, whose spec has no seed) are measured once and count once in the interval.
+	var ll, acc []float64
+	seen := map[string]bool{}
+	for _, s := range seeds {
+		seedSpec := parsed.WithSeedOffset(s)
+		if seen[seedSpec.String()] {
+			continue
+		}
+		seen[seedSpec.String()] = true
+		data, err := seedSpec.Generate()
 		if err != nil {
 			return Choice{}, fmt.Errorf("%s: dataset of seed %d: %w", where, s, err)
 		}
@@ -75,7 +83,7 @@ func ChoosePairedInfo(runs []Run, threshold float64) (Choice, error) {
 		if err != nil {
 			return Choice{}, fmt.Errorf("%s: seed %d: %w", where, s, err)
 		}
-		ll[i], acc[i] = p.Gain(), p.JointAcc-p.ProductAcc
+		ll, acc = append(ll, p.Gain()), append(acc, p.JointAcc-p.ProductAcc)
 	}
 	c := Choice{
 		Rule:          ChooseRulePairedInfo,
@@ -94,8 +102,8 @@ func ChoosePairedInfo(runs []Run, threshold float64) (Choice, error) {
 		c.Decisive = g.N > 1 && g.Mean+g.CI95 <= threshold
 	}
 	c.Reason = fmt.Sprintf("Choose %s: seeing the modalities together adds %+.4f ± %.4f nats per validation sample "+
-		"to the product of per-modality linear classifiers (accuracy %+.4f ± %.4f; 95%% CI over %d seeds), %s the threshold %.4f.",
-		strings.ToUpper(c.Method), g.Mean, g.CI95, c.PairedAccGain.Mean, c.PairedAccGain.CI95, len(seeds), verdict, threshold)
+		"to the product of per-modality linear classifiers (accuracy %+.4f ± %.4f; 95%% CI over %d datasets), %s the threshold %.4f.",
+		strings.ToUpper(c.Method), g.Mean, g.CI95, c.PairedAccGain.Mean, c.PairedAccGain.CI95, len(ll), verdict, threshold)
 	c.RuleSeconds = time.Since(start).Seconds()
 	return c, nil
 }

@@ -137,3 +137,28 @@ func TestCostOfChoice(t *testing.T) {
 		t.Error("unknown rule: no error")
 	}
 }
+
+// TestChoosePairedInfoOneDataset: seeds of a spec without a seed (a user's npy files) all see the
+// same data, so the statistic is measured once and its interval has one value, never a zero-width
+// "decisive" interval made of copies.
+func TestChoosePairedInfoOneDataset(t *testing.T) {
+	spec, err := datasets.ParseSpec("lazypair:pair=add,pi=0.5,rho=0.7,n_train=1000,n_val=500,n_test=10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := spec.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := datasets.SaveNPY(dir, data); err != nil {
+		t.Fatal(err)
+	}
+	c, err := mmlab.ChoosePairedInfo(pairedInfoRuns("npy:"+dir, 3), mmlab.DefaultPairedInfoThreshold)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Seeds) != 3 || c.PairedLLGain.N != 1 || c.Decisive {
+		t.Errorf("seeds %v, gain %+v, decisive %v: want 3 seeds, one measurement, not decisive", c.Seeds, c.PairedLLGain, c.Decisive)
+	}
+}
