@@ -30,7 +30,11 @@ type Run struct {
 	// (FeatureScores) reads it.
 	ProbeSubsetAcc []map[string]float64 `json:"probe_subset_acc,omitempty"`
 	TrainSeconds   float64              `json:"train_seconds"`
-	Curves         *Curves              `json:"curves,omitempty"`
+	// Shapley holds the Shapley modality contributions on the test split (ShapleyValues), nil
+	// for a predictor whose logits are not a sum of per-modality parts and for runs stored
+	// before they were measured (issue 18).
+	Shapley *Shapley `json:"shapley,omitempty"`
+	Curves  *Curves  `json:"curves,omitempty"`
 }
 
 // Versions identifies the software that produced a run.

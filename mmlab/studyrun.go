@@ -220,7 +220,7 @@ func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *Cu
 	p.run = &Run{Key: p.key, Method: p.method, Seed: p.seed, Dataset: s.spec.String(),
 		Config: s.cfg.Values(p.method), Versions: s.versions,
 		ValAcc: ev.ValAcc, TestAcc: ev.TestAcc, SubsetAcc: ev.SubsetAcc, ProbeAcc: ev.ProbeAcc,
-		ProbeSubsetAcc: ev.ProbeSubsetAcc, TrainSeconds: trainSeconds, Curves: curves}
+		ProbeSubsetAcc: ev.ProbeSubsetAcc, TrainSeconds: trainSeconds, Shapley: ev.Shapley, Curves: curves}
 	if p.modality >= 0 {
 		m := p.modality
 		p.run.Modality = &m
