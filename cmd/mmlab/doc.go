@@ -29,7 +29,7 @@
 // accuracy of each modality's encoder, accuracy on the both_hard and pair_only diagnostic
 // subsets (mean ± 95% CI half-width over seeds), then the laziness gap of every method with
 // encoders. choose runs what its --rule reads (ume-vs-joint, the default: uni, joint and ume;
-// paired-info: uni only, and a paired-information test on the data) and prints the rule's recommendation (DESIGN.md §5)
+// paired-info: uni only, and a paired-information test on the data) and prints the rule's recommendation (docs/DESIGN.md §5)
 // with its evidence and the recommended configuration (method, its options, the run command);
 // it accepts the options of the methods it may recommend (ume, umt), which do not change its
 // runs. With --out, both write every number as JSON (FILE "-" means stdout, and

@@ -28,7 +28,7 @@ const (
 	exitUsage   = 2 // bad input: flags, dataset spec, options, method names
 )
 
-// Defaults of the study flags: the default study of DESIGN.md §2.1 (LazyPair at its measured
+// Defaults of the study flags: the default study of docs/DESIGN.md §2.1 (LazyPair at its measured
 // defaults, the four methods of the paper's comparison, 5 seeds).
 const (
 	defaultData    = datasets.LazyPairName
@@ -215,7 +215,7 @@ seeds; then the laziness gap, probe(uni) − probe(method), of every method with
 		fmt.Fprint(w, `Usage: mmlab choose [flags]
 
 Trains (or loads) the uni-modal models and joint training on the run seeds (--seeds), composes UME, and
-recommends UME or UMT by the project's rule (DESIGN.md §5; the paper's exact wording is
+recommends UME or UMT by the project's rule (docs/DESIGN.md §5; the paper's exact wording is
 unverified): UME if its mean validation accuracy is ≥ joint's − tol, else UMT. Prints the
 table of those runs and the choice with its evidence (both accuracies, the paired margin
 UME − joint with its 95% CI, whether the interval is decisive), then the recommended
