@@ -50,6 +50,8 @@ setup:
 # 27 minutes in a fresh clone on 2 cores, 2026-12-02).
 test: setup
 	go vet ./...
+	# The XLA build (-tags xla, mmlab/backend_xla.go) is compiled, not run: PJRT plugins are the user's.
+	go build -tags xla -o /dev/null ./cmd/mmlab
 	$(PY) -W ignore::DeprecationWarning -W ignore::ResourceWarning -m unittest discover -s scripts -p 'nbrun_test.py'
 	MMLAB_QUICK=1 $(PY) scripts/nbrun.py --out build/test-notebooks $(NOTEBOOKS)
 	MMLAB_LONG_TESTS=1 go test -timeout 75m ./...
