@@ -2,7 +2,7 @@ package mmlab
 
 // Shapley modality contribution (issue 18): each modality's Shapley value of accuracy over the
 // coalitions (subsets) of modalities, for a model whose prediction is a sum of per-modality
-// logits — a late-fusion network with a linear head (o_m = W_m·f_m + its bias share, DESIGN.md
+// logits — a late-fusion network with a linear head (o_m = W_m·f_m + its bias share, docs/DESIGN.md
 // §3) or UME's mean of uni-modal logits. This is the contribution measure of the imbalance
 // literature (Wei, Feng, Yang & Hu, "Enhancing Multimodal Cooperation via Sample-level Modality
 // Valuation", CVPR 2024, and the BalanceBenchmark toolkit's analyses), defined here as follows
