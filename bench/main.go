@@ -85,9 +85,9 @@ func workloadOf(name string) (workload, error) {
 }
 
 const (
-	memTargetMB = 1024       // the mmlab study's peak memory target (1 GiB)
-	umtLambda   = 10.0       // UMT's default λ (mmlab.DefaultUMTOptions)
-	sgemmN      = 2048       // size of the square matrices of the sgemm peak
+	memTargetMB = 1024 // the mmlab study's peak memory target (1 GiB)
+	umtLambda   = 10.0 // UMT's default λ (mmlab.DefaultUMTOptions)
+	sgemmN      = 2048 // size of the square matrices of the sgemm peak
 )
 
 func main() {
