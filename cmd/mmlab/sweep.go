@@ -525,7 +525,7 @@ type k8sJob struct {
 }
 
 type k8sMetadata struct {
-	Name   string            `json:"name"`
+	Name   string            `json:"name,omitempty"` // required of the Job, not of its pod template
 	Labels map[string]string `json:"labels,omitempty"`
 }
 
