@@ -45,7 +45,9 @@ setup:
 # go test's default 10-minute limit per package is too short for mmlab's long acceptance studies
 # (MMLAB_LONG_TESTS=1: with the 5-seed CNN, AV-MNIST and OGM-GE studies the mmlab package took
 # 27 minutes in a fresh clone on 2 cores, 2026-12-02).
-test: setup
+# setup.sh --slurm: also Slurm and munge, for the real-Slurm sweep test (only this target).
+test:
+	@bash scripts/setup.sh --slurm
 	go vet ./...
 	$(PY) -W ignore::DeprecationWarning -W ignore::ResourceWarning -m unittest discover -s scripts -p 'nbrun_test.py'
 	MMLAB_QUICK=1 $(PY) scripts/nbrun.py --out build/test-notebooks $(NOTEBOOKS)
