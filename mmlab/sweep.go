@@ -455,6 +455,16 @@ func shortKey(key string) string {
 	return key
 }
 
+// FloatAxis returns the axis key over values, each formatted by FormatGridValue, e.g.
+// FloatAxis("rho", []float64{0.6, 0.9}) is rho ∈ {"0.6", "0.9"}.
+func FloatAxis(key string, values []float64) GridAxis {
+	a := GridAxis{Key: key}
+	for _, v := range values {
+		a.Values = append(a.Values, FormatGridValue(v))
+	}
+	return a
+}
+
 // FormatGridValue formats a float as a grid value the way strconv does for the shortest
 // exact representation (0.6 → "0.6", 0 → "0"), so that notebooks build values that match
 // the ones given on the command line.
