@@ -294,17 +294,9 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 		// training; paired-info: the uni-modal models only).
 		methods, _ = mmlab.ChooseRuleMethods(a.rule) // the rule is known (checked above)
 	}
-	options := map[string]string{}
-	for _, o := range a.opts {
-		key, value, ok := strings.Cut(o, "=")
-		key = strings.TrimSpace(key)
-		if !ok || key == "" {
-			return nil, nil, false, usagef("--opt %q: want GROUP.KEY=VALUE, e.g. umt.lambda=10 (mmlab options lists them)", o)
-		}
-		if _, dup := options[key]; dup {
-			return nil, nil, false, usagef("--opt %s given twice", key)
-		}
-		options[key] = value
+	options, err := parseOptFlags(a.opts)
+	if err != nil {
+		return nil, nil, false, err
 	}
 	if setFlag(fs, "epochs") {
 		key := mmlab.GroupTrain + ".epochs"
@@ -367,6 +359,24 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 		return nil, nil, false, src.wrap("csv", err)
 	}
 	return a, &mmlab.Study{Dataset: spec.String(), Methods: methods, Seeds: len(seeds), SeedList: seeds, Options: options}, false, nil
+}
+
+// parseOptFlags turns repeated --opt GROUP.KEY=VALUE flags into a map; a malformed or
+// repeated option is a usage error.
+func parseOptFlags(opts optionFlags) (map[string]string, error) {
+	options := map[string]string{}
+	for _, o := range opts {
+		key, value, ok := strings.Cut(o, "=")
+		key = strings.TrimSpace(key)
+		if !ok || key == "" {
+			return nil, usagef("--opt %q: want GROUP.KEY=VALUE, e.g. umt.lambda=10 (mmlab options lists them)", o)
+		}
+		if _, dup := options[key]; dup {
+			return nil, usagef("--opt %s given twice", key)
+		}
+		options[key] = value
+	}
+	return options, nil
 }
 
 // setFlag reports whether flag name was given on the command line.

@@ -122,17 +122,9 @@ func parseSweepArgs(cmd string, args []string, stdout io.Writer) (*sweepArgs, *m
 	for m := range strings.SplitSeq(a.methods, ",") {
 		methods = append(methods, strings.ToLower(strings.TrimSpace(m)))
 	}
-	options := map[string]string{}
-	for _, o := range a.opts {
-		key, value, ok := strings.Cut(o, "=")
-		key = strings.TrimSpace(key)
-		if !ok || key == "" {
-			return nil, nil, nil, false, usagef("--opt %q: want GROUP.KEY=VALUE, e.g. umt.lambda=10 (mmlab options lists them)", o)
-		}
-		if _, dup := options[key]; dup {
-			return nil, nil, nil, false, usagef("--opt %s given twice", key)
-		}
-		options[key] = value
+	options, err := parseOptFlags(a.opts)
+	if err != nil {
+		return nil, nil, nil, false, err
 	}
 	if setFlag(fs, "epochs") {
 		key := mmlab.GroupTrain + ".epochs"
@@ -310,12 +302,9 @@ func sweepCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	store, err := mmlab.OpenStore("")
+	store, err := openCLIStore(stderr)
 	if err != nil {
-		return fmt.Errorf("results store: %w", err)
-	}
-	store.OnCorrupt = func(err *mmlab.CorruptError) {
-		fmt.Fprintf(stderr, "mmlab: warning: %v; recomputing it\n", err)
+		return err
 	}
 	sweep.Store = store
 	sweep.Quiet, sweep.Output = true, stderr
@@ -637,28 +626,17 @@ func collectCommand(args []string, stdout, stderr io.Writer) error {
 	if err != nil || help {
 		return err
 	}
-	store, err := mmlab.OpenStore("")
+	store, err := openCLIStore(stderr)
 	if err != nil {
-		return fmt.Errorf("results store: %w", err)
+		return err
 	}
 	sweep.Store = store
 	col, err := mmlab.CollectSweep(*sweep, a.shards)
 	if err != nil {
 		return err
 	}
-	if a.out != "" {
-		data, err := json.MarshalIndent(col, "", "  ")
-		if err != nil {
-			return fmt.Errorf("encoding the JSON: %w", err)
-		}
-		data = append(data, '\n')
-		if a.out == "-" {
-			if _, err := stdout.Write(data); err != nil {
-				return err
-			}
-		} else if err := mmlab.WriteFileAtomic(a.out, data); err != nil {
-			return fmt.Errorf("--out: %w", err)
-		}
+	if err := writeOutJSON(a.out, col, stdout); err != nil {
+		return err
 	}
 	if a.csv != "" {
 		header, rows := collectionCSV(col)
