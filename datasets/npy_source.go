@@ -94,6 +94,7 @@ func openNPYSource(path string) (*npySource, error) {
 			return nil, fmt.Errorf("datasets: npy: %s: %d bytes, more than the %d this loader reads (MaxDatasetBytes)", abs, info.Size(), maxNPYBytes())
 		}
 		raw, err := os.ReadFile(abs)
+		npyFilesRead.Add(1)
 		if err != nil {
 			return nil, fmt.Errorf("datasets: npy: %w", err)
 		}
@@ -225,6 +226,7 @@ func readNPYFile(path string) ([]byte, error) {
 	if fi.Size() > maxNPYBytes() {
 		return nil, fmt.Errorf("%d bytes, more than the %d this loader reads (MaxDatasetBytes)", fi.Size(), maxNPYBytes())
 	}
+	npyFilesRead.Add(1)
 	return readNPYBounded(f, fi.Size())
 }
 
