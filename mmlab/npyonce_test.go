@@ -22,7 +22,7 @@ func TestRunStudyReadsNPYOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := int64(len(entries)) // labels, split, tags and two modalities
+	files := int64(len(entries))        // labels, split, tags and two modalities
 	time.Sleep(1100 * time.Millisecond) // files changed within a second are read again (npyRacyWindow)
 	store, err := OpenStore(t.TempDir())
 	if err != nil {
