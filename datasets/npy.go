@@ -48,7 +48,7 @@ const checksumLen = 16
 func init() { RegisterPositional(NPYName, "path", parseNPY) }
 
 // NPYSpec is a user's own dataset: NumPy arrays with samples first, the format that features
-// extracted in Python are usually saved in (DESIGN.md §2.3). ParseSpec("npy:PATH,key=value,...")
+// extracted in Python are usually saved in (docs/DESIGN.md §2.3). ParseSpec("npy:PATH,key=value,...")
 // resolves it by reading every file in full, checking it and computing its checksum; Generate
 // reads the files again and splits them.
 //
@@ -97,7 +97,7 @@ func init() { RegisterPositional(NPYName, "path", parseNPY) }
 // is an error rather than silently different data. Moving the files changes the spec too.
 //
 // A user's files are fixed data: WithSeedOffset returns the spec unchanged, so run seed s
-// varies only initialisation and batch order (DESIGN.md §6); the split depends on the spec's
+// varies only initialisation and batch order (docs/DESIGN.md §6); the split depends on the spec's
 // seed key alone.
 //
 // Fields are resolved by ParseSpec; in a hand-made NPYSpec, zero Val and Test mean the
@@ -248,7 +248,7 @@ func (s NPYSpec) String() string {
 }
 
 // WithSeedOffset returns s itself: a user's files are fixed data, so run seed s varies only
-// initialisation and batch order (DESIGN.md §6), never the data or its split.
+// initialisation and batch order (docs/DESIGN.md §6), never the data or its split.
 func (s NPYSpec) WithSeedOffset(int) Spec { return s }
 
 // NumModalities implements Spec: the modalities a spec resolved by ParseSpec lists (every array
