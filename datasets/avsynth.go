@@ -125,6 +125,7 @@ func (s AVSynthSpec) Validate() error {
 		}
 	}
 	p = append(p, memoryProblems("size, freq, frames", []float64{3 * float64(s.Size) * float64(s.Size), float64(s.Freq) * float64(s.Frames)}, s.NTrain, s.NVal, s.NTest)...)
+	p = append(p, classProblems(s.K, s.NTrain)...)
 	return p.err(AVSynthName)
 }
 

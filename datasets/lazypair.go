@@ -184,9 +184,6 @@ func (s LazyPairSpec) Validate() error {
 		bad("k", s.K, fmt.Sprintf("m·(3·k + distract)²·dim ≤ %d (MaxLazyPairBasisWork; now %.3g: drawing the directions would "+
 			"take minutes); lower k, distract or dim", int64(MaxLazyPairBasisWork), float64(max(s.M, 1))*n*n*float64(s.Dim)))
 	}
-	if s.K > s.NTrain && s.NTrain >= 1 {
-		bad("k", s.K, fmt.Sprintf("k ≤ n_train = %d (more classes than training samples)", s.NTrain))
-	}
 	for _, f := range []struct {
 		key   string
 		value float64
@@ -220,6 +217,7 @@ func (s LazyPairSpec) Validate() error {
 			bad(f.key, f.n, fmt.Sprintf("%s × dim ≤ %d (float32 values per modality and split)", f.key, maxValuesPerSplit))
 		}
 	}
+	problems = append(problems, classProblems(s.K, s.NTrain)...)
 	problems = append(problems, memoryProblems("dim, m", repeatValues(s.Dim, s.M), s.NTrain, s.NVal, s.NTest)...)
 	if s.Rho1 != Unset && !(s.Rho1 >= 0 && s.Rho1 <= 1) {
 		bad("rho1", s.Rho1, "0 ≤ rho1 ≤ 1 (or unset: rho)")

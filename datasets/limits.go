@@ -51,3 +51,13 @@ func repeatValues(v, n int) []float64 {
 // Validate rejects m·(3·k + distract)²·dim above it. 2^33 is about ten seconds of one core;
 // k=1000, dim=3000 (m=2) would need 5.4·10^10, minutes.
 const MaxLazyPairBasisWork = 1 << 33
+
+// classProblems returns the problem of a generated spec with more classes (k) than training
+// samples (n_train ≥ 1; a smaller n_train is reported by its own range check): every class
+// could not even appear once, and the model heads would be wider than the data.
+func classProblems(k, nTrain int) []string {
+	if k > nTrain && nTrain >= 1 {
+		return []string{fmt.Sprintf("k = %d, want k ≤ n_train = %d (more classes than training samples)", k, nTrain)}
+	}
+	return nil
+}

@@ -49,8 +49,11 @@ func init() { RegisterPositional(NPYName, "path", parseNPY) }
 
 // NPYSpec is a user's own dataset: NumPy arrays with samples first, the format that features
 // extracted in Python are usually saved in (docs/DESIGN.md §2.3). ParseSpec("npy:PATH,key=value,...")
-// resolves it by reading every file in full, checking it and computing its checksum; Generate
-// reads the files again and splits them.
+// resolves it by reading every file in full, checking it, computing its checksum and splitting
+// it; Generate returns that dataset. Each file is read once per process: parsing the same data
+// again (e.g. the canonical spec) while its files are unchanged reads nothing (see
+// NPYFilesRead; a file counts as changed when its size, mtime, ctime or inode differ, and files
+// changed less than a second before they were read are always read again).
 //
 // Layout. PATH is a directory of .npy files, or one .npz file (np.savez / np.savez_compressed) holding
 // the same arrays under the same names. A directory is read only for its *.npy files (files

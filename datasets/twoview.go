@@ -96,6 +96,7 @@ func (s TwoViewSpec) Validate() error {
 		}
 	}
 	p = append(p, memoryProblems("size", repeatValues(s.Size*s.Size, 2), s.NTrain, s.NVal, s.NTest)...)
+	p = append(p, classProblems(s.K, s.NTrain)...)
 	return p.err(TwoViewName)
 }
 
