@@ -160,6 +160,13 @@ func (src *npySource) errorf(file, format string, args ...any) error {
 // array reads and parses the header of the named array.
 func (src *npySource) array(name string) (*npyArray, error) {
 	raw, err := src.read(name)
+	if mem := (*MemoryError)(nil); errors.As(err, &mem) {
+		mem.What = filepath.Join(src.path, name+".npy")
+		if strings.HasSuffix(src.path, ".npz") {
+			mem.What = src.path + ": " + name + ".npy"
+		}
+		return nil, mem
+	}
 	if err != nil {
 		return nil, src.errorf(name, "%v", err)
 	}
@@ -277,6 +284,10 @@ func readNPYBounded(r io.Reader, size int64) ([]byte, error) {
 			pyShape(a.shape), a.dtypeName(), values, MaxDatasetBytes/4, MaxDatasetBytes)
 	}
 	want := int64(values) * int64(a.size)
+	// The data, its decoded float32 values and their copy in the splits.
+	if err := checkMemory("", float64(want)+8*float64(values)); err != nil {
+		return nil, err
+	}
 	switch has := size - int64(len(buf)); {
 	case has < want:
 		return nil, fmt.Errorf("truncated: shape %s of %s needs %d data bytes, the file has %d",
