@@ -361,7 +361,9 @@ func stratifiedLabels(n int, r *rand.Rand) []int32 {
 }
 
 // valuesPerSample is the number of float32 values per sample of each modality.
-func (s AVMNISTSpec) valuesPerSample() []float64 { return []float64{avmSide * avmSide, float64(s.Size) * float64(s.Size)} }
+func (s AVMNISTSpec) valuesPerSample() []float64 {
+	return []float64{avmSide * avmSide, float64(s.Size) * float64(s.Size)}
+}
 
 // checkMemory returns a *MemoryError when the spec's features need more memory than is
 // available (see MemoryError), before anything is generated.

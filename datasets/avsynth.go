@@ -662,7 +662,9 @@ func sinTurns(x float64) float64 {
 }
 
 // valuesPerSample is the number of float32 values per sample of each modality.
-func (s AVSynthSpec) valuesPerSample() []float64 { return []float64{3 * float64(s.Size) * float64(s.Size), float64(s.Freq) * float64(s.Frames)} }
+func (s AVSynthSpec) valuesPerSample() []float64 {
+	return []float64{3 * float64(s.Size) * float64(s.Size), float64(s.Freq) * float64(s.Frames)}
+}
 
 // checkMemory returns a *MemoryError when the spec's features need more memory than is
 // available (see MemoryError), before anything is generated.
