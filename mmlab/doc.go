@@ -238,6 +238,8 @@
 // # GoMLX notes
 //
 // Computations run on the pure-Go GoMLX backend by default (DefaultBackend; $GOMLX_BACKEND
-// selects another). Graph-building functions panic with messages prefixed by their name (GoMLX's
+// selects another). Built with -tags xla, mmlab also links GoMLX's XLA backend (go-xla; see
+// backend_xla.go), so GOMLX_BACKEND=xla:cpu or xla:cuda runs on XLA where the user has installed
+// the PJRT plugins (PJRT_PLUGIN_LIBRARY_PATH); mmlab never downloads them. Graph-building functions panic with messages prefixed by their name (GoMLX's
 // convention); everything else returns errors.
 package mmlab
