@@ -235,6 +235,18 @@
 // record. Dataset caches (package datasets) are generated once in the same way, with
 // <file>.mmds.lease. A sweep that splits work itself can call Store.Claim directly.
 //
+// # Sweeps
+//
+// A Sweep is a grid of studies (GridAxis: a dataset key such as "rho", or an option such as
+// "umt.lambda") over one set of methods, seeds and options. Sweep.Tasks lists its tasks, one per
+// cell and seed, in a fixed order; a Shard (i of n) takes the tasks whose index is i mod n, and
+// RunSweep runs them (one RunStudy per cell, over the shard's seeds), so that Slurm array tasks or
+// the pods of a Kubernetes Indexed Job, each running one shard on a shared $MMLAB_HOME, together
+// compute the whole sweep, whatever the order and however often a shard is repeated. CollectSweep
+// merges the stored results (SweepCollection, every cell's runs as RunStudy orders them) and lists
+// the tasks still missing with their shard. The command mmlab sweep writes the Slurm and
+// Kubernetes jobs; docs/RELIABILITY.md states the file-system semantics relied on.
+//
 // # GoMLX notes
 //
 // Computations run on the pure-Go GoMLX backend by default (DefaultBackend; $GOMLX_BACKEND

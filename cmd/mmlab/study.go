@@ -29,13 +29,9 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 	}
 	storeText := "results store off (--no-store)"
 	if !a.noStore {
-		store, err := mmlab.OpenStore("")
+		store, err := openCLIStore(stderr)
 		if err != nil {
-			return fmt.Errorf("results store: %w", err)
-		}
-		// A corrupt record has been moved aside; the study then recomputes the run.
-		store.OnCorrupt = func(err *mmlab.CorruptError) {
-			fmt.Fprintf(stderr, "mmlab: warning: %v; recomputing it\n", err)
+			return err
 		}
 		study.Store = store
 		storeText = "results store " + store.Home()
@@ -97,19 +93,8 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 			tableOut = io.Discard
 		}
 	}
-	if a.out != "" {
-		data, err := json.MarshalIndent(rep, "", "  ")
-		if err != nil {
-			return fmt.Errorf("encoding the JSON: %w", err)
-		}
-		data = append(data, '\n')
-		if a.out == "-" {
-			if _, err := stdout.Write(data); err != nil {
-				return fmt.Errorf("writing the JSON: %w", err)
-			}
-		} else if err := mmlab.WriteFileAtomic(a.out, data); err != nil {
-			return fmt.Errorf("--out: %w", err)
-		}
+	if err := writeOutJSON(a.out, rep, stdout); err != nil {
+		return err
 	}
 	if err := printResults(tableOut, cmd, res, study, storeText, choice); err != nil {
 		return err
@@ -126,6 +111,40 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 		return saveErr
 	}
 	return nil
+}
+
+// writeOutJSON writes v as indented JSON to the --out path: nothing for "", stdout for "-",
+// else the file, atomically.
+func writeOutJSON(path string, v any, stdout io.Writer) error {
+	if path == "" {
+		return nil
+	}
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding the JSON: %w", err)
+	}
+	data = append(data, '\n')
+	if path == "-" {
+		if _, err := stdout.Write(data); err != nil {
+			return fmt.Errorf("writing the JSON: %w", err)
+		}
+	} else if err := mmlab.WriteFileAtomic(path, data); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	return nil
+}
+
+// openCLIStore opens the results store at $MMLAB_HOME, reporting corrupt records on stderr (a
+// corrupt record has been moved aside; the study then recomputes the run).
+func openCLIStore(stderr io.Writer) (*mmlab.Store, error) {
+	store, err := mmlab.OpenStore("")
+	if err != nil {
+		return nil, fmt.Errorf("results store: %w", err)
+	}
+	store.OnCorrupt = func(err *mmlab.CorruptError) {
+		fmt.Fprintf(stderr, "mmlab: warning: %v; recomputing it\n", err)
+	}
+	return store, nil
 }
 
 // recommendationJSON is the configuration choose recommends: the method, the options given that
