@@ -40,6 +40,7 @@ type studyRunner struct {
 	datasetOf map[string]*datasets.Dataset // by seed spec: generated when first needed
 	probes    map[int]probeCache           // by seed
 	saveErr   *SaveError                   // results that could not be stored
+	memLimit  memoryLimit                  // the soft memory limit while the study runs
 }
 
 // newStudyRunner checks and parses study: its seeds, dataset spec, options and methods (with
@@ -165,6 +166,7 @@ func (s *studyRunner) dataOf(seed int) (*datasets.Dataset, error) {
 		return nil, err
 	}
 	s.datasetOf[key] = data
+	s.memLimit.update(s.datasetOf)
 	return data, nil
 }
 
@@ -180,6 +182,7 @@ func (s *studyRunner) releaseData() {
 			delete(s.datasetOf, key)
 		}
 	}
+	s.memLimit.update(s.datasetOf)
 }
 
 // newEnv returns the environment in which run p trains: its seed's data, the engine and the
