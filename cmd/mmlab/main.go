@@ -281,6 +281,9 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 		a.tol, _ = mmlab.ChooseRuleTolerance(a.rule) // the rule is known (checked above)
 	}
 	spec, err := datasets.ParseSpec(a.data)
+	if mem := (*datasets.MemoryError)(nil); errors.As(err, &mem) {
+		return nil, nil, false, fmt.Errorf("--data: %w", err) // the machine is too small: a failure, not bad input
+	}
 	if err != nil {
 		return nil, nil, false, src.wrap("data", usagef("--data: %v", err))
 	}

@@ -255,7 +255,7 @@ func TestSlurmSweep(t *testing.T) {
 	}
 	env = append(env, "SLURM_CONF="+confPath)
 	daemons = append(daemons, startDaemon(t, "slurmctld", filepath.Join(dir, "slurmctld.out"), nil, env, "-D", "-f", confPath))
-	daemons = append(daemons, startDaemon(t, "slurmd", filepath.Join(dir, "slurmd.out"), nil, env, "-D", "-f", confPath))
+	daemons = append(daemons, startDaemon(t, "slurmd", filepath.Join(dir, "slurmd.out"), nil, env, "-D", "-N", host, "-f", confPath))
 	slurm := func(name string, args ...string) (string, error) {
 		c := exec.Command(tool(name), args...)
 		c.Env = env

@@ -415,8 +415,9 @@ func slurmScripts(a *sweepArgs, sweep *mmlab.Sweep, n int, exe, dir string, env 
 		"# One shard per array task; a task whose runs are stored already loads them in seconds,\n" +
 		"# so resubmitting this script after a failure reruns only what is missing.\n" +
 		"exec " + shellLine(append(append([]string{exe, "sweep", "--shard", "auto"}, sweepArgs...), "--quiet")) + "\n"
-	collect = header(a.name+"-collect", filepath.Join(dir, "logs", "collect-%j.out")) +
-		"# Submitted with --dependency=afterok:<the array job>: runs once every shard succeeded.\n" +
+	collect = header(a.name+"-collect", filepath.Join(dir, "logs", "collect-%j.out"), "--kill-on-invalid-dep=yes") +
+		"# Submitted with --dependency=afterok:<the array job>: runs once every shard succeeded, and is\n" +
+		"# cancelled if one failed (--kill-on-invalid-dep); then resubmit both (submit.sh).\n" +
 		"exec " + shellLine(append(append([]string{exe, "collect"}, sweepArgs...),
 		"--shards", strconv.Itoa(n), "--out", filepath.Join(dir, "results.json"), "--csv", filepath.Join(dir, "results.csv"))) + "\n"
 	return array, collect

@@ -143,7 +143,7 @@ func TestSlurmScriptsContent(t *testing.T) {
 			t.Errorf("sweep.sbatch lacks %q:\n%s", want, array)
 		}
 	}
-	for _, want := range []string{"#SBATCH --job-name=mmlab-sweep-collect\n", " collect --data ",
+	for _, want := range []string{"#SBATCH --job-name=mmlab-sweep-collect\n", "#SBATCH --kill-on-invalid-dep=yes\n", " collect --data ",
 		"--shards 4 --out " + filepath.Join(dir, "results.json") + " --csv " + filepath.Join(dir, "results.csv") + "\n"} {
 		if !strings.Contains(string(collect), want) {
 			t.Errorf("collect.sbatch lacks %q:\n%s", want, collect)
