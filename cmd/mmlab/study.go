@@ -15,6 +15,7 @@ import (
 	"github.com/mmlab-go/mmlab/datasets"
 	"github.com/mmlab-go/mmlab/figures"
 	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // studyCommand runs "run" or "choose": parse, run the study, choose (for choose), write the
@@ -29,12 +30,12 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 	}
 	storeText := "results store off (--no-store)"
 	if !a.noStore {
-		store, err := mmlab.OpenStore("")
+		store, err := results.OpenStore("")
 		if err != nil {
 			return fmt.Errorf("results store: %w", err)
 		}
 		// A corrupt record has been moved aside; the study then recomputes the run.
-		store.OnCorrupt = func(err *mmlab.CorruptError) {
+		store.OnCorrupt = func(err *results.CorruptError) {
 			fmt.Fprintf(stderr, "mmlab: warning: %v; recomputing it\n", err)
 		}
 		study.Store = store
@@ -74,10 +75,10 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 			cmd, res.Trained, res.Loaded, res.Retrained, res.Seconds)
 	}
 
-	var choice *mmlab.Choice
+	var choice *results.Choice
 	var rec *recommendationJSON
 	if cmd == "choose" {
-		c, err := mmlab.ChooseByRule(a.rule, res.Runs, a.tol)
+		c, err := results.ChooseByRule(a.rule, res.Runs, a.tol)
 		if err != nil {
 			return err
 		}
@@ -107,7 +108,7 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 			if _, err := stdout.Write(data); err != nil {
 				return fmt.Errorf("writing the JSON: %w", err)
 			}
-		} else if err := mmlab.WriteFileAtomic(a.out, data); err != nil {
+		} else if err := results.WriteFileAtomic(a.out, data); err != nil {
 			return fmt.Errorf("--out: %w", err)
 		}
 	}
@@ -178,7 +179,7 @@ func isTerminal(w io.Writer) bool {
 
 // printResults prints the human-readable results: a header, the results table
 // (figures.ResultsTable), the laziness gaps and, for choose, the choice with its evidence.
-func printResults(w io.Writer, cmd string, res *mmlab.StudyResult, study *mmlab.Study, storeText string, choice *mmlab.Choice) error {
+func printResults(w io.Writer, cmd string, res *mmlab.StudyResult, study *mmlab.Study, storeText string, choice *results.Choice) error {
 	table, err := figures.ResultsTable(res.Runs)
 	if err != nil {
 		return err
@@ -194,10 +195,10 @@ func printResults(w io.Writer, cmd string, res *mmlab.StudyResult, study *mmlab.
 		width = max(width, len(figures.MethodLabel(method)))
 	}
 	for _, method := range res.Methods {
-		if method == mmlab.UniMethod {
+		if method == results.UniMethod {
 			continue
 		}
-		gap, err := mmlab.LazinessGap(res.Runs, method)
+		gap, err := results.LazinessGap(res.Runs, method)
 		if err != nil {
 			continue // a method without encoder probes has no gap
 		}
@@ -230,7 +231,7 @@ func printResults(w io.Writer, cmd string, res *mmlab.StudyResult, study *mmlab.
 }
 
 // estimateText formats an estimate as "0.9500 ± 0.0248", or the mean alone for one seed.
-func estimateText(e mmlab.Estimate) string {
+func estimateText(e results.Estimate) string {
 	if e.N < 2 {
 		return fmt.Sprintf("%.4f", e.Mean)
 	}
@@ -245,7 +246,7 @@ type report struct {
 	Seeds     []int                  `json:"seeds"`    // the run seeds (--seeds), in order
 	Options   map[string]string      `json:"options"`  // the options as given (--opt, --epochs)
 	Config    map[string]any         `json:"config"`   // every resolved option of every method ("group.key" → value)
-	Versions  mmlab.Versions         `json:"versions"` // of the software writing this file; each run has its own
+	Versions  results.Versions       `json:"versions"` // of the software writing this file; each run has its own
 	Trained   int                    `json:"trained"`
 	Loaded    int                    `json:"loaded"`
 	Retrained int                    `json:"retrained"`
@@ -267,10 +268,10 @@ type runJSON struct {
 	SubsetAcc    map[string]*float64 `json:"subset_acc"` // all, both_hard, pair_only always present; null when empty
 	ProbeAcc     []*float64          `json:"probe_acc"`  // per modality; null where the method has no encoder
 	TrainSeconds float64             `json:"train_seconds"`
-	Versions     mmlab.Versions      `json:"versions"`
+	Versions     results.Versions    `json:"versions"`
 }
 
-// summaryJSON is one row of mmlab.Summaries: means and 95% CI half-widths over seeds; null
+// summaryJSON is one row of results.Summaries: means and 95% CI half-widths over seeds; null
 // where the row has no such number.
 type summaryJSON struct {
 	N               int                 `json:"n"`
@@ -287,7 +288,7 @@ type summaryJSON struct {
 	LazinessGapCI95 []*float64          `json:"laziness_gap_ci95,omitempty"`
 }
 
-// choiceJSON is mmlab.Choice.
+// choiceJSON is results.Choice.
 type choiceJSON struct {
 	Rule            string   `json:"rule"`   // the rule, e.g. "ume-vs-joint" (--rule)
 	Method          string   `json:"method"` // "ume" or "umt"
@@ -301,7 +302,7 @@ type choiceJSON struct {
 	Seeds           []int    `json:"seeds"`
 	Decisive        bool     `json:"decisive"`
 	Reason          string   `json:"reason"`
-	// PairedLLGain and PairedAccGain are the paired-info rule's evidence (mmlab.Choice), absent
+	// PairedLLGain and PairedAccGain are the paired-info rule's evidence (results.Choice), absent
 	// for other rules.
 	PairedLLGain      *float64 `json:"paired_ll_gain,omitempty"`
 	PairedLLGainCI95  *float64 `json:"paired_ll_gain_ci95,omitempty"`
@@ -317,7 +318,7 @@ type choiceJSON struct {
 var reportSubsets = []string{"all", figures.SubsetBothHard, figures.SubsetPairOnly}
 
 // newReport converts a study's result into the JSON report.
-func newReport(cmd string, res *mmlab.StudyResult, study *mmlab.Study, choice *mmlab.Choice) *report {
+func newReport(cmd string, res *mmlab.StudyResult, study *mmlab.Study, choice *results.Choice) *report {
 	rep := &report{
 		Command:   cmd,
 		Dataset:   res.Dataset,
@@ -353,7 +354,7 @@ func newReport(cmd string, res *mmlab.StudyResult, study *mmlab.Study, choice *m
 			TrainSeconds: r.TrainSeconds, Versions: r.Versions,
 		})
 	}
-	for key, s := range mmlab.Summaries(res.Runs) {
+	for key, s := range results.Summaries(res.Runs) {
 		row := summaryJSON{N: s.N, Seeds: s.Seeds,
 			SubsetAccMean: map[string]*float64{}, SubsetAccCI95: map[string]*float64{}}
 		row.TestAccMean, row.TestAccCI95 = estimatePtrs(s.TestAcc)
@@ -374,8 +375,8 @@ func newReport(cmd string, res *mmlab.StudyResult, study *mmlab.Study, choice *m
 		for name, e := range s.SubsetAcc {
 			row.SubsetAccMean[name], row.SubsetAccCI95[name] = estimatePtrs(e)
 		}
-		if !strings.Contains(key, "/") && key != mmlab.UniMethod {
-			if gap, err := mmlab.LazinessGap(res.Runs, key); err == nil {
+		if !strings.Contains(key, "/") && key != results.UniMethod {
+			if gap, err := results.LazinessGap(res.Runs, key); err == nil {
 				for _, g := range gap {
 					row.LazinessGapMean = append(row.LazinessGapMean, ptr(g.Mean))
 					row.LazinessGapCI95 = append(row.LazinessGapCI95, ptr(g.CI95))
@@ -401,7 +402,7 @@ func newReport(cmd string, res *mmlab.StudyResult, study *mmlab.Study, choice *m
 
 // estimatePtrs returns an estimate's mean and CI95 half-width, both nil when it has no values
 // (N = 0), and a nil CI95 for a single value (one seed has no interval).
-func estimatePtrs(e mmlab.Estimate) (mean, ci95 *float64) {
+func estimatePtrs(e results.Estimate) (mean, ci95 *float64) {
 	if e.N == 0 {
 		return nil, nil
 	}
