@@ -15,12 +15,12 @@ const (
 	HardSignRandom = "random" // hard feature s·α_h·h_{m,y} with s = ±1 drawn per sample and modality
 	HardSignFixed  = "fixed"  // s = +1 always: the hard feature becomes linearly readable
 	PairAdd        = "add"    // additive code, cancellable noise: readable by a linear late-fusion head
-	PairXOR        = "xor"    // modular sum of per-modality symbols: needs a concat+MLP fusion head (DESIGN.md)
+	PairXOR        = "xor"    // modular sum of per-modality symbols: needs a concat+MLP fusion head (docs/DESIGN.md)
 )
 
 func init() { Register(LazyPairName, parseLazyPair) }
 
-// LazyPairSpec configures the LazyPair synthetic theory model (DESIGN.md §2.1; the project's
+// LazyPairSpec configures the LazyPair synthetic theory model (docs/DESIGN.md §2.1; the project's
 // own construction on the feature taxonomy of Du et al., ICML 2023). The package documentation
 // describes the model; each field names its spec-string key. DefaultLazyPair gives the measured
 // defaults. A LazyPairSpec is a Spec.
@@ -55,11 +55,11 @@ type LazyPairSpec struct {
 	Seed                int64 // seed: draws the directions and every split (default 1)
 }
 
-// DefaultLazyPair returns the measured defaults of DESIGN.md §2.1 (PyTorch prototype, 5 seeds):
+// DefaultLazyPair returns the measured defaults of docs/DESIGN.md §2.1 (PyTorch prototype, 5 seeds):
 // k=4, dim=48, rho=0.8, alpha_easy=5, alpha_hard=3, hard_sign=random, pi=0, pair=add, c=4, tau=4,
 // sigma=1, distract=0, n_train/n_val/n_test=2000/1000/5000, seed=1; plus this package's own
 // defaults for keys the prototype did not record: m=2 (most work is two modalities);
-// a_q=8 (DESIGN.md: the xor feature needed a_q ≈ 8); pair_only=0.2 (calibrated with 5-seed
+// a_q=8 (docs/DESIGN.md: the xor feature needed a_q ≈ 8); pair_only=0.2 (calibrated with 5-seed
 // mmlab studies so that, as in the prototype, joint ≈ UME near π ≈ 0.3, joint > UME at π = 0.5,
 // UMT with free dimensions ties joint there, and UMT beats both near ρ = 0.7, π = 0.4: see the
 // package documentation for the measurements); distract_scale=5 (= alpha_easy, so a distractor
@@ -155,7 +155,7 @@ func (s LazyPairSpec) String() string { return formatSpec(LazyPairName, lazyKeys
 func (s LazyPairSpec) NumModalities() int { return s.M }
 
 // WithSeedOffset returns the spec with Seed + offset: run seed s uses the dataset drawn with
-// spec seed + s (DESIGN.md §6).
+// spec seed + s (docs/DESIGN.md §6).
 func (s LazyPairSpec) WithSeedOffset(offset int) Spec {
 	s.Seed += int64(offset)
 	return s
@@ -183,9 +183,6 @@ func (s LazyPairSpec) Validate() error {
 	} else if n := float64(3*s.K + max(s.Distract, 0)); float64(max(s.M, 1))*n*n*float64(s.Dim) > MaxLazyPairBasisWork {
 		bad("k", s.K, fmt.Sprintf("m·(3·k + distract)²·dim ≤ %d (MaxLazyPairBasisWork; now %.3g: drawing the directions would "+
 			"take minutes); lower k, distract or dim", int64(MaxLazyPairBasisWork), float64(max(s.M, 1))*n*n*float64(s.Dim)))
-	}
-	if s.K > s.NTrain && s.NTrain >= 1 {
-		bad("k", s.K, fmt.Sprintf("k ≤ n_train = %d (more classes than training samples)", s.NTrain))
 	}
 	for _, f := range []struct {
 		key   string
@@ -220,7 +217,8 @@ func (s LazyPairSpec) Validate() error {
 			bad(f.key, f.n, fmt.Sprintf("%s × dim ≤ %d (float32 values per modality and split)", f.key, maxValuesPerSplit))
 		}
 	}
-	problems = append(problems, memoryProblems("dim, m", repeatValues(s.Dim, s.M), s.NTrain, s.NVal, s.NTest)...)
+	problems = append(problems, classProblems(s.K, s.NTrain)...)
+	problems = append(problems, memoryProblems("dim, m", s.valuesPerSample(), s.NTrain, s.NVal, s.NTest)...)
 	if s.Rho1 != Unset && !(s.Rho1 >= 0 && s.Rho1 <= 1) {
 		bad("rho1", s.Rho1, "0 ≤ rho1 ≤ 1 (or unset: rho)")
 	}
@@ -316,6 +314,9 @@ func orthonormal(r *rand.Rand, n, dim int) [][]float64 {
 func (s LazyPairSpec) Generate() (*Dataset, error) {
 	bases, err := s.Basis()
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkMemory(); err != nil {
 		return nil, err
 	}
 	d := &Dataset{Spec: s.String(), NumClasses: s.K}
@@ -431,4 +432,13 @@ func addScaled(dst []float64, a float64, v []float64) {
 	for j := range dst {
 		dst[j] += float64(a * v[j])
 	}
+}
+
+// valuesPerSample is the number of float32 values per sample of each modality.
+func (s LazyPairSpec) valuesPerSample() []float64 { return repeatValues(s.Dim, s.M) }
+
+// checkMemory returns a *MemoryError when the spec's features need more memory than is
+// available (see MemoryError), before anything is generated.
+func (s LazyPairSpec) checkMemory() error {
+	return checkMemory(s.String(), featureBytes(s.valuesPerSample(), s.NTrain, s.NVal, s.NTest))
 }

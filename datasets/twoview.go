@@ -11,7 +11,7 @@ const TwoViewName = "twoview"
 
 func init() { Register(TwoViewName, parseTwoView) }
 
-// TwoViewSpec configures twoview (ours, DESIGN.md §2.2): two renderings of the same procedural
+// TwoViewSpec configures twoview (ours, docs/DESIGN.md §2.2): two renderings of the same procedural
 // 3-D object from opposite sides, the analogue of the front and rear views of ModelNet40 that
 // Du et al. use. Modalities "front" and "rear" are [1, size, size] grey images: the object
 // (class = its shape) under a random rotation, scale and stretch, ray-marched with an
@@ -71,7 +71,7 @@ func (s TwoViewSpec) String() string { return formatSpec(TwoViewName, twoViewKey
 // NumModalities implements Spec: 2 (front, rear).
 func (s TwoViewSpec) NumModalities() int { return 2 }
 
-// WithSeedOffset returns the spec with Seed + offset (DESIGN.md §6).
+// WithSeedOffset returns the spec with Seed + offset (docs/DESIGN.md §6).
 func (s TwoViewSpec) WithSeedOffset(offset int) Spec {
 	s.Seed += int64(offset)
 	return s
@@ -95,7 +95,8 @@ func (s TwoViewSpec) Validate() error {
 			p.bad(f.key, f.n, fmt.Sprintf("%s × size² ≤ %d (float32 values per modality and split)", f.key, maxValuesPerSplit))
 		}
 	}
-	p = append(p, memoryProblems("size", repeatValues(s.Size*s.Size, 2), s.NTrain, s.NVal, s.NTest)...)
+	p = append(p, memoryProblems("size", s.valuesPerSample(), s.NTrain, s.NVal, s.NTest)...)
+	p = append(p, classProblems(s.K, s.NTrain)...)
 	return p.err(TwoViewName)
 }
 
@@ -107,6 +108,9 @@ func (s TwoViewSpec) Generate() (*Dataset, error) { return s.GenerateWith(Defaul
 // number of goroutines.
 func (s TwoViewSpec) GenerateWith(c Cache) (*Dataset, error) {
 	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkMemory(); err != nil {
 		return nil, err
 	}
 	return c.Get(s.String(), s.NTrain+s.NVal+s.NTest, s.render)
@@ -330,4 +334,13 @@ func sdfNormal(o *tvObject, p [3]float64) [3]float64 {
 		n[i] /= norm
 	}
 	return n
+}
+
+// valuesPerSample is the number of float32 values per sample of each modality.
+func (s TwoViewSpec) valuesPerSample() []float64 { return repeatValues(s.Size*s.Size, 2) }
+
+// checkMemory returns a *MemoryError when the spec's features need more memory than is
+// available (see MemoryError), before anything is generated.
+func (s TwoViewSpec) checkMemory() error {
+	return checkMemory(s.String(), featureBytes(s.valuesPerSample(), s.NTrain, s.NVal, s.NTest))
 }

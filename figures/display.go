@@ -26,10 +26,18 @@ type Chart interface {
 // ErrNoEChartsScript is returned (wrapped) when the ECharts script is not installed.
 var ErrNoEChartsScript = errors.New("the ECharts script is not installed: run `make setup` (scripts/setup.sh) in the mmlab repository")
 
-// EChartsScriptPath is where `make setup` puts the ECharts script:
+// EChartsEnv names the environment variable that, when set, is the path of the ECharts script
+// file (EChartsScriptPath).
+const EChartsEnv = "MMLAB_ECHARTS"
+
+// EChartsScriptPath is where `make setup` puts the ECharts script: the file $MMLAB_ECHARTS if
+// that is set (the Docker image keeps it there, outside a volume mounted on $MMLAB_HOME), else
 // $MMLAB_HOME/echarts/echarts-<version>.min.js, with MMLAB_HOME defaulting to the user's cache
 // directory + "/mmlab". It is never committed and never fetched from a CDN.
 func EChartsScriptPath() (string, error) {
+	if path := os.Getenv(EChartsEnv); path != "" {
+		return path, nil
+	}
 	home := os.Getenv("MMLAB_HOME")
 	if home == "" {
 		cache, err := os.UserCacheDir()

@@ -232,6 +232,7 @@ func TestSVGMissingTools(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("MMLAB_HOME", t.TempDir())
+	t.Setenv(EChartsEnv, "")
 	t.Setenv("MMLAB_NODE", "")
 	if _, err := nodePath(); err == nil {
 		if err := SaveSVG(filepath.Join(t.TempDir(), "x.svg"), bar); !errors.Is(err, ErrNoEChartsScript) || !strings.Contains(err.Error(), "make setup") {

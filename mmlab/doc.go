@@ -24,7 +24,7 @@
 // Run seed s of a generated dataset uses the dataset drawn with the spec's seed + s, and every
 // method with seed s sees that dataset, so per-seed differences between methods are paired.
 //
-// # Models (DESIGN.md §3)
+// # Models (docs/DESIGN.md §3)
 //
 // Each modality has an encoder φ_m; a late-fusion head combines the encoder outputs:
 // concat_linear (default; exactly a sum of per-modality linear heads sharing one bias), sum, or
@@ -49,7 +49,7 @@
 // than GoMLX's generic convolution (BenchmarkCNNTrainStep). With vector data the networks are
 // exactly those of the MLP-only versions, variable for variable.
 //
-// # Methods (DESIGN.md §4)
+// # Methods (docs/DESIGN.md §4)
 //
 // Methods live in a registry (Register, LookupMethod): one file and one init registration each;
 // the runner never branches on a name. A method declares its options (a typed struct with
@@ -87,6 +87,11 @@
 //     to the fused head, loss Σ_k w_k·CE_k with w_k ∝ |ΔG_k/ΔO_k²| measured on a held-out part
 //     of the training split, estimated once (offline) or every super-epoch (online, the
 //     default); the weights used are recorded in Curves.LossWeights.
+//   - mmpareto: MMPareto (Wei & Hu, ICML 2024), a baseline: a linear head per modality next
+//     to the fused head, loss L_mm + Σ_m L_m; per encoder, the gradients of L_mm and of L_m are
+//     summed when their cosine is positive and combined with MGDA's two-task min-norm weights
+//     otherwise (MMParetoCombine, MinNormWeight), each tensor's result rescaled up to the plain
+//     sum's norm and multiplied by γ = 1.5 — the official code's rule, detailed in mmpareto.go.
 //
 // UMT's defaults (issue 12). Validation accuracy, seeds 0–4, default dataset sizes
 // (2000/1000/2000 train/val/test; LazyPair 2000/1000/5000), 40 epochs for the CNN sets, 150 for
@@ -146,7 +151,7 @@
 //     λ = 1 in notebook 06 (avsynth:pi=0.6, CNN) was picked from two of the reported seeds;
 //     that choice is not re-checked on disjoint seeds here.
 //   - umt.free_dims = 32 (π = 0.5) and 64 (ρ = 0.7, π = 0.4) are the project's prototype's
-//     settings (DESIGN.md §2.1); mmlab then measured 64 the same as 32 at π = 0.5 on the
+//     settings (docs/DESIGN.md §2.1); mmlab then measured 64 the same as 32 at π = 0.5 on the
 //     reported seeds. umt.free_mode=branch is not a default.
 //
 // Re-check on datasets 11–15 (spec seed=11, disjoint from both reported sets), 5 seeds, default
@@ -167,13 +172,24 @@
 // λ = 1 at π = 0.5, UMT − joint is +0.006 ± 0.002 but UMT − joint_wide only +0.003 ± 0.003 and
 // joint_wide − joint +0.003 ± 0.002: the branch student's edge over joint is mostly its width.
 //
-// # Analysis (DESIGN.md §5)
+// # Analysis (docs/DESIGN.md §5)
 //
 // Evaluate measures validation and test accuracy, accuracy on every diagnostic subset of the
 // test split ("both_hard", "pair_only", ...), and ProbeAccuracy of every encoder: a linear
 // softmax classifier fitted on frozen, standardised training-split features (ours: 300
 // full-batch Adam steps, see ProbeOptions). The laziness gap of modality m is
 // probe(uni φ_m) − probe(φ_m of method X) (LazinessGap).
+//
+// Shapley modality contribution (shapley.go, issue 18): for a predictor whose logits are a sum
+// of per-modality parts (late fusion with a linear head; UME with logits averaging), each
+// modality's Shapley value of test accuracy over the coalitions of modalities, a coalition
+// predicting from the sum of its members' split logits (an absent modality's contribution,
+// bias share included, dropped) and the empty one scored 1/K (ShapleyValues); recorded per run
+// (Run.Shapley, with the per-sample distribution), summarised over seeds by
+// ShapleyContribution and compared by MetricShapley. Cost (cost.go): Run.Params (ParamCount)
+// and Run.TrainFLOPs, the run's own training FLOPs per training sample read off the compiled
+// training step (dense layers and dot products, forward and backward, as bench/README.md
+// counts them), next to Run.TrainSeconds.
 //
 // # Feature map (ours)
 //
@@ -194,7 +210,7 @@
 // Evaluate records its accuracy on the feature subsets in Run.ProbeSubsetAcc. UME's encoders are
 // the uni-modal models', so UME's uni-modal scores are theirs.
 //
-// # Choosing UME or UMT (DESIGN.md §5; the rules are ours)
+// # Choosing UME or UMT (docs/DESIGN.md §5; the rules are ours)
 //
 // ChooseByRule runs a named rule (ChooseRules). ume-vs-joint (Choose, the CLI's default)
 // compares UME with joint training on validation accuracy. paired-info (ChoosePairedInfo) trains
@@ -206,7 +222,7 @@
 // uni-modal classifiers, which is what UME is, cannot use. CostOfChoice accounts a rule's cost
 // against the training time of the whole study.
 //
-// # Reproducibility (DESIGN.md §6)
+// # Reproducibility (docs/DESIGN.md §6)
 //
 // A run's key hashes everything that determines it (method, modality, seed, resolved dataset
 // spec, every model/train/probe option and the method's options, the keys of the runs it
@@ -235,9 +251,23 @@
 // record. Dataset caches (package datasets) are generated once in the same way, with
 // <file>.mmds.lease. A sweep that splits work itself can call Store.Claim directly.
 //
+// # Sweeps
+//
+// A Sweep is a grid of studies (GridAxis: a dataset key such as "rho", or an option such as
+// "umt.lambda") over one set of methods, seeds and options. Sweep.Tasks lists its tasks, one per
+// cell and seed, in a fixed order; a Shard (i of n) takes the tasks whose index is i mod n, and
+// RunSweep runs them (one RunStudy per cell, over the shard's seeds), so that Slurm array tasks or
+// the pods of a Kubernetes Indexed Job, each running one shard on a shared $MMLAB_HOME, together
+// compute the whole sweep, whatever the order and however often a shard is repeated. CollectSweep
+// merges the stored results (SweepCollection, every cell's runs as RunStudy orders them) and lists
+// the tasks still missing with their shard. The command mmlab sweep writes the Slurm and
+// Kubernetes jobs; docs/RELIABILITY.md states the file-system semantics relied on.
+//
 // # GoMLX notes
 //
 // Computations run on the pure-Go GoMLX backend by default (DefaultBackend; $GOMLX_BACKEND
-// selects another). Graph-building functions panic with messages prefixed by their name (GoMLX's
+// selects another). Built with -tags xla, mmlab also links GoMLX's XLA backend (go-xla; see
+// backend_xla.go), so GOMLX_BACKEND=xla:cpu or xla:cuda runs on XLA where the user has installed
+// the PJRT plugins (PJRT_PLUGIN_LIBRARY_PATH); mmlab never downloads them. Graph-building functions panic with messages prefixed by their name (GoMLX's
 // convention); everything else returns errors.
 package mmlab

@@ -12,11 +12,11 @@
 // docs/architecture_test.go checks that `go list -deps ./figures` contains no GoMLX package. The
 // one computation on data here is the paired-information rule ([PairedInformation], a Gaussian
 // linear discriminant on the data's training and validation splits, after Friedman's regularised
-// discriminant analysis, 1989; DESIGN.md §5), which trains no network.
+// discriminant analysis, 1989; docs/DESIGN.md §5), which trains no network.
 //
-// Statistics follow DESIGN.md §6: means over seeds with Student-t 95% intervals (gonum's
+// Statistics follow docs/DESIGN.md §6: means over seeds with Student-t 95% intervals (gonum's
 // distuv.StudentsT), paired per-seed differences for comparisons. The choice rules are the
-// project's own, documented definitions (DESIGN.md §5; Du et al., ICML 2023, recommend UME when
+// project's own, documented definitions (docs/DESIGN.md §5; Du et al., ICML 2023, recommend UME when
 // paired features matter little and UMT otherwise). The store's record format (RecordFormat,
 // RecordVersion) is unchanged by the move of this code out of package mmlab: records written
 // before it load as they did.

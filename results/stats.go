@@ -1,6 +1,6 @@
 package results
 
-// Statistics over seeds (DESIGN.md §5–6): every comparison between methods is reported as a mean
+// Statistics over seeds (docs/DESIGN.md §5–6): every comparison between methods is reported as a mean
 // with a 95% confidence interval over seeds, and differences between methods are paired by seed,
 // because run seed s of every method sees the same dataset draw and split.
 
@@ -56,7 +56,7 @@ func Summarize(values []float64) Estimate {
 	return Estimate{Mean: mean, CI95: t * std / math.Sqrt(float64(n)), Std: std, N: n}
 }
 
-// PairedDifference summarises the per-seed differences a[i] − b[i] (DESIGN.md §6): a[i] and b[i]
+// PairedDifference summarises the per-seed differences a[i] − b[i] (docs/DESIGN.md §6): a[i] and b[i]
 // must come from the same seed, hence the same dataset draw, so the interval excludes the variation
 // that both share. Its Mean equals mean(a) − mean(b); its CI95 is usually much smaller than the
 // unpaired one. It panics if a and b have different lengths, like gonum's stat functions.
@@ -83,8 +83,13 @@ type MethodSummary struct {
 	// the method has no encoder for m. Its length is the largest number of modalities in the runs.
 	ProbeAcc  []*Estimate
 	SubsetAcc map[string]Estimate // by subset name ("all", "both_hard", "pair_only", ...)
-	N         int                 // number of runs summarised
-	Seeds     []int               // the distinct seeds of those runs, ascending
+	// Cost (issue 18), over the runs that recorded it (Run.Params > 0; older records did not):
+	// Params the predictor's trainable parameters, TrainFLOPs the run's own training FLOPs per
+	// training sample, TrainSeconds its training wall time (not reproducible: it varies with the
+	// machine and its load). N = 0 where no run recorded them.
+	Params, TrainFLOPs, TrainSeconds Estimate
+	N                                int   // number of runs summarised
+	Seeds                            []int // the distinct seeds of those runs, ascending
 }
 
 // ModalityKey returns the Summaries key of a per-modality method's runs on modality m, e.g.
@@ -134,6 +139,15 @@ func Summaries(runs []Run) map[string]MethodSummary {
 			s.ValAcc = Summarize(collect(group, func(r *Run) float64 { return r.ValAcc }))
 			s.ProbeAcc = probeSummaries(group, func(*Run, int) bool { return true })
 			s.SubsetAcc = subsetSummaries(group)
+			var costed []*Run
+			for _, r := range group {
+				if r.Params > 0 {
+					costed = append(costed, r)
+				}
+			}
+			s.Params = Summarize(collect(costed, func(r *Run) float64 { return float64(r.Params) }))
+			s.TrainFLOPs = Summarize(collect(costed, func(r *Run) float64 { return r.TrainFLOPs }))
+			s.TrainSeconds = Summarize(collect(costed, func(r *Run) float64 { return r.TrainSeconds }))
 		}
 		out[key] = s
 	}
@@ -202,7 +216,7 @@ func subsetSummaries(runs []*Run) map[string]Estimate {
 	return out
 }
 
-// LazinessGap returns, per modality m, the laziness gap of method's encoder φ_m (DESIGN.md §5):
+// LazinessGap returns, per modality m, the laziness gap of method's encoder φ_m (docs/DESIGN.md §5):
 // probe(uni-modal φ_m) − probe(φ_m of method), paired over seeds. A positive gap means the method's
 // encoder learned less uni-modal signal than one trained on modality m alone.
 //
