@@ -100,6 +100,11 @@ func ciBars(spec ciBarSpec) *charts.Bar {
 	bar.SetXAxis(spec.categories)
 
 	n := len(spec.series)
+	keys := make([]string, n)
+	for k, s := range spec.series {
+		keys[k] = s.key
+	}
+	colors := figureColors(keys)
 	for k, s := range spec.series {
 		label := MethodLabel(s.key)
 		bars := make([]opts.BarData, len(spec.categories))
@@ -119,7 +124,7 @@ func ciBars(spec ciBarSpec) *charts.Bar {
 				})
 			}
 		}
-		color := MethodColor(s.key)
+		color := colors[s.key]
 		bar.AddSeries(label, bars,
 			charts.WithItemStyleOpts(opts.ItemStyle{Color: color}),
 			charts.WithBarChartOpts(opts.BarChart{BarGap: pct(barGap), BarCategoryGap: pct(barCategoryGap)}),
