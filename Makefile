@@ -48,7 +48,9 @@ setup:
 # go test's default 10-minute limit per package is too short for mmlab's long acceptance studies
 # (MMLAB_LONG_TESTS=1: with the 5-seed CNN, AV-MNIST and OGM-GE studies the mmlab package took
 # 27 minutes in a fresh clone on 2 cores, 2026-12-02).
-test: setup
+# setup.sh --slurm: also Slurm and munge, for the real-Slurm sweep test (only this target).
+test:
+	@bash scripts/setup.sh --slurm
 	go vet ./...
 	# The XLA build (-tags xla, mmlab/backend_xla.go) is compiled, not run: PJRT plugins are the user's.
 	go build -tags xla -o /dev/null ./cmd/mmlab

@@ -29,6 +29,7 @@ var methodStyles = map[string]struct{ label, color string }{
 	mmlab.UMTMethod:   {"UMT", "#009E73"},
 	"ogmge":           {"OGM-GE", "#CC79A7"},
 	"gblend":          {"G-Blending", "#E69F00"},
+	"mmpareto":        {"MMPareto", "#999999"}, // Okabe–Ito grey
 	// The width-matched joint control of UMT with free dims: joint's hue, darker.
 	mmlab.JointWideMethod: {"joint, width-matched", "#8A3C00"},
 }
@@ -36,7 +37,7 @@ var methodStyles = map[string]struct{ label, color string }{
 // methodOrder is the order methods appear in legends and tables: the uni-modal reference, UME,
 // joint training, its width-matched control, UMT, then the baselines; other methods follow
 // alphabetically.
-var methodOrder = []string{mmlab.UniMethod, mmlab.UMEMethod, mmlab.JointMethod, mmlab.JointWideMethod, mmlab.UMTMethod, "ogmge", "gblend"}
+var methodOrder = []string{mmlab.UniMethod, mmlab.UMEMethod, mmlab.JointMethod, mmlab.JointWideMethod, mmlab.UMTMethod, "ogmge", "gblend", "mmpareto"}
 
 // spareColors colour methods that have no entry in methodStyles; a method's spare colour is
 // picked by a hash of its name, so it is the same in every figure.

@@ -190,6 +190,8 @@ func RunStudy(ctx context.Context, study Study) (*StudyResult, error) {
 	}
 	s.prepare()
 	defer s.claims.releaseAll()
+	s.memLimit.start()
+	defer s.memLimit.stop()
 	if err := s.computeAll(ctx); err != nil {
 		return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
 	}

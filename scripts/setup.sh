@@ -25,6 +25,11 @@
 #   7. Only with --bench (`make bench` passes it): the benchmark-only dependency, PyTorch from
 #      Debian (python3-torch, python3-numpy, libopenblas0-pthread) for bench/reference.py.
 #      Nothing else installs it: `make test`, `make reproduce` and `make lab` never need torch.
+#   8. Only with --slurm (`make test` passes it): Slurm and munge from Debian (slurmctld, slurmd,
+#      slurm-client, munge) for the real-Slurm sweep test (cmd/mmlab TestSlurmSweep), which starts
+#      its own daemons in a temporary directory; their system services are not started. Without
+#      root (or passwordless sudo) this step only warns and the test skips, except on CI
+#      (CI=true), where it must run and a failure here stops the set-up.
 set -euo pipefail
 
 GO_VERSION=go1.27.4
@@ -36,16 +41,19 @@ JUPYTER_APT_PACKAGES=(jupyter-notebook jupyter-nbconvert python3-nbclient jupyte
   jupyter-nbformat)
 OPTIONAL_APT_PACKAGES=(chromium dataset-fashion-mnist)  # PNG export; mnist2view:source=fashion
 BENCH_APT_PACKAGES=(python3-torch python3-numpy libopenblas0-pthread)  # only with --bench
+SLURM_APT_PACKAGES=(slurmctld slurmd slurm-client munge)                # only with --slurm
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 say() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
 bench=0
+slurm=0
 for arg in "$@"; do
   case "$arg" in
     --bench) bench=1 ;;
-    *) die "unknown argument '$arg' (usage: scripts/setup.sh [--bench])" ;;
+    --slurm) slurm=1 ;;
+    *) die "unknown argument '$arg' (usage: scripts/setup.sh [--bench] [--slurm])" ;;
   esac
 done
 
@@ -209,5 +217,41 @@ if ((bench)); then
   ensure_debs "benchmark packages (PyTorch)" "${BENCH_APT_PACKAGES[@]}"
   /usr/bin/python3 -c 'import numpy, torch' 2>/dev/null || die "/usr/bin/python3 cannot import numpy and torch after installing ${BENCH_APT_PACKAGES[*]}"
   say "PyTorch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)') for bench/reference.py"
+fi
+# --- 8. Test-only: Slurm and munge (only with --slurm) ------------------------------------------
+# Debian 12's Slurm 22.05 and munge 0.5 (../shared/SLURM.md has the measured single-node set-up).
+# The packages' post-install scripts would start the system's slurmctld, slurmd and munge; a
+# temporary policy-rc.d (exit 101: "action forbidden") keeps them stopped, since the test runs
+# its own daemons, on their own ports and munge socket, and stops them by PID.
+if ((slurm)); then
+  missing=()
+  for p in "${SLURM_APT_PACKAGES[@]}"; do
+    [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" == *"install ok installed"* ]] || missing+=("$p")
+  done
+  if ((${#missing[@]} == 0)); then
+    say "Slurm and munge present (for the real-Slurm test)"
+  elif [ "$(id -u)" != 0 ] && ! { command -v sudo >/dev/null && sudo -n true 2>/dev/null; }; then
+    msg="Slurm is not installed (${missing[*]}) and installing it needs root: the real-Slurm test (TestSlurmSweep) will skip"
+    [ "${CI:-}" = true ] && die "$msg — on CI it must run"
+    say "WARNING: $msg"
+  else
+    sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    say "installing Slurm and munge for the real-Slurm test: ${missing[*]}"
+    policy=/usr/sbin/policy-rc.d; made_policy=0
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod 755 "$policy" && made_policy=1
+    fi
+    ok=1
+    { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >/dev/null; } || ok=0
+    ((made_policy)) && $sudo rm -f "$policy"
+    if ((ok)); then
+      say "Slurm $(dpkg-query -W -f='${Version}' slurmctld) and munge $(dpkg-query -W -f='${Version}' munge) installed"
+    else
+      msg="apt-get install ${missing[*]} failed: the real-Slurm test (TestSlurmSweep) will skip"
+      [ "${CI:-}" = true ] && die "$msg — on CI it must run"
+      say "WARNING: $msg"
+    fi
+  fi
 fi
 say "done"

@@ -69,6 +69,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = studyCommand(ctx, cmd, rest, stdout, stderr)
 	case "runs":
 		err = runsCommand(rest, stdout, stderr)
+	case "sweep":
+		err = sweepCommand(ctx, rest, stdout, stderr)
+	case "collect":
+		err = collectCommand(rest, stdout, stderr)
 	case "plot":
 		err = plotCommand(rest, stdout, stderr)
 	case "options":
@@ -80,7 +84,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "help", "-h", "-help", "--help":
 		err = help(rest, stdout)
 	default:
-		err = usagef("unknown command %q; commands: run, choose, options, help, runs, plot", cmd)
+		err = usagef("unknown command %q; commands: run, choose, options, help, runs, plot, sweep, collect", cmd)
 	}
 	if err == nil {
 		return exitOK
@@ -101,6 +105,8 @@ Usage:
   mmlab choose  [flags]  recommend UME or UMT from uni-modal and joint runs (validation accuracy)
   mmlab runs    [flags]  list the stored runs; "runs show KEY", "runs rm KEY"
   mmlab plot    [flags]  draw a figure from a study's JSON (--out) to SVG, PNG or HTML
+  mmlab sweep   [flags]  run a grid of studies (--grid), whole or by shards; write Slurm or Kubernetes jobs
+  mmlab collect [flags]  merge a sweep's results from the store into one JSON (--out) and CSV
   mmlab options          list every --opt option with its default, and the dataset spec keys
   mmlab help [command]   help on a command ("run", "choose", "options")
 
@@ -130,10 +136,13 @@ func help(args []string, stdout io.Writer) error {
 		runsCommand([]string{"-h"}, stdout, io.Discard)
 	case "plot":
 		plotCommand([]string{"-h"}, stdout, io.Discard)
+	case "sweep", "collect":
+		fs, _ := sweepFlags(args[0])
+		printSweepUsage(stdout, fs)
 	case "options":
 		printOptions(stdout)
 	default:
-		return usagef("no help on %q; topics: run, choose, options, runs, plot", args[0])
+		return usagef("no help on %q; topics: run, choose, options, runs, plot, sweep, collect", args[0])
 	}
 	return nil
 }
@@ -272,6 +281,9 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 		a.tol, _ = mmlab.ChooseRuleTolerance(a.rule) // the rule is known (checked above)
 	}
 	spec, err := datasets.ParseSpec(a.data)
+	if mem := (*datasets.MemoryError)(nil); errors.As(err, &mem) {
+		return nil, nil, false, fmt.Errorf("--data: %w", err) // the machine is too small: a failure, not bad input
+	}
 	if err != nil {
 		return nil, nil, false, src.wrap("data", usagef("--data: %v", err))
 	}
@@ -285,17 +297,9 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 		// training; paired-info: the uni-modal models only).
 		methods, _ = mmlab.ChooseRuleMethods(a.rule) // the rule is known (checked above)
 	}
-	options := map[string]string{}
-	for _, o := range a.opts {
-		key, value, ok := strings.Cut(o, "=")
-		key = strings.TrimSpace(key)
-		if !ok || key == "" {
-			return nil, nil, false, usagef("--opt %q: want GROUP.KEY=VALUE, e.g. umt.lambda=10 (mmlab options lists them)", o)
-		}
-		if _, dup := options[key]; dup {
-			return nil, nil, false, usagef("--opt %s given twice", key)
-		}
-		options[key] = value
+	options, err := parseOptFlags(a.opts)
+	if err != nil {
+		return nil, nil, false, err
 	}
 	if setFlag(fs, "epochs") {
 		key := mmlab.GroupTrain + ".epochs"
@@ -358,6 +362,24 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 		return nil, nil, false, src.wrap("csv", err)
 	}
 	return a, &mmlab.Study{Dataset: spec.String(), Methods: methods, Seeds: len(seeds), SeedList: seeds, Options: options}, false, nil
+}
+
+// parseOptFlags turns repeated --opt GROUP.KEY=VALUE flags into a map; a malformed or
+// repeated option is a usage error.
+func parseOptFlags(opts optionFlags) (map[string]string, error) {
+	options := map[string]string{}
+	for _, o := range opts {
+		key, value, ok := strings.Cut(o, "=")
+		key = strings.TrimSpace(key)
+		if !ok || key == "" {
+			return nil, usagef("--opt %q: want GROUP.KEY=VALUE, e.g. umt.lambda=10 (mmlab options lists them)", o)
+		}
+		if _, dup := options[key]; dup {
+			return nil, usagef("--opt %s given twice", key)
+		}
+		options[key] = value
+	}
+	return options, nil
 }
 
 // setFlag reports whether flag name was given on the command line.
