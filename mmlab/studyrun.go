@@ -54,6 +54,9 @@ func newStudyRunner(study Study) (*studyRunner, error) {
 	if len(study.SeedList) == 0 && study.Seeds < 1 {
 		return nil, fmt.Errorf("mmlab.RunStudy: Seeds=%d: want at least 1", study.Seeds)
 	}
+	if len(study.SeedList) == 0 && study.Seeds > MaxSeeds {
+		return nil, fmt.Errorf("mmlab.RunStudy: Seeds=%d: more than MaxSeeds = %d", study.Seeds, MaxSeeds)
+	}
 	var err error
 	if s.spec, err = datasets.ParseSpec(study.Dataset); err != nil {
 		return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
