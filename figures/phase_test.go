@@ -148,7 +148,7 @@ func TestPhaseDiagramValueSpacing(t *testing.T) {
 	var cells []PhaseCell
 	for _, rho := range []float64{0.7, 0.8} {
 		for _, pi := range []float64{0, 0.2, 0.3, 0.5} {
-			cells = append(cells, PhaseCell{Rho: rho, Pi: pi, Choice: "ume", UMTMinusUME: mmlab.Estimate{Mean: pi - 0.25, CI95: 0.01, N: 5}})
+			cells = append(cells, PhaseCell{Rho: rho, Pi: pi, Choice: "ume", UMTMinusUME: results.Estimate{Mean: pi - 0.25, CI95: 0.01, N: 5}})
 		}
 	}
 	hm, err := PhaseDiagram(cells)

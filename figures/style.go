@@ -398,7 +398,7 @@ func fmtSigned(e results.Estimate) string {
 }
 
 // figurePalette colours the series of one figure that have no fixed colour of their own (variants
-// named with mmlab.Variant, per-modality keys past m0, unknown methods), and those whose colour is
+// named with results.Variant, per-modality keys past m0, unknown methods), and those whose colour is
 // too close to one already in the figure: Paul Tol's "muted" scheme and the rest of Okabe–Ito,
 // both designed to stay distinguishable with the common colour-vision deficiencies.
 var figurePalette = []string{"#332288", "#CC6677", "#999933", "#882255", "#44AA99", "#DDCC77", "#AA4499", "#117733", "#88CCEE", "#000000", "#F0E442"}

@@ -92,7 +92,7 @@ func plotCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var dataset, source string
-	var runs []mmlab.Run
+	var runs []results.Run
 	var err error
 	if *in != "" {
 		dataset, runs, err = plotRuns(*in, stderr)
@@ -161,7 +161,7 @@ func plotRuns(path string, stderr io.Writer) (string, []results.Run, error) {
 
 // storePlotRuns returns the stored runs of dataset data (a kind or a spec) of the methods and
 // seeds given (empty: all), which must all be of one resolved dataset spec.
-func storePlotRuns(data, methods, seeds string, stderr io.Writer) (string, []mmlab.Run, error) {
+func storePlotRuns(data, methods, seeds string, stderr io.Writer) (string, []results.Run, error) {
 	keep, err := runsFilter(data, "", seeds)
 	if err != nil {
 		return "", nil, err
@@ -180,7 +180,7 @@ func storePlotRuns(data, methods, seeds string, stderr io.Writer) (string, []mml
 	if err != nil {
 		return "", nil, err
 	}
-	var runs []mmlab.Run
+	var runs []results.Run
 	specs := map[string]bool{}
 	for _, r := range all {
 		if keep(r) && (want == nil || slices.Contains(want, r.Method)) {
