@@ -346,3 +346,30 @@ func TestMethodLabelsAndColours(t *testing.T) {
 		t.Errorf("order %q, want %q", keys, want)
 	}
 }
+
+// TestFigureColorsDistinct checks that the series of one figure get colours a reader can tell
+// apart (CIE76 ΔE ≥ minColorDistance): the uni-modal models of two modalities, UMT next to a UMT
+// variant, and a crowd of variants, while methods with a fixed colour keep it.
+func TestFigureColorsDistinct(t *testing.T) {
+	for _, keys := range [][]string{
+		{"uni/m0", "uni/m1", "ume", "joint", "umt"},
+		{"uni/m0", "uni/m1", "uni/m2", "joint", "ume", "umt", "UMT free_dims=32", "UMT free_dims=64", "joint_wide"},
+		{"umt", "UMT λ=1", "UMT λ=3", "UMT λ=30", "ogmge", "gblend", "joint"},
+	} {
+		colors := figureColors(keys)
+		for i, a := range keys {
+			for _, b := range keys[i+1:] {
+				if d := colorDistance(colors[a], colors[b]); d < minColorDistance {
+					t.Errorf("%v: %s %s and %s %s are ΔE %.1f apart, want ≥ %d", keys, a, colors[a], b, colors[b], d, minColorDistance)
+				}
+			}
+			if _, fixed := methodStyles[a]; fixed && colors[a] != MethodColor(a) {
+				t.Errorf("%v: %s got %s, not its own colour %s", keys, a, colors[a], MethodColor(a))
+			}
+		}
+	}
+	// Before this rule, the uni-modal models of modalities 0 and 1 were shades of one blue.
+	if d := colorDistance(MethodColor("uni/m0"), MethodColor("uni/m1")); d >= minColorDistance {
+		t.Logf("note: MethodColor alone now separates uni/m0 and uni/m1 (ΔE %.1f)", d)
+	}
+}

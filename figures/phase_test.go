@@ -1,8 +1,10 @@
 package figures
 
 import (
+	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -54,7 +56,7 @@ func TestPhaseDiagram(t *testing.T) {
 		t.Errorf("title %q does not give the fraction 2 of 4", title)
 	}
 	// Right answers: ume (tie), umt, ume, umt; so always UME and always UMT are right in 2 each.
-	if sub := path(o, "title", "subtext").(string); !strings.Contains(sub, "1 of the 4 cells are ties") ||
+	if sub := path(o, "title", "subtext").(string); !strings.Contains(sub, "1 of 4 cells are ties") ||
 		!strings.Contains(sub, "always-ume 2/4 (50%), always-umt 2/4 (50%)") {
 		t.Errorf("subtitle:\n%s", sub)
 	}
@@ -137,4 +139,45 @@ func TestNiceCeil(t *testing.T) {
 			t.Errorf("niceCeil(%v) = %v, want %v", x, got, want)
 		}
 	}
+}
+
+// TestPhaseDiagramValueSpacing checks that an uneven grid is drawn spaced as its values: π = 0,
+// 0.2, 0.3, 0.5 gets the rows 0 … 0.5 in steps of 0.1 with 0.1 and 0.4 empty, each cell in the
+// row of its value; values with no small common step stay evenly spaced.
+func TestPhaseDiagramValueSpacing(t *testing.T) {
+	var cells []PhaseCell
+	for _, rho := range []float64{0.7, 0.8} {
+		for _, pi := range []float64{0, 0.2, 0.3, 0.5} {
+			cells = append(cells, PhaseCell{Rho: rho, Pi: pi, Choice: "ume", UMTMinusUME: mmlab.Estimate{Mean: pi - 0.25, CI95: 0.01, N: 5}})
+		}
+	}
+	hm, err := PhaseDiagram(cells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := options(t, hm)
+	yData := o["yAxis"].([]any)[0].(map[string]any)["data"].([]any)
+	if got := fmt.Sprint(yData); got != "[0 0.1 0.2 0.3 0.4 0.5]" {
+		t.Errorf("π rows %s, want [0 0.1 0.2 0.3 0.4 0.5]", got)
+	}
+	for _, d := range series(o, "heatmap")[0]["data"].([]any) {
+		v := d.(map[string]any)["value"].([]any)
+		pi := yData[int(v[1].(float64))]
+		if want := fmt.Sprintf("%.2f", v[2].(float64)+0.25); fmt.Sprintf("%.2f", mustFloat(t, pi)) != want {
+			t.Errorf("cell with UMT − UME %v drawn in row π = %v, want π = %s", v[2], pi, want)
+		}
+	}
+	labels, _ := valueGrid([]float64{0, 0.013, 0.5, 0.71})
+	if len(labels) != 4 {
+		t.Errorf("values without a small common step: %d rows %v, want the 4 values evenly spaced", len(labels), labels)
+	}
+}
+
+func mustFloat(t *testing.T, v any) float64 {
+	t.Helper()
+	f, err := strconv.ParseFloat(fmt.Sprint(v), 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

@@ -310,3 +310,45 @@ func TestSavePNG(t *testing.T) {
 		t.Errorf("missing Chromium: error %v, want ErrNoChromium", err)
 	}
 }
+
+// TestExportShown checks the export hook of Show ($MMLAB_EXPORT_FIGURE, set by scripts/nbrun.py
+// around a cell tagged figure:NAME): the first chart shown is written with SaveSVG, a later one
+// in the same cell does not replace it, and a path that is neither .svg nor .png is an error.
+func TestExportShown(t *testing.T) {
+	needSVG(t)
+	bars, err := LazinessBars(testStudy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := MethodComparison([]Regime{{Name: "r", Runs: testStudy()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "fig.svg")
+	t.Setenv(ExportFigureEnv, path)
+	if err := exportShown([]Chart{bars}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := os.ReadFile(path)
+	if err != nil || !bytes.HasPrefix(first, []byte("<svg")) {
+		t.Fatalf("%s: %v, %.100q; want an SVG", path, err, first)
+	}
+	if err := exportShown([]Chart{other}); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := os.ReadFile(path); !bytes.Equal(again, first) {
+		t.Errorf("a second chart replaced the cell's first exported chart")
+	}
+	want, err := RenderSVG(bars)
+	if err != nil || !bytes.Equal(want, first) {
+		t.Errorf("the exported file is not RenderSVG of the first chart (err %v)", err)
+	}
+	t.Setenv(ExportFigureEnv, filepath.Join(t.TempDir(), "fig.pdf"))
+	if err := exportShown([]Chart{bars}); err == nil || !strings.Contains(err.Error(), ExportFigureEnv) {
+		t.Errorf("a .pdf export path: error %v, want one naming %s", err, ExportFigureEnv)
+	}
+	t.Setenv(ExportFigureEnv, "")
+	if err := exportShown([]Chart{bars}); err != nil {
+		t.Errorf("unset: %v", err)
+	}
+}

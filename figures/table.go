@@ -65,6 +65,13 @@ func ResultsTable(runs []mmlab.Run) (Table, error) {
 	}
 	subsets := []string{SubsetBothHard, SubsetPairOnly}
 	t.Columns = append(t.Columns, subsets...)
+	costed := false // cost columns only for runs that recorded their cost (issue 18)
+	for _, key := range keys {
+		costed = costed || sums[key].Params.N > 0
+	}
+	if costed {
+		t.Columns = append(t.Columns, "params", "train FLOPs/sample", "train s/run")
+	}
 	t.Columns = append(t.Columns, "seeds")
 
 	for _, key := range keys {
@@ -81,6 +88,9 @@ func ResultsTable(runs []mmlab.Run) (Table, error) {
 		for _, subset := range subsets {
 			row = append(row, cell(s.SubsetAcc[subset], n))
 		}
+		if costed {
+			row = append(row, costCells(s)...)
+		}
 		seeds := strconv.Itoa(n)
 		if s.N != n {
 			seeds += fmt.Sprintf(" (%d runs)", s.N)
@@ -92,7 +102,39 @@ func ResultsTable(runs []mmlab.Run) (Table, error) {
 		"probe mX: linear-probe test accuracy of the method's encoder for modality X.",
 		"both_hard, pair_only: test accuracy on those diagnostic subsets.",
 	}
+	if costed {
+		t.Notes = append(t.Notes, "params: trainable parameters of the predictor (UME: its members'); train FLOPs/sample: the run's own "+
+			"training FLOPs per training sample (dense and dot products, forward and backward, as bench/README.md counts; UME trains "+
+			"nothing, UMT's uni-modal teachers are the uni-modal rows); train s/run: training wall time, mean over seeds, which "+
+			"varies with the machine and its load.")
+	}
 	return t, nil
+}
+
+// costCells formats a summary's cost: parameters and FLOPs as means with an SI prefix, train
+// seconds as mean ± CI95; "—" where no run recorded them.
+func costCells(s mmlab.MethodSummary) []string {
+	if s.Params.N == 0 {
+		return []string{missingCell, missingCell, missingCell}
+	}
+	secs := fmt.Sprintf("%.1f", s.TrainSeconds.Mean)
+	if s.TrainSeconds.N > 1 {
+		secs += fmt.Sprintf(" ± %.1f", s.TrainSeconds.CI95)
+	}
+	return []string{siNumber(s.Params.Mean), siNumber(s.TrainFLOPs.Mean), secs}
+}
+
+// siNumber formats x with three significant digits and an SI prefix: 7556 → "7.56 k".
+func siNumber(x float64) string {
+	for _, p := range []struct {
+		scale  float64
+		prefix string
+	}{{1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}} {
+		if x >= p.scale {
+			return strconv.FormatFloat(x/p.scale, 'g', 3, 64) + " " + p.prefix
+		}
+	}
+	return strconv.FormatFloat(x, 'g', 3, 64)
 }
 
 // perModalityMethod reports whether key is a per-modality method's pooled summary (like "uni"),

@@ -96,3 +96,25 @@ func TestShowHTMLOutsideNotebook(t *testing.T) {
 		t.Error("ShowHTML of nothing: want an error")
 	}
 }
+
+// TestResultsTableCost: runs that recorded their cost get the cost columns.
+func TestResultsTableCost(t *testing.T) {
+	runs := []mmlab.Run{
+		{Key: "a", Method: "joint", Seed: 0, TestAcc: 0.9, Params: 17028, TrainFLOPs: 1.2e7, TrainSeconds: 3},
+		{Key: "b", Method: "joint", Seed: 1, TestAcc: 0.9, Params: 17028, TrainFLOPs: 1.2e7, TrainSeconds: 5},
+		{Key: "c", Method: "old", Seed: 0, TestAcc: 0.9},
+	}
+	tab, err := ResultsTable(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"method", "test acc", "val acc", "both_hard", "pair_only", "params", "train FLOPs/sample", "train s/run", "seeds"}; !slices.Equal(tab.Columns, want) {
+		t.Fatalf("columns %q, want %q", tab.Columns, want)
+	}
+	// Train seconds {3, 5}: mean 4, CI t(0.975; 1)·√2/√2 = 12.706.
+	for i, want := range [][]string{{"17 k", "12 M", "4.0 ± 12.7"}, {"—", "—", "—"}} {
+		if got := tab.Rows[i][5:8]; !slices.Equal(got, want) {
+			t.Errorf("row %s: cost %q, want %q", tab.Keys[i], got, want)
+		}
+	}
+}

@@ -24,6 +24,9 @@ type Evaluation struct {
 	// feature subset of modality m ("m0_easy", "m0_hard"; see FeatureSubsets), nil where
 	// ProbeAcc[m] is nil or the data has no tags. The feature map (FeatureScores) reads it.
 	ProbeSubsetAcc []map[string]float64
+	// Shapley holds the predictor's Shapley modality contributions on the test split (see
+	// ShapleyValues), nil where its prediction is not a sum of per-modality logits.
+	Shapley *Shapley
 }
 
 // Evaluate measures p on ds. With probe nil the encoders are not probed.
@@ -69,6 +72,9 @@ func evaluate(backend compute.Backend, p Predictor, ds *datasets.Dataset, probe 
 	}
 	if ev.TestAcc, err = Accuracy(test, ds.Test.Labels, nil); err != nil {
 		return nil, fmt.Errorf("mmlab.Evaluate: test split: %w", err)
+	}
+	if ev.Shapley, err = shapleyOf(p, ds); err != nil {
+		return nil, fmt.Errorf("mmlab.Evaluate: Shapley values: %w", err)
 	}
 	names := []string{"all"}
 	if ds.Test.Tags != nil {

@@ -56,6 +56,7 @@ type replica struct {
 	bestAcc   float64
 	sinceBest int
 	final     *checkpoint // in a shared store: every variable of the network when it stopped early
+	stepFLOPs float64     // dot-product FLOPs of one training step (cost.go)
 }
 
 // group is one run of the training loop: its replicas, the store they train in, the compiled
@@ -107,7 +108,11 @@ func (e *Engine) train(ctx context.Context, jobs []*TrainJob, caller string) ([]
 			break
 		}
 	}
-	return g.results(time.Since(start))
+	nets, curves, err := g.results(time.Since(start))
+	for _, n := range nets {
+		addTrainFLOPs(ctx, n.TrainFLOPs)
+	}
+	return nets, curves, err
 }
 
 // newGroup sets up the group of jobs (see setup and setupShared) and its validator.
@@ -334,7 +339,8 @@ func (g *group) buildStep(root *model.Scope, in []*graph.Node, updater gradientU
 		scope := rep.in(root)
 		b := buildBatch(rep.net, rep.job, scope.In(netScope), in[off:off+k], rows, epoch, g.caller)
 		off += k
-		rep.gradients(scope, b, gradOf)
+		roots := rep.gradients(scope, b, gradOf)
+		rep.stepFLOPs = dotFLOPs(append(roots, b.Loss))
 		losses[r] = graph.ConvertDType(b.Loss, dtypes.Float32)
 	}
 	var grads []*graph.Node
@@ -354,9 +360,9 @@ func (g *group) buildStep(root *model.Scope, in []*graph.Node, updater gradientU
 
 // gradients differentiates the replica's loss b.Loss with respect to its trainable variables
 // (those under scope used by the graph: the graph its network builds alone), lets the job's
-// Transform rewrite them (it sees the paths of the network alone, "/net/..."), and records each
-// variable's gradient in gradOf.
-func (rep *replica) gradients(scope *model.Scope, b *Batch, gradOf map[*model.Variable]*graph.Node) {
+// Transform rewrite them (it sees the paths of the network alone, "/net/..."), records each
+// variable's gradient in gradOf and returns the gradients.
+func (rep *replica) gradients(scope *model.Scope, b *Batch, gradOf map[*model.Variable]*graph.Node) []*graph.Node {
 	named := trainableInGraph(scope, b.Loss.Graph())
 	nodes := make([]*graph.Node, len(named))
 	for i := range named {
@@ -369,9 +375,12 @@ func (rep *replica) gradients(scope *model.Scope, b *Batch, gradOf map[*model.Va
 	if rep.job.Transform != nil {
 		rep.job.Transform(b, named)
 	}
-	for _, n := range named {
+	out := make([]*graph.Node, len(named))
+	for i, n := range named {
 		gradOf[n.Variable] = n.Grad
+		out[i] = n.Grad
 	}
+	return out
 }
 
 // runEpoch takes the steps of epoch (0-based): every active replica shuffles its batch order,
@@ -555,6 +564,7 @@ func (g *group) results(elapsed time.Duration) ([]*Network, []*Curves, error) {
 		}
 		rep.net.Steps = rep.steps
 		rep.net.TrainTime = elapsed
+		rep.net.TrainFLOPs = rep.stepFLOPs * float64(rep.steps)
 		nets[r], curves[r] = rep.net, rep.curves
 	}
 	return nets, curves, nil

@@ -29,8 +29,23 @@ type Run struct {
 	// FeatureSubsets); nil where ProbeAcc[m] is nil or the data has no tags. The feature map
 	// (FeatureScores) reads it.
 	ProbeSubsetAcc []map[string]float64 `json:"probe_subset_acc,omitempty"`
-	TrainSeconds   float64              `json:"train_seconds"`
-	Curves         *Curves              `json:"curves,omitempty"`
+	// TrainSeconds is the wall time of the run's training: it varies from run to run and with
+	// the machine's load, so it is kept out of the run's key; the record keeps the value measured
+	// when the run was trained (a loaded run reports that, not a new measurement).
+	TrainSeconds float64 `json:"train_seconds"`
+	// Params is the number of trainable parameters of the run's predictor (ParamCount); 0 for
+	// runs stored before it was recorded.
+	Params int `json:"params,omitempty"`
+	// TrainFLOPs are the training FLOPs of the networks the run itself trained (not its
+	// dependencies: UME's and UMT's uni-modal runs are runs of their own) per training sample,
+	// counted as cost.go says: total dot-product FLOPs of every training step divided by the
+	// training split's size. 0 for a method without training (UME) and for old records.
+	TrainFLOPs float64 `json:"train_flops,omitempty"`
+	// Shapley holds the Shapley modality contributions on the test split (ShapleyValues), nil
+	// for a predictor whose logits are not a sum of per-modality parts and for runs stored
+	// before they were measured (issue 18).
+	Shapley *Shapley `json:"shapley,omitempty"`
+	Curves  *Curves  `json:"curves,omitempty"`
 }
 
 // Versions identifies the software that produced a run.

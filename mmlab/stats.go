@@ -86,8 +86,13 @@ type MethodSummary struct {
 	// the method has no encoder for m. Its length is the largest number of modalities in the runs.
 	ProbeAcc  []*Estimate
 	SubsetAcc map[string]Estimate // by subset name ("all", "both_hard", "pair_only", ...)
-	N         int                 // number of runs summarised
-	Seeds     []int               // the distinct seeds of those runs, ascending
+	// Cost (issue 18), over the runs that recorded it (Run.Params > 0; older records did not):
+	// Params the predictor's trainable parameters, TrainFLOPs the run's own training FLOPs per
+	// training sample, TrainSeconds its training wall time (not reproducible: it varies with the
+	// machine and its load). N = 0 where no run recorded them.
+	Params, TrainFLOPs, TrainSeconds Estimate
+	N                                int   // number of runs summarised
+	Seeds                            []int // the distinct seeds of those runs, ascending
 }
 
 // ModalityKey returns the Summaries key of a per-modality method's runs on modality m, e.g.
@@ -137,6 +142,15 @@ func Summaries(runs []Run) map[string]MethodSummary {
 			s.ValAcc = Summarize(collect(group, func(r *Run) float64 { return r.ValAcc }))
 			s.ProbeAcc = probeSummaries(group, func(*Run, int) bool { return true })
 			s.SubsetAcc = subsetSummaries(group)
+			var costed []*Run
+			for _, r := range group {
+				if r.Params > 0 {
+					costed = append(costed, r)
+				}
+			}
+			s.Params = Summarize(collect(costed, func(r *Run) float64 { return float64(r.Params) }))
+			s.TrainFLOPs = Summarize(collect(costed, func(r *Run) float64 { return r.TrainFLOPs }))
+			s.TrainSeconds = Summarize(collect(costed, func(r *Run) float64 { return r.TrainSeconds }))
 		}
 		out[key] = s
 	}

@@ -104,7 +104,7 @@ Usage:
   mmlab run     [flags]  run a study: every method on every seed; print a results table
   mmlab choose  [flags]  recommend UME or UMT from uni-modal and joint runs (validation accuracy)
   mmlab runs    [flags]  list the stored runs; "runs show KEY", "runs rm KEY"
-  mmlab plot    [flags]  draw a figure from a study's JSON (--out) to SVG, PNG or HTML
+  mmlab plot    [flags]  draw a figure from a study's JSON (--out) or the stored runs to SVG, PNG or HTML
   mmlab sweep   [flags]  run a grid of studies (--grid), whole or by shards; write Slurm or Kubernetes jobs
   mmlab collect [flags]  merge a sweep's results from the store into one JSON (--out) and CSV
   mmlab options          list every --opt option with its default, and the dataset spec keys
@@ -281,6 +281,9 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 		a.tol, _ = mmlab.ChooseRuleTolerance(a.rule) // the rule is known (checked above)
 	}
 	spec, err := datasets.ParseSpec(a.data)
+	if mem := (*datasets.MemoryError)(nil); errors.As(err, &mem) {
+		return nil, nil, false, fmt.Errorf("--data: %w", err) // the machine is too small: a failure, not bad input
+	}
 	if err != nil {
 		return nil, nil, false, src.wrap("data", usagef("--data: %v", err))
 	}

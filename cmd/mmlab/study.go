@@ -283,10 +283,15 @@ type runJSON struct {
 	Key          string              `json:"key"` // the results-store key
 	ValAcc       float64             `json:"val_acc"`
 	TestAcc      float64             `json:"test_acc"`
-	SubsetAcc    map[string]*float64 `json:"subset_acc"` // all, both_hard, pair_only always present; null when empty
-	ProbeAcc     []*float64          `json:"probe_acc"`  // per modality; null where the method has no encoder
-	TrainSeconds float64             `json:"train_seconds"`
-	Versions     mmlab.Versions      `json:"versions"`
+	SubsetAcc    map[string]*float64 `json:"subset_acc"`    // all, both_hard, pair_only always present; null when empty
+	ProbeAcc     []*float64          `json:"probe_acc"`     // per modality; null where the method has no encoder
+	TrainSeconds float64             `json:"train_seconds"` // wall time: varies between runs of the same key
+	// Params and TrainFLOPs are the run's cost (mmlab.Run); 0 for runs stored before they were recorded.
+	Params     int     `json:"params"`
+	TrainFLOPs float64 `json:"train_flops"` // per training sample
+	// Shapley holds the modality contributions (mmlab.Shapley); null where the predictor has none.
+	Shapley  *mmlab.Shapley `json:"shapley"`
+	Versions mmlab.Versions `json:"versions"`
 }
 
 // summaryJSON is one row of mmlab.Summaries: means and 95% CI half-widths over seeds; null
@@ -304,6 +309,15 @@ type summaryJSON struct {
 	SubsetAccCI95   map[string]*float64 `json:"subset_acc_ci95"`
 	LazinessGapMean []*float64          `json:"laziness_gap_mean,omitempty"`
 	LazinessGapCI95 []*float64          `json:"laziness_gap_ci95,omitempty"`
+	// Cost over the runs that recorded it (null where none did); train seconds vary with the load.
+	ParamsMean       *float64 `json:"params_mean"`
+	TrainFLOPsMean   *float64 `json:"train_flops_mean"`
+	TrainSecondsMean *float64 `json:"train_seconds_mean"`
+	TrainSecondsCI95 *float64 `json:"train_seconds_ci95"`
+	// ShapleyMean[m], ShapleyCI95[m]: modality m's Shapley value of test accuracy over seeds
+	// (mmlab.ShapleyContribution); absent where the method's runs have none.
+	ShapleyMean []*float64 `json:"shapley_mean,omitempty"`
+	ShapleyCI95 []*float64 `json:"shapley_ci95,omitempty"`
 }
 
 // choiceJSON is mmlab.Choice.
@@ -369,7 +383,7 @@ func newReport(cmd string, res *mmlab.StudyResult, study *mmlab.Study, choice *m
 		rep.Runs = append(rep.Runs, runJSON{
 			Method: r.Method, Modality: r.Modality, Seed: r.Seed, Key: r.Key,
 			ValAcc: r.ValAcc, TestAcc: r.TestAcc, SubsetAcc: subsets, ProbeAcc: r.ProbeAcc,
-			TrainSeconds: r.TrainSeconds, Versions: r.Versions,
+			TrainSeconds: r.TrainSeconds, Params: r.Params, TrainFLOPs: r.TrainFLOPs, Shapley: r.Shapley, Versions: r.Versions,
 		})
 	}
 	for key, s := range mmlab.Summaries(res.Runs) {
@@ -393,7 +407,16 @@ func newReport(cmd string, res *mmlab.StudyResult, study *mmlab.Study, choice *m
 		for name, e := range s.SubsetAcc {
 			row.SubsetAccMean[name], row.SubsetAccCI95[name] = estimatePtrs(e)
 		}
+		row.ParamsMean, _ = estimatePtrs(s.Params)
+		row.TrainFLOPsMean, _ = estimatePtrs(s.TrainFLOPs)
+		row.TrainSecondsMean, row.TrainSecondsCI95 = estimatePtrs(s.TrainSeconds)
 		if !strings.Contains(key, "/") && key != mmlab.UniMethod {
+			if sh, err := mmlab.ShapleyContribution(res.Runs, key); err == nil {
+				for _, e := range sh {
+					mean, ci := estimatePtrs(e)
+					row.ShapleyMean, row.ShapleyCI95 = append(row.ShapleyMean, mean), append(row.ShapleyCI95, ci)
+				}
+			}
 			if gap, err := mmlab.LazinessGap(res.Runs, key); err == nil {
 				for _, g := range gap {
 					row.LazinessGapMean = append(row.LazinessGapMean, ptr(g.Mean))
