@@ -17,6 +17,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // studyRunner is the state of one RunStudy call.
@@ -35,7 +36,7 @@ type studyRunner struct {
 	engine    *Engine
 	blobs     BlobStore
 	claims    *studyClaims
-	versions  Versions
+	versions  results.Versions
 	replicas  int
 	datasetOf map[string]*datasets.Dataset // by seed spec: generated when first needed
 	probes    map[int]probeCache           // by seed
@@ -53,6 +54,9 @@ func newStudyRunner(study Study) (*studyRunner, error) {
 	}
 	if len(study.SeedList) == 0 && study.Seeds < 1 {
 		return nil, fmt.Errorf("mmlab.RunStudy: Seeds=%d: want at least 1", study.Seeds)
+	}
+	if len(study.SeedList) == 0 && study.Seeds > MaxSeeds {
+		return nil, fmt.Errorf("mmlab.RunStudy: Seeds=%d: more than MaxSeeds = %d", study.Seeds, MaxSeeds)
 	}
 	var err error
 	if s.spec, err = datasets.ParseSpec(study.Dataset); err != nil {
@@ -211,7 +215,7 @@ func (s *studyRunner) saveFailed(p *plannedRun, what string, err error) {
 }
 
 // finish evaluates and records a trained run, and stores it.
-func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *Curves, trainSeconds, trainFLOPs float64) error {
+func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *results.Curves, trainSeconds, trainFLOPs float64) error {
 	if s.probes[p.seed] == nil {
 		s.probes[p.seed] = probeCache{}
 	}
@@ -220,7 +224,7 @@ func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *Cu
 		return fmt.Errorf("%s: %w", p.name(), err)
 	}
 	p.pred = pred
-	p.run = &Run{Key: p.key, Method: p.method, Seed: p.seed, Dataset: s.spec.String(),
+	p.run = &results.Run{Key: p.key, Method: p.method, Seed: p.seed, Dataset: s.spec.String(),
 		Config: s.cfg.Values(p.method), Versions: s.versions,
 		ValAcc: ev.ValAcc, TestAcc: ev.TestAcc, SubsetAcc: ev.SubsetAcc, ProbeAcc: ev.ProbeAcc,
 		ProbeSubsetAcc: ev.ProbeSubsetAcc, TrainSeconds: trainSeconds, Shapley: ev.Shapley, Curves: curves,
