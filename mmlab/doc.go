@@ -87,6 +87,11 @@
 //     to the fused head, loss Σ_k w_k·CE_k with w_k ∝ |ΔG_k/ΔO_k²| measured on a held-out part
 //     of the training split, estimated once (offline) or every super-epoch (online, the
 //     default); the weights used are recorded in Curves.LossWeights.
+//   - mmpareto: MMPareto (Wei & Hu, ICML 2024), a baseline: a linear head per modality next
+//     to the fused head, loss L_mm + Σ_m L_m; per encoder, the gradients of L_mm and of L_m are
+//     summed when their cosine is positive and combined with MGDA's two-task min-norm weights
+//     otherwise (MMParetoCombine, MinNormWeight), each tensor's result rescaled up to the plain
+//     sum's norm and multiplied by γ = 1.5 — the official code's rule, detailed in mmpareto.go.
 //
 // UMT's defaults (issue 12). Validation accuracy, seeds 0–4, default dataset sizes
 // (2000/1000/2000 train/val/test; LazyPair 2000/1000/5000), 40 epochs for the CNN sets, 150 for
@@ -174,6 +179,17 @@
 // softmax classifier fitted on frozen, standardised training-split features (ours: 300
 // full-batch Adam steps, see ProbeOptions). The laziness gap of modality m is
 // probe(uni φ_m) − probe(φ_m of method X) (LazinessGap).
+//
+// Shapley modality contribution (shapley.go, issue 18): for a predictor whose logits are a sum
+// of per-modality parts (late fusion with a linear head; UME with logits averaging), each
+// modality's Shapley value of test accuracy over the coalitions of modalities, a coalition
+// predicting from the sum of its members' split logits (an absent modality's contribution,
+// bias share included, dropped) and the empty one scored 1/K (ShapleyValues); recorded per run
+// (Run.Shapley, with the per-sample distribution), summarised over seeds by
+// ShapleyContribution and compared by MetricShapley. Cost (cost.go): Run.Params (ParamCount)
+// and Run.TrainFLOPs, the run's own training FLOPs per training sample read off the compiled
+// training step (dense layers and dot products, forward and backward, as bench/README.md
+// counts them), next to Run.TrainSeconds.
 //
 // # Feature map (ours)
 //
