@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 func TestLazinessBars(t *testing.T) {
@@ -31,7 +31,7 @@ func TestLazinessBars(t *testing.T) {
 	if got := names(whiskers); !slices.Equal(got, want) {
 		t.Fatalf("whisker series %q, want %q (same names, so the legend toggles both)", got, want)
 	}
-	// Means by hand (see testStudy); CI ends from mmlab.Summarize of the per-seed values.
+	// Means by hand (see testStudy); CI ends from results.Summarize of the per-seed values.
 	wantMeans := map[string][]float64{"uni-modal": {0.94, 0.95}, "joint": {0.89, 0.90}, "UMT": {0.94, 0.95}}
 	for k, s := range bars {
 		name := s["name"].(string)
@@ -50,7 +50,7 @@ func TestLazinessBars(t *testing.T) {
 		}
 		for m, d := range data {
 			v := d.(map[string]any)["value"].([]any)
-			e := mmlab.Summarize([]float64{wantMeans[name][m] - 0.01, wantMeans[name][m], wantMeans[name][m] + 0.01})
+			e := results.Summarize([]float64{wantMeans[name][m] - 0.01, wantMeans[name][m], wantMeans[name][m] + 0.01})
 			if !near(e.CI95, ci3*0.01) {
 				t.Fatalf("Summarize CI %v, want %v (the fixture's arithmetic)", e.CI95, ci3*0.01)
 			}
@@ -93,7 +93,7 @@ func TestLazinessBars(t *testing.T) {
 func TestLazinessBarsErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		runs    []mmlab.Run
+		runs    []results.Run
 		wantErr []string
 	}{
 		{"no runs", nil, []string{"no runs"}},

@@ -12,7 +12,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
 	"github.com/go-echarts/go-echarts/v2/types"
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // Bar layout shared by the bar series and the whisker renderer: the gap between category groups
@@ -49,7 +49,7 @@ var whiskerRenderItem = opts.FuncOpts(fmt.Sprintf(`function (params, api) {
 // ciSeries is one method's bars: values[i] is its estimate for category i, nil for no bar.
 type ciSeries struct {
 	key    string // method key (see MethodColor, MethodLabel)
-	values []*mmlab.Estimate
+	values []*results.Estimate
 }
 
 // ciBarSpec describes a grouped bar chart of estimates with CI whiskers.

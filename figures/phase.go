@@ -11,18 +11,18 @@ import (
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
 	"github.com/go-echarts/go-echarts/v2/types"
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // PhaseCell is one cell of the phase diagram: a dataset with easy rate Rho and paired rate Pi
 // (docs/DESIGN.md §2.1), the per-seed paired difference acc(UMT) − acc(UME) there (e.g.
-// mmlab.PairedDifference of the test accuracies), and the method the UME-vs-UMT rule chose
-// (mmlab.Choose, which decides on validation accuracy).
+// results.PairedDifference of the test accuracies), and the method the UME-vs-UMT rule chose
+// (results.Choose, which decides on validation accuracy).
 type PhaseCell struct {
 	Rho, Pi     float64
-	UMTMinusUME mmlab.Estimate
-	Choice      string // "ume" or "umt" (mmlab.UMEMethod, mmlab.UMTMethod)
-	Rule        string // the rule that made Choice, e.g. mmlab.ChooseRuleUMEvsJoint; "" if unnamed
+	UMTMinusUME results.Estimate
+	Choice      string // "ume" or "umt" (results.UMEMethod, results.UMTMethod)
+	Rule        string // the rule that made Choice, e.g. results.ChooseRuleUMEvsJoint; "" if unnamed
 }
 
 // Verdict says whether a cell's choice picked the right method. When the 95% confidence
@@ -39,13 +39,13 @@ type Verdict struct {
 // Judge returns the verdict on c's choice (see Verdict).
 func (c PhaseCell) Judge() Verdict {
 	e := c.UMTMinusUME
-	v := Verdict{Right: mmlab.UMEMethod}
+	v := Verdict{Right: results.UMEMethod}
 	if e.Mean == 0 || (e.N >= 2 && math.Abs(e.Mean) <= e.CI95) {
 		v.Tie = true
 	} else {
-		v.Better = mmlab.UMEMethod
+		v.Better = results.UMEMethod
 		if e.Mean > 0 {
-			v.Better = mmlab.UMTMethod
+			v.Better = results.UMTMethod
 		}
 		v.Right = v.Better
 	}
@@ -96,8 +96,8 @@ func PhaseDiagram(cells []PhaseCell) (*charts.HeatMap, error) {
 		case !finite(c.UMTMinusUME.Mean) || !finite(c.UMTMinusUME.CI95):
 			return nil, fmt.Errorf("%s: %s: UMT − UME is %v ± %v, want finite values", where, at, c.UMTMinusUME.Mean, c.UMTMinusUME.CI95)
 		}
-		if ch := strings.ToLower(c.Choice); ch != mmlab.UMEMethod && ch != mmlab.UMTMethod {
-			return nil, fmt.Errorf("%s: %s: choice %q, want %q or %q", where, at, c.Choice, mmlab.UMEMethod, mmlab.UMTMethod)
+		if ch := strings.ToLower(c.Choice); ch != results.UMEMethod && ch != results.UMTMethod {
+			return nil, fmt.Errorf("%s: %s: choice %q, want %q or %q", where, at, c.Choice, results.UMEMethod, results.UMTMethod)
 		}
 		if seen[point{c.Rho, c.Pi}] {
 			return nil, fmt.Errorf("%s: two cells at ρ = %v, π = %v", where, c.Rho, c.Pi)
@@ -162,7 +162,7 @@ func PhaseDiagram(cells []PhaseCell) (*charts.HeatMap, error) {
 		charts.WithVisualMapOpts(opts.VisualMap{
 			Type: "continuous", Calculable: opts.Bool(true), Min: float32(-scale), Max: float32(scale),
 			Text:    []string{"UMT better", "UME better"},
-			InRange: &opts.VisualMapInRange{Color: []string{MethodColor(mmlab.UMEMethod), "#f7f7f7", MethodColor(mmlab.UMTMethod)}},
+			InRange: &opts.VisualMapInRange{Color: []string{MethodColor(results.UMEMethod), "#f7f7f7", MethodColor(results.UMTMethod)}},
 			Orient:  "vertical", Right: "10", Top: "middle",
 		}),
 	)

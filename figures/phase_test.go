@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
-func est(mean, ci float64) mmlab.Estimate { return mmlab.Estimate{Mean: mean, CI95: ci, N: 5} }
+func est(mean, ci float64) results.Estimate { return results.Estimate{Mean: mean, CI95: ci, N: 5} }
 
 func TestJudge(t *testing.T) {
 	for _, tc := range []struct {
@@ -26,8 +26,8 @@ func TestJudge(t *testing.T) {
 		{"tie, UMT picked", PhaseCell{UMTMinusUME: est(-0.001, 0.004), Choice: "umt"}, Verdict{Tie: true, Right: "ume"}, "the CI contains 0: the cheaper UME is right, UMT is not"},
 		{"tie, UME picked", PhaseCell{UMTMinusUME: est(0.003, 0.004), Choice: "ume"}, Verdict{Tie: true, Right: "ume", Correct: true}, "the CI contains 0: UME is right"},
 		{"tie at the CI edge", PhaseCell{UMTMinusUME: est(0.004, 0.004), Choice: "ume"}, Verdict{Tie: true, Right: "ume", Correct: true}, "|mean| ≤ CI"},
-		{"one seed decides by sign", PhaseCell{UMTMinusUME: mmlab.Estimate{Mean: 0.001, N: 1}, Choice: "ume"}, Verdict{Better: "umt", Right: "umt"}, "no interval"},
-		{"exactly zero", PhaseCell{UMTMinusUME: mmlab.Estimate{Mean: 0, N: 1}, Choice: "umt"}, Verdict{Tie: true, Right: "ume"}, ""},
+		{"one seed decides by sign", PhaseCell{UMTMinusUME: results.Estimate{Mean: 0.001, N: 1}, Choice: "ume"}, Verdict{Better: "umt", Right: "umt"}, "no interval"},
+		{"exactly zero", PhaseCell{UMTMinusUME: results.Estimate{Mean: 0, N: 1}, Choice: "umt"}, Verdict{Tie: true, Right: "ume"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.cell.Judge(); got != tc.want {
@@ -119,7 +119,7 @@ func TestPhaseDiagramErrors(t *testing.T) {
 	}{
 		{"no cells", nil, "no cells"},
 		{"bad choice", with(func(c *PhaseCell) { c.Choice = "joint" }), `cell 1 (ρ = 0.7, π = 0.5): choice "joint", want "ume" or "umt"`},
-		{"no seeds", with(func(c *PhaseCell) { c.UMTMinusUME = mmlab.Estimate{} }), "cell 1 (ρ = 0.7, π = 0.5): the UMT − UME estimate has no seeds"},
+		{"no seeds", with(func(c *PhaseCell) { c.UMTMinusUME = results.Estimate{} }), "cell 1 (ρ = 0.7, π = 0.5): the UMT − UME estimate has no seeds"},
 		{"NaN", with(func(c *PhaseCell) { c.UMTMinusUME.Mean = math.NaN() }), "want finite values"},
 		{"NaN rate", with(func(c *PhaseCell) { c.Pi = math.NaN() }), "must be finite"},
 		{"duplicate", with(func(c *PhaseCell) { c.Pi = 0 }), "two cells at ρ = 0.7, π = 0"},
@@ -148,7 +148,7 @@ func TestPhaseDiagramValueSpacing(t *testing.T) {
 	var cells []PhaseCell
 	for _, rho := range []float64{0.7, 0.8} {
 		for _, pi := range []float64{0, 0.2, 0.3, 0.5} {
-			cells = append(cells, PhaseCell{Rho: rho, Pi: pi, Choice: "ume", UMTMinusUME: mmlab.Estimate{Mean: pi - 0.25, CI95: 0.01, N: 5}})
+			cells = append(cells, PhaseCell{Rho: rho, Pi: pi, Choice: "ume", UMTMinusUME: results.Estimate{Mean: pi - 0.25, CI95: 0.01, N: 5}})
 		}
 	}
 	hm, err := PhaseDiagram(cells)

@@ -14,7 +14,7 @@ import (
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // methodStyles is the one palette of the project: a method keeps its colour in every figure.
@@ -23,21 +23,21 @@ import (
 // means "UME" and green "UMT" everywhere; the uni-modal models are a light blue, the ensemble
 // of them (UME) the dark one.
 var methodStyles = map[string]struct{ label, color string }{
-	mmlab.UniMethod:   {"uni-modal", "#56B4E9"},
-	mmlab.UMEMethod:   {"UME", "#0072B2"},
-	mmlab.JointMethod: {"joint", "#D55E00"},
-	mmlab.UMTMethod:   {"UMT", "#009E73"},
-	"ogmge":           {"OGM-GE", "#CC79A7"},
-	"gblend":          {"G-Blending", "#E69F00"},
-	"mmpareto":        {"MMPareto", "#999999"}, // Okabe–Ito grey
+	results.UniMethod:   {"uni-modal", "#56B4E9"},
+	results.UMEMethod:   {"UME", "#0072B2"},
+	results.JointMethod: {"joint", "#D55E00"},
+	results.UMTMethod:   {"UMT", "#009E73"},
+	"ogmge":             {"OGM-GE", "#CC79A7"},
+	"gblend":            {"G-Blending", "#E69F00"},
+	"mmpareto":          {"MMPareto", "#999999"}, // Okabe–Ito grey
 	// The width-matched joint control of UMT with free dims: joint's hue, darker.
-	mmlab.JointWideMethod: {"joint, width-matched", "#8A3C00"},
+	results.JointWideMethod: {"joint, width-matched", "#8A3C00"},
 }
 
 // methodOrder is the order methods appear in legends and tables: the uni-modal reference, UME,
 // joint training, its width-matched control, UMT, then the baselines; other methods follow
 // alphabetically.
-var methodOrder = []string{mmlab.UniMethod, mmlab.UMEMethod, mmlab.JointMethod, mmlab.JointWideMethod, mmlab.UMTMethod, "ogmge", "gblend", "mmpareto"}
+var methodOrder = []string{results.UniMethod, results.UMEMethod, results.JointMethod, results.JointWideMethod, results.UMTMethod, "ogmge", "gblend", "mmpareto"}
 
 // spareColors colour methods that have no entry in methodStyles; a method's spare colour is
 // picked by a hash of its name, so it is the same in every figure.
@@ -48,7 +48,7 @@ var spareColors = []string{"#7F3C8D", "#11A579", "#3969AC", "#F2B701", "#E73F74"
 var modalityColors = []string{"#1b7837", "#762a83", "#b35806", "#2166ac", "#c51b7d"}
 
 // MethodColor returns the colour (CSS hex) that every figure uses for method, a registry name
-// such as "joint" or a per-modality key such as "uni/m1" (see mmlab.ModalityKey). Modality m of a
+// such as "joint" or a per-modality key such as "uni/m1" (see results.ModalityKey). Modality m of a
 // per-modality method is the method's colour mixed with white, lighter for larger m, so the
 // uni-modal models of different modalities stay recognisably "uni-modal". Methods without an
 // assigned colour get one from a spare list, chosen from their name (stable across figures).
@@ -375,7 +375,7 @@ func noNegZero(s string) string {
 }
 
 // fmtEstimate formats an estimate as "0.944 ± 0.011 (n=5)"; one seed has no interval.
-func fmtEstimate(e mmlab.Estimate) string {
+func fmtEstimate(e results.Estimate) string {
 	switch e.N {
 	case 0:
 		return "no data"
@@ -386,7 +386,7 @@ func fmtEstimate(e mmlab.Estimate) string {
 }
 
 // fmtSigned formats a difference with its sign, e.g. "+0.016 ± 0.006".
-func fmtSigned(e mmlab.Estimate) string {
+func fmtSigned(e results.Estimate) string {
 	s := fmtAcc(e.Mean)
 	if !strings.HasPrefix(s, "-") {
 		s = "+" + s
@@ -398,7 +398,7 @@ func fmtSigned(e mmlab.Estimate) string {
 }
 
 // figurePalette colours the series of one figure that have no fixed colour of their own (variants
-// named with mmlab.Variant, per-modality keys past m0, unknown methods), and those whose colour is
+// named with results.Variant, per-modality keys past m0, unknown methods), and those whose colour is
 // too close to one already in the figure: Paul Tol's "muted" scheme and the rest of Okabe–Ito,
 // both designed to stay distinguishable with the common colour-vision deficiencies.
 var figurePalette = []string{"#332288", "#CC6677", "#999933", "#882255", "#44AA99", "#DDCC77", "#AA4499", "#117733", "#88CCEE", "#000000", "#F0E442"}

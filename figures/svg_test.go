@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // needSVG skips the test when SVG export cannot run here (no node, or no ECharts script
@@ -32,8 +32,8 @@ func needSVG(t *testing.T) {
 }
 
 // firstSeeds keeps the runs of seeds below n.
-func firstSeeds(runs []mmlab.Run, n int) []mmlab.Run {
-	var out []mmlab.Run
+func firstSeeds(runs []results.Run, n int) []results.Run {
+	var out []results.Run
 	for _, r := range runs {
 		if r.Seed < n {
 			out = append(out, r)
@@ -186,7 +186,7 @@ func TestOtherChartsSVG(t *testing.T) {
 	}
 	checkAccuracyAxis(t, "SplitHeadCurves", string(svg))
 	cell := func(rho, pi, d float64) PhaseCell {
-		return PhaseCell{Rho: rho, Pi: pi, Choice: "umt", UMTMinusUME: mmlab.Estimate{Mean: d, CI95: 0.004, N: 5}}
+		return PhaseCell{Rho: rho, Pi: pi, Choice: "umt", UMTMinusUME: results.Estimate{Mean: d, CI95: 0.004, N: 5}}
 	}
 	phase, err := PhaseDiagram([]PhaseCell{cell(0.6, 0, -0.0001), cell(0.6, 0.3, 0.01), cell(0.8, 0, 0.02), cell(0.8, 0.3, -0.01)})
 	if err != nil {
@@ -312,10 +312,10 @@ func TestNoNegativeZero(t *testing.T) {
 	if got := fmtAcc(-0.0006); got != "-0.001" {
 		t.Errorf("fmtAcc(-0.0006) = %q, want -0.001", got)
 	}
-	if got := fmtSigned(mmlab.Estimate{Mean: -0.0001, CI95: 0.002, N: 3}); got != "+0.000 ± 0.002" {
+	if got := fmtSigned(results.Estimate{Mean: -0.0001, CI95: 0.002, N: 3}); got != "+0.000 ± 0.002" {
 		t.Errorf("fmtSigned(-0.0001) = %q, want +0.000 ± 0.002", got)
 	}
-	if got := fmtSigned(mmlab.Estimate{Mean: -0.02, N: 1}); got != "-0.020" {
+	if got := fmtSigned(results.Estimate{Mean: -0.02, N: 1}); got != "-0.020" {
 		t.Errorf("fmtSigned(-0.02) = %q, want -0.020", got)
 	}
 }
@@ -414,16 +414,16 @@ func TestExportShown(t *testing.T) {
 }
 
 // shapleyStudy is 3 seeds of joint and UMT runs with Shapley modality contributions.
-func shapleyStudy() []mmlab.Run {
-	var runs []mmlab.Run
+func shapleyStudy() []results.Run {
+	var runs []results.Run
 	for s := range 3 {
 		d := 0.02 * float64(s-1)
-		bins := [][]mmlab.ShapleyBin{{{Value: -0.25, Fraction: 0.1}, {Value: 0.75, Fraction: 0.9}}, {{Value: 0.25, Fraction: 1}}}
+		bins := [][]results.ShapleyBin{{{Value: -0.25, Fraction: 0.1}, {Value: 0.75, Fraction: 0.9}}, {{Value: 0.25, Fraction: 1}}}
 		runs = append(runs,
-			mmlab.Run{Key: fmt.Sprintf("j%d", s), Method: "joint", Seed: s, TestAcc: 0.9,
-				Shapley: &mmlab.Shapley{Values: []float64{0.40 + d, 0.25 - d}, PerSample: bins}},
-			mmlab.Run{Key: fmt.Sprintf("u%d", s), Method: "umt", Seed: s, TestAcc: 0.92,
-				Shapley: &mmlab.Shapley{Values: []float64{0.35 - d, 0.33 + d}, PerSample: bins}})
+			results.Run{Key: fmt.Sprintf("j%d", s), Method: "joint", Seed: s, TestAcc: 0.9,
+				Shapley: &results.Shapley{Values: []float64{0.40 + d, 0.25 - d}, PerSample: bins}},
+			results.Run{Key: fmt.Sprintf("u%d", s), Method: "umt", Seed: s, TestAcc: 0.92,
+				Shapley: &results.Shapley{Values: []float64{0.35 - d, 0.33 + d}, PerSample: bins}})
 	}
 	return runs
 }

@@ -7,13 +7,14 @@ import (
 	"testing"
 
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // limitRecorder is a RunStore that stores nothing and records the soft memory limit at every Save.
 type limitRecorder struct{ limits []int64 }
 
-func (r *limitRecorder) Load(string) (*Run, bool, error) { return nil, false, nil }
-func (r *limitRecorder) Save(*Run) error {
+func (r *limitRecorder) Load(string) (*results.Run, bool, error) { return nil, false, nil }
+func (r *limitRecorder) Save(*results.Run) error {
 	r.limits = append(r.limits, debug.SetMemoryLimit(-1))
 	return nil
 }
@@ -24,7 +25,7 @@ func TestRunStudyMemoryLimit(t *testing.T) {
 	if debug.SetMemoryLimit(-1) != math.MaxInt64 {
 		t.Skip("the process has a memory limit (GOMEMLIMIT)")
 	}
-	study := Study{Dataset: smallSpec, Methods: []string{UniMethod}, Seeds: 1, Quiet: true,
+	study := Study{Dataset: smallSpec, Methods: []string{results.UniMethod}, Seeds: 1, Quiet: true,
 		Options: map[string]string{"train.epochs": "1", "probe.steps": "5"}}
 	spec, err := datasets.ParseSpec(smallSpec)
 	if err != nil {

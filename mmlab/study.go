@@ -14,14 +14,15 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/gobackend"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // RunStore is where RunStudy loads finished runs and saves new ones. *Store implements it.
 type RunStore interface {
 	// Load returns the run stored under key; found is false (with a nil error) when there is none.
-	Load(key string) (run *Run, found bool, err error)
+	Load(key string) (run *results.Run, found bool, err error)
 	// Save stores run under run.Key.
-	Save(run *Run) error
+	Save(run *results.Run) error
 }
 
 // BlobStore is implemented by a RunStore that can also keep data next to a run (*Store does).
@@ -91,7 +92,7 @@ type StudyResult struct {
 	// study's order, each method's requirements inserted before it.
 	Methods []string
 	// Runs holds every run, ordered by seed, then by Methods, then by modality.
-	Runs []Run
+	Runs []results.Run
 	// Trained counts runs computed by this call, Loaded runs taken from the store, Retrained
 	// dependencies recomputed because their stored weights were missing.
 	Trained, Loaded, Retrained int
@@ -135,10 +136,10 @@ type plannedRun struct {
 	seed     int
 	deps     map[string][]*plannedRun
 	key      string
-	run      *Run      // loaded or computed
-	pred     Predictor // set when trained, restored or composed
-	needPred bool      // a run to compute needs this run's predictor
-	compute  bool      // not in the store: compute it
+	run      *results.Run // loaded or computed
+	pred     Predictor    // set when trained, restored or composed
+	needPred bool         // a run to compute needs this run's predictor
+	compute  bool         // not in the store: compute it
 }
 
 func (p *plannedRun) name() string {
@@ -228,7 +229,7 @@ func planSeed(dataset string, numModalities int, methods []string, cfg *Config, 
 					in.Deps = append(in.Deps, d.key)
 				}
 			}
-			p.key = Key(in)
+			p.key = results.Key(in)
 			byMethod[name] = append(byMethod[name], p)
 			plan = append(plan, p)
 		}
@@ -323,8 +324,8 @@ func (e *SaveError) Error() string {
 func (e *SaveError) Unwrap() []error { return e.Errs }
 
 // RunsOf returns the runs of method (and, for per-modality methods, of modality m; m < 0 for all).
-func (r *StudyResult) RunsOf(method string, m int) []Run {
-	var out []Run
+func (r *StudyResult) RunsOf(method string, m int) []results.Run {
+	var out []results.Run
 	for _, run := range r.Runs {
 		if run.Method == method && (m < 0 || run.Modality == nil || *run.Modality == m) {
 			out = append(out, run)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // studyRunner is the state of one RunStudy call.
@@ -35,7 +36,7 @@ type studyRunner struct {
 	engine    *Engine
 	blobs     BlobStore
 	claims    *studyClaims
-	versions  Versions
+	versions  results.Versions
 	replicas  int
 	datasetOf map[string]*datasets.Dataset // by seed spec: generated when first needed
 	probes    map[int]probeCache           // by seed
@@ -214,7 +215,7 @@ func (s *studyRunner) saveFailed(p *plannedRun, what string, err error) {
 }
 
 // finish evaluates and records a trained run, and stores it.
-func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *Curves, trainSeconds, trainFLOPs float64) error {
+func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *results.Curves, trainSeconds, trainFLOPs float64) error {
 	if s.probes[p.seed] == nil {
 		s.probes[p.seed] = probeCache{}
 	}
@@ -223,7 +224,7 @@ func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *Cu
 		return fmt.Errorf("%s: %w", p.name(), err)
 	}
 	p.pred = pred
-	p.run = &Run{Key: p.key, Method: p.method, Seed: p.seed, Dataset: s.spec.String(),
+	p.run = &results.Run{Key: p.key, Method: p.method, Seed: p.seed, Dataset: s.spec.String(),
 		Config: s.cfg.Values(p.method), Versions: s.versions,
 		ValAcc: ev.ValAcc, TestAcc: ev.TestAcc, SubsetAcc: ev.SubsetAcc, ProbeAcc: ev.ProbeAcc,
 		ProbeSubsetAcc: ev.ProbeSubsetAcc, TrainSeconds: trainSeconds, Shapley: ev.Shapley, Curves: curves,

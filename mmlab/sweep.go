@@ -15,6 +15,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // GridAxis is one dimension of a Sweep: a key and the values it takes, in order. A key with a
@@ -352,7 +353,7 @@ type CollectedCell struct {
 	Options map[string]string `json:"options"`
 	// Runs holds the cell's stored runs, ordered as RunStudy orders them (by seed, then
 	// method in run order, then modality): a complete cell equals StudyResult.Runs of its study.
-	Runs []Run `json:"runs"`
+	Runs []results.Run `json:"runs"`
 }
 
 // MissingTask is a task of a SweepCollection whose runs are not all in the store.
@@ -370,7 +371,7 @@ func (c *SweepCollection) Complete() bool { return len(c.Missing) == 0 }
 
 // CellRuns returns the runs of the cell with the given axis values (in axis order, as
 // strings, e.g. "0.6", "0"); an error names the values when there is no such cell.
-func (c *SweepCollection) CellRuns(values ...string) ([]Run, error) {
+func (c *SweepCollection) CellRuns(values ...string) ([]results.Run, error) {
 	for _, cell := range c.Cells {
 		if slices.Equal(cell.Values, values) {
 			return cell.Runs, nil
@@ -407,7 +408,7 @@ func CollectSweep(sweep Sweep, shards int) (*SweepCollection, error) {
 	for _, t := range tasks {
 		if len(col.Cells) == 0 || col.Cells[len(col.Cells)-1].Index != t.Cell.Index {
 			col.Cells = append(col.Cells, CollectedCell{Index: t.Cell.Index, Values: t.Cell.Values,
-				Dataset: t.Cell.Dataset, Options: t.Cell.Options, Runs: []Run{}})
+				Dataset: t.Cell.Dataset, Options: t.Cell.Options, Runs: []results.Run{}})
 		}
 		runs, missing, err := loadStudy(sweep.study(t.Cell, []int{t.Seed}))
 		if err != nil {
@@ -425,7 +426,7 @@ func CollectSweep(sweep Sweep, shards int) (*SweepCollection, error) {
 
 // loadStudy plans study and loads what its store holds, training nothing: the stored runs in
 // RunStudy's order and the names of the missing ones.
-func loadStudy(study Study) (runs []Run, missing []string, err error) {
+func loadStudy(study Study) (runs []results.Run, missing []string, err error) {
 	study.Quiet = true
 	study.Output = io.Discard
 	s, err := newStudyRunner(study)

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // TestSweepTasks: cells in grid order (first axis slowest), dataset axes replace the base
@@ -107,7 +109,7 @@ func TestRunSweepShardsMergeAsOne(t *testing.T) {
 	ctx := context.Background()
 	sweep := Sweep{Dataset: "lazypair:n_train=300,n_val=200,n_test=300", Methods: []string{"uni", "joint"}, Seeds: 2,
 		Options: map[string]string{"train.epochs": "2"}, Grid: []GridAxis{{Key: "rho", Values: []string{"0.6", "0.9"}}}, Quiet: true}
-	store, err := OpenStore(t.TempDir())
+	store, err := results.OpenStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +140,7 @@ func TestRunSweepShardsMergeAsOne(t *testing.T) {
 	if err != nil || !col.Complete() {
 		t.Fatalf("collect: %v, missing %v", err, col.Missing)
 	}
-	other, err := OpenStore(t.TempDir())
+	other, err := results.OpenStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,8 @@
 // method on every seed of one dataset), recommends UME or UMT by the project's rule, and lists
 // every option. It is thin glue over the same flow the notebooks use, datasets → mmlab →
 // figures: the dataset spec is parsed by datasets.ParseSpec, options by mmlab.ParseConfig, the
-// study runs through mmlab.RunStudy with the results store of mmlab.OpenStore, the choice is
-// mmlab.Choose and the table is figures.ResultsTable. No science lives here.
+// study runs through mmlab.RunStudy with the results store of results.OpenStore, the choice is
+// results.Choose and the table is figures.ResultsTable. No science lives here.
 //
 // Usage:
 //

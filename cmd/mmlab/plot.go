@@ -13,7 +13,7 @@ import (
 	"strings"
 
 	"github.com/mmlab-go/mmlab/figures"
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 const plotUsage = `Usage: mmlab plot --in RESULT.json --figure NAME --out FILE.svg|.png|.html
@@ -38,16 +38,16 @@ Figures:
 `
 
 // plotFigures builds each figure of mmlab plot from the runs of one study on dataset.
-var plotFigures = map[string]func(dataset string, runs []mmlab.Run) (figures.Chart, error){
-	"methods": func(d string, runs []mmlab.Run) (figures.Chart, error) {
+var plotFigures = map[string]func(dataset string, runs []results.Run) (figures.Chart, error){
+	"methods": func(d string, runs []results.Run) (figures.Chart, error) {
 		return figures.MethodComparison([]figures.Regime{{Name: d, Runs: runs}})
 	},
-	"subsets": func(d string, runs []mmlab.Run) (figures.Chart, error) {
+	"subsets": func(d string, runs []results.Run) (figures.Chart, error) {
 		return figures.SubsetComparison([]figures.Regime{{Name: d, Runs: runs}})
 	},
-	"laziness":   func(_ string, runs []mmlab.Run) (figures.Chart, error) { return figures.LazinessBars(runs) },
-	"curves":     func(_ string, runs []mmlab.Run) (figures.Chart, error) { return figures.SplitHeadCurves(runs) },
-	"featuremap": func(_ string, runs []mmlab.Run) (figures.Chart, error) { return figures.FeatureMap(runs) },
+	"laziness":   func(_ string, runs []results.Run) (figures.Chart, error) { return figures.LazinessBars(runs) },
+	"curves":     func(_ string, runs []results.Run) (figures.Chart, error) { return figures.SplitHeadCurves(runs) },
+	"featuremap": func(_ string, runs []results.Run) (figures.Chart, error) { return figures.FeatureMap(runs) },
 }
 
 // plotCommand is "mmlab plot".
@@ -92,7 +92,7 @@ func plotCommand(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var dataset, source string
-	var runs []mmlab.Run
+	var runs []results.Run
 	var err error
 	if *in != "" {
 		dataset, runs, err = plotRuns(*in, stderr)
@@ -121,7 +121,7 @@ func plotCommand(args []string, stdout, stderr io.Writer) error {
 
 // plotRuns reads the runs of the study JSON at path: each from the results store if its key is
 // there, else from the JSON.
-func plotRuns(path string, stderr io.Writer) (string, []mmlab.Run, error) {
+func plotRuns(path string, stderr io.Writer) (string, []results.Run, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return "", nil, usagef("--in: %v", err)
@@ -137,7 +137,7 @@ func plotRuns(path string, stderr io.Writer) (string, []mmlab.Run, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	var runs []mmlab.Run
+	var runs []results.Run
 	for i, r := range rep.Runs {
 		if r.Method == "" {
 			return "", nil, usagef("--in %s: runs[%d] has no method", path, i)
@@ -146,7 +146,7 @@ func plotRuns(path string, stderr io.Writer) (string, []mmlab.Run, error) {
 			runs = append(runs, *stored)
 			continue
 		}
-		run := mmlab.Run{Key: r.Key, Method: r.Method, Modality: r.Modality, Seed: r.Seed, Dataset: rep.Dataset,
+		run := results.Run{Key: r.Key, Method: r.Method, Modality: r.Modality, Seed: r.Seed, Dataset: rep.Dataset,
 			ValAcc: r.ValAcc, TestAcc: r.TestAcc, ProbeAcc: r.ProbeAcc, TrainSeconds: r.TrainSeconds,
 			Versions: r.Versions, SubsetAcc: map[string]float64{}}
 		for name, acc := range r.SubsetAcc {
@@ -161,7 +161,7 @@ func plotRuns(path string, stderr io.Writer) (string, []mmlab.Run, error) {
 
 // storePlotRuns returns the stored runs of dataset data (a kind or a spec) of the methods and
 // seeds given (empty: all), which must all be of one resolved dataset spec.
-func storePlotRuns(data, methods, seeds string, stderr io.Writer) (string, []mmlab.Run, error) {
+func storePlotRuns(data, methods, seeds string, stderr io.Writer) (string, []results.Run, error) {
 	keep, err := runsFilter(data, "", seeds)
 	if err != nil {
 		return "", nil, err
@@ -180,7 +180,7 @@ func storePlotRuns(data, methods, seeds string, stderr io.Writer) (string, []mml
 	if err != nil {
 		return "", nil, err
 	}
-	var runs []mmlab.Run
+	var runs []results.Run
 	specs := map[string]bool{}
 	for _, r := range all {
 		if keep(r) && (want == nil || slices.Contains(want, r.Method)) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 func TestParseSeeds(t *testing.T) {
@@ -115,11 +116,11 @@ func TestRunsAndSeeds(t *testing.T) {
 	}
 
 	code, stdout, _ = cli(t, "runs", "show", key)
-	var run mmlab.Run
+	var run results.Run
 	if code != exitOK || json.Unmarshal([]byte(stdout), &run) != nil || run.Key != key || run.Seed != 1 || run.Method != "joint" {
 		t.Fatalf("runs show %s: exit %d, output %q", key, code, stdout)
 	}
-	store, err := mmlab.OpenStore(home)
+	store, err := results.OpenStore(home)
 	if err != nil {
 		t.Fatal(err)
 	}

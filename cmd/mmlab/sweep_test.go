@@ -12,6 +12,7 @@ import (
 
 	"github.com/mmlab-go/mmlab/datasets"
 	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // tinySweep is a sweep of 2 cells × 2 seeds = 4 tasks of tiny studies (uni, joint, ume: 4 runs
@@ -247,7 +248,7 @@ func TestK8sManifestSchema(t *testing.T) {
 	// $MMLAB_HOME is the mount of a volume backed by the claim.
 	home := ""
 	for _, e := range c.Env {
-		if e.Name == mmlab.HomeEnv {
+		if e.Name == results.HomeEnv {
 			home = e.Value
 		}
 	}

@@ -1,4 +1,4 @@
-package mmlab
+package results
 
 // Checks of a loaded run record's values (Store.Load): a record whose checksum matches can still
 // have been edited by hand (and its checksum recomputed) or written by a buggy program, so its

@@ -1,4 +1,4 @@
-package mmlab
+package results
 
 import (
 	"errors"
@@ -44,7 +44,7 @@ const DefaultPairedInfoThreshold = 0.054
 // RuleSeconds its wall time. It is an error if runs has no uni runs of modality 0, if they name
 // two datasets, if the dataset cannot be generated or if threshold is not finite.
 func ChoosePairedInfo(runs []Run, threshold float64) (Choice, error) {
-	const where = "mmlab.ChoosePairedInfo"
+	const where = "results.ChoosePairedInfo"
 	start := time.Now()
 	if math.IsNaN(threshold) || math.IsInf(threshold, 0) {
 		return Choice{}, fmt.Errorf("%s: threshold %v: want a finite value (default %v)", where, threshold, DefaultPairedInfoThreshold)
@@ -146,10 +146,10 @@ func (c ChooseCost) ExtraFraction() float64 {
 func CostOfChoice(choice Choice, runs []Run) (ChooseCost, error) {
 	needs, err := ChooseRuleMethods(choice.Rule)
 	if err != nil {
-		return ChooseCost{}, fmt.Errorf("mmlab.CostOfChoice: %w", err)
+		return ChooseCost{}, fmt.Errorf("results.CostOfChoice: %w", err)
 	}
 	if len(runs) == 0 {
-		return ChooseCost{}, errors.New("mmlab.CostOfChoice: no runs")
+		return ChooseCost{}, errors.New("results.CostOfChoice: no runs")
 	}
 	c := ChooseCost{Rule: choice.Rule, RuleSeconds: choice.RuleSeconds}
 	for _, r := range runs {

@@ -1,4 +1,4 @@
-package mmlab
+package results
 
 // Work sharing between processes that use one results store: a run being computed by one
 // process is waited for by the others instead of being trained again.
@@ -34,7 +34,7 @@ type Lease struct{ l *lease.Lease }
 // run's record is saved, or when giving up on the run. It is safe to call more than once.
 func (l *Lease) Release() error {
 	if err := l.l.Release(); err != nil {
-		return fmt.Errorf("mmlab.Lease.Release: %w", err)
+		return fmt.Errorf("results.Lease.Release: %w", err)
 	}
 	return nil
 }
@@ -72,11 +72,11 @@ func (s *Store) LeasePath(key string) string {
 // time, never a wrong record.
 func (s *Store) Claim(key string) (*Lease, error) {
 	if err := validKey(key); err != nil {
-		return nil, fmt.Errorf("mmlab.Store.Claim: %w", err)
+		return nil, fmt.Errorf("results.Store.Claim: %w", err)
 	}
 	l, err := lease.Acquire(s.LeasePath(key))
 	if err != nil {
-		return nil, fmt.Errorf("mmlab.Store.Claim: run %s: %w", key, err)
+		return nil, fmt.Errorf("results.Store.Claim: run %s: %w", key, err)
 	}
 	return &Lease{l: l}, nil
 }

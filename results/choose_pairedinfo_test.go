@@ -1,4 +1,4 @@
-package mmlab_test
+package results_test
 
 import (
 	"math"
@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/mmlab-go/mmlab/datasets"
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // TestPairedInformationByHand checks the statistic on a case small enough to work out by hand.
@@ -37,7 +37,7 @@ func TestPairedInformationByHand(t *testing.T) {
 			Labels:   []int32{1, 0},
 		},
 	}
-	p, err := mmlab.PairedInformation(data, mmlab.PairedInfoOptions{Folds: 2, Shrinkages: []float64{0}})
+	p, err := results.PairedInformation(data, results.PairedInfoOptions{Folds: 2, Shrinkages: []float64{0}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,23 +50,23 @@ func TestPairedInformationByHand(t *testing.T) {
 	}
 	// Shrinkage 1 replaces S by (tr S / d)·I = I: the cross-modal covariance is gone and the joint
 	// model is the product (both logit 2·x0).
-	p, err = mmlab.PairedInformation(data, mmlab.PairedInfoOptions{Folds: 2, Shrinkages: []float64{1}})
+	p, err = results.PairedInformation(data, results.PairedInfoOptions{Folds: 2, Shrinkages: []float64{1}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !closeTo(p.Gain(), 0, 1e-9) || !closeTo(p.JointLL, logSigmoid(1), 1e-6) {
 		t.Errorf("with shrinkage 1: gain %v, JointLL %v; want 0 and log σ(1) = %v", p.Gain(), p.JointLL, logSigmoid(1))
 	}
-	for _, opt := range []mmlab.PairedInfoOptions{{Folds: 1}, {Shrinkages: []float64{1.5}}, {Shrinkages: []float64{}}} {
-		if _, err := mmlab.PairedInformation(data, opt); err == nil {
+	for _, opt := range []results.PairedInfoOptions{{Folds: 1}, {Shrinkages: []float64{1.5}}, {Shrinkages: []float64{}}} {
+		if _, err := results.PairedInformation(data, opt); err == nil {
 			t.Errorf("options %+v: no error", opt)
 		}
 	}
 }
 
 // pairedInfoRuns are uni runs (modality 0) of seeds 0 … n−1 on spec: all ChoosePairedInfo reads.
-func pairedInfoRuns(spec string, n int) []mmlab.Run {
-	var runs []mmlab.Run
+func pairedInfoRuns(spec string, n int) []results.Run {
+	var runs []results.Run
 	for s := range n {
 		r := uniRun(0, s, 0.9, 0.9, 0.9)
 		r.Dataset = spec
@@ -85,45 +85,45 @@ func TestChoosePairedInfo(t *testing.T) {
 	for _, tc := range []struct {
 		pi   string
 		want string
-	}{{"0", mmlab.UMEMethod}, {"0.5", mmlab.UMTMethod}} {
+	}{{"0", results.UMEMethod}, {"0.5", results.UMTMethod}} {
 		spec := base + ",pi=" + tc.pi
-		c, err := mmlab.ChooseByRule(mmlab.ChooseRulePairedInfo, pairedInfoRuns(spec, 3), mmlab.DefaultPairedInfoThreshold)
+		c, err := results.ChooseByRule(results.ChooseRulePairedInfo, pairedInfoRuns(spec, 3), results.DefaultPairedInfoThreshold)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.Method != tc.want || (tc.want == mmlab.UMTMethod && !c.Decisive) || c.Rule != mmlab.ChooseRulePairedInfo || len(c.Seeds) != 3 || c.PairedLLGain.N != 3 {
+		if c.Method != tc.want || (tc.want == results.UMTMethod && !c.Decisive) || c.Rule != results.ChooseRulePairedInfo || len(c.Seeds) != 3 || c.PairedLLGain.N != 3 {
 			t.Errorf("π = %s: %s (decisive %v, %+v), want %s (UMT decisively); %s", tc.pi, c.Method, c.Decisive, c.PairedLLGain, tc.want, c.Reason)
 		}
-		if (c.Statistic() > c.Tolerance) != (c.Method == mmlab.UMTMethod) || c.RuleSeconds <= 0 {
+		if (c.Statistic() > c.Tolerance) != (c.Method == results.UMTMethod) || c.RuleSeconds <= 0 {
 			t.Errorf("π = %s: statistic %v, tolerance %v, method %s, seconds %v", tc.pi, c.Statistic(), c.Tolerance, c.Method, c.RuleSeconds)
 		}
 		if !strings.Contains(c.Reason, "Choose "+strings.ToUpper(tc.want)) {
 			t.Errorf("Reason %q", c.Reason)
 		}
 	}
-	if _, err := mmlab.ChoosePairedInfo([]mmlab.Run{methodRun("ume", 0, 0.9, 0.9)}, 0); err == nil || !strings.Contains(err.Error(), "no uni") {
+	if _, err := results.ChoosePairedInfo([]results.Run{methodRun("ume", 0, 0.9, 0.9)}, 0); err == nil || !strings.Contains(err.Error(), "no uni") {
 		t.Errorf("no uni runs: err = %v", err)
 	}
-	if _, err := mmlab.ChoosePairedInfo(pairedInfoRuns("lazypair:pi=0", 1), math.NaN()); err == nil {
+	if _, err := results.ChoosePairedInfo(pairedInfoRuns("lazypair:pi=0", 1), math.NaN()); err == nil {
 		t.Error("NaN threshold: no error")
 	}
 }
 
 // TestCostOfChoice: the cost sums the recorded training seconds of the runs each rule reads.
 func TestCostOfChoice(t *testing.T) {
-	runs := []mmlab.Run{uniRun(0, 0, 0.9, 0.9, 0.9), uniRun(1, 0, 0.9, 0.9, 0.9),
+	runs := []results.Run{uniRun(0, 0, 0.9, 0.9, 0.9), uniRun(1, 0, 0.9, 0.9, 0.9),
 		methodRun("joint", 0, 0.9, 0.9), methodRun("ume", 0, 0.9, 0.9), methodRun("umt", 0, 0.9, 0.9)}
 	for i, s := range []float64{2, 3, 5, 1, 7} { // uni m0, uni m1, joint, ume, umt: 18 s in all
 		runs[i].TrainSeconds = s
 	}
-	c, err := mmlab.CostOfChoice(mmlab.Choice{Rule: mmlab.ChooseRulePairedInfo, RuleSeconds: 0.5}, runs)
+	c, err := results.CostOfChoice(results.Choice{Rule: results.ChooseRulePairedInfo, RuleSeconds: 0.5}, runs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.NeededSeconds != 5 || c.StudySeconds != 18 || !closeTo(c.Fraction(), 5.5/18, 1e-12) || !closeTo(c.ExtraFraction(), 0.5/18, 1e-12) {
 		t.Errorf("paired-info cost %+v (fraction %v, extra %v), want needed 5 (uni), study 18, fraction 5.5/18, extra 0.5/18", c, c.Fraction(), c.ExtraFraction())
 	}
-	c, err = mmlab.CostOfChoice(mmlab.Choice{Rule: mmlab.ChooseRuleUMEvsJoint}, runs)
+	c, err = results.CostOfChoice(results.Choice{Rule: results.ChooseRuleUMEvsJoint}, runs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestCostOfChoice(t *testing.T) {
 	if sum := c.Add(c); sum.StudySeconds != 36 || sum.NeededSeconds != 22 || !closeTo(sum.Fraction(), c.Fraction(), 1e-12) {
 		t.Errorf("Add: %+v", sum)
 	}
-	if _, err := mmlab.CostOfChoice(mmlab.Choice{Rule: "nope"}, runs); err == nil {
+	if _, err := results.CostOfChoice(results.Choice{Rule: "nope"}, runs); err == nil {
 		t.Error("unknown rule: no error")
 	}
 }
@@ -154,7 +154,7 @@ func TestChoosePairedInfoOneDataset(t *testing.T) {
 	if err := datasets.SaveNPY(dir, data); err != nil {
 		t.Fatal(err)
 	}
-	c, err := mmlab.ChoosePairedInfo(pairedInfoRuns("npy:"+dir, 3), mmlab.DefaultPairedInfoThreshold)
+	c, err := results.ChoosePairedInfo(pairedInfoRuns("npy:"+dir, 3), results.DefaultPairedInfoThreshold)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package mmlab_test
+package results_test
 
 import (
 	"bytes"
@@ -17,19 +17,20 @@ import (
 	"testing"
 
 	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 func ptr[T any](v T) *T { return &v }
 
 // sampleRun is a run with every field set, including strings that JSON escapes and a nil probe.
-func sampleRun(key string) *mmlab.Run {
-	return &mmlab.Run{
+func sampleRun(key string) *results.Run {
+	return &results.Run{
 		Key:      key,
 		Method:   "joint",
 		Seed:     3,
 		Dataset:  `lazypair{k=4,<rho>=0.8 & "pi"=0}`,
 		Config:   map[string]any{"lr": 0.001, "epochs": 150.0, "head": "concat+linear", "note": "ü\u2028<>&", "widths": []any{64.0, 64.0}},
-		Versions: mmlab.Versions{Go: "go1.27.4", GoMLX: "v0.28.16", Backend: "go", Commit: "abc"},
+		Versions: results.Versions{Go: "go1.27.4", GoMLX: "v0.28.16", Backend: "go", Commit: "abc"},
 		ValAcc:   0.95,
 		TestAcc:  0.9375,
 		SubsetAcc: map[string]float64{
@@ -37,7 +38,7 @@ func sampleRun(key string) *mmlab.Run {
 		},
 		ProbeAcc:     []*float64{ptr(0.89), nil},
 		TrainSeconds: 12.5,
-		Curves: &mmlab.Curves{
+		Curves: &results.Curves{
 			Epoch:        []int{1, 2},
 			TrainLoss:    []float64{1.2, 0.3},
 			ValAcc:       []float64{0.5, 0.9},
@@ -46,9 +47,9 @@ func sampleRun(key string) *mmlab.Run {
 	}
 }
 
-func openTestStore(t *testing.T) *mmlab.Store {
+func openTestStore(t *testing.T) *results.Store {
 	t.Helper()
-	s, err := mmlab.OpenStore(t.TempDir())
+	s, err := results.OpenStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func openTestStore(t *testing.T) *mmlab.Store {
 
 func TestStoreRoundTrip(t *testing.T) {
 	s := openTestStore(t)
-	key := mmlab.Key(map[string]any{"method": "joint", "seed": 3})
+	key := results.Key(map[string]any{"method": "joint", "seed": 3})
 	want := sampleRun(key)
 	if err := s.Save(want); err != nil {
 		t.Fatal(err)
@@ -85,7 +86,7 @@ func TestStoreRoundTrip(t *testing.T) {
 
 func TestStoreLoadMissing(t *testing.T) {
 	s := openTestStore(t)
-	run, ok, err := s.Load(mmlab.Key("never saved"))
+	run, ok, err := s.Load(results.Key("never saved"))
 	if run != nil || ok || err != nil {
 		t.Errorf("Load of a missing key = %v, %v, %v; want nil, false, nil", run, ok, err)
 	}
@@ -123,35 +124,35 @@ func rewriteRun(t *testing.T, data []byte, edit func(run map[string]any)) []byte
 }
 
 func TestStoreDetectsCorruptRecords(t *testing.T) {
-	otherKey := mmlab.Key("another run")
+	otherKey := results.Key("another run")
 	for _, tc := range []struct {
 		name   string
-		damage func(t *testing.T, s *mmlab.Store, good []byte) []byte
+		damage func(t *testing.T, s *results.Store, good []byte) []byte
 		reason string // expected in the error
 	}{
-		{"truncated", func(t *testing.T, s *mmlab.Store, good []byte) []byte { return good[:len(good)/2] }, "not a valid JSON record"},
-		{"empty file", func(t *testing.T, s *mmlab.Store, good []byte) []byte { return nil }, "not a valid JSON record"},
-		{"garbage", func(t *testing.T, s *mmlab.Store, good []byte) []byte { return []byte("}{ not json at all") }, "not a valid JSON record"},
-		{"flipped byte in a value", func(t *testing.T, s *mmlab.Store, good []byte) []byte {
+		{"truncated", func(t *testing.T, s *results.Store, good []byte) []byte { return good[:len(good)/2] }, "not a valid JSON record"},
+		{"empty file", func(t *testing.T, s *results.Store, good []byte) []byte { return nil }, "not a valid JSON record"},
+		{"garbage", func(t *testing.T, s *results.Store, good []byte) []byte { return []byte("}{ not json at all") }, "not a valid JSON record"},
+		{"flipped byte in a value", func(t *testing.T, s *results.Store, good []byte) []byte {
 			// "joint" → "joinu": still valid JSON, so only the checksum can tell.
 			return bytes.Replace(good, []byte(`"joint"`), []byte(`"joinu"`), 1)
 		}, "checksum mismatch"},
-		{"edited accuracy, old checksum", func(t *testing.T, s *mmlab.Store, good []byte) []byte {
+		{"edited accuracy, old checksum", func(t *testing.T, s *results.Store, good []byte) []byte {
 			return rewriteRecord(t, good, func(rec map[string]any) { rec["run"].(map[string]any)["test_acc"] = 0.99 })
 		}, "checksum mismatch"},
-		{"missing checksum", func(t *testing.T, s *mmlab.Store, good []byte) []byte {
+		{"missing checksum", func(t *testing.T, s *results.Store, good []byte) []byte {
 			return rewriteRecord(t, good, func(rec map[string]any) { delete(rec, "sha256") })
 		}, "no checksum"},
-		{"wrong version", func(t *testing.T, s *mmlab.Store, good []byte) []byte {
+		{"wrong version", func(t *testing.T, s *results.Store, good []byte) []byte {
 			return rewriteRecord(t, good, func(rec map[string]any) { rec["version"] = 2 })
 		}, "format version 2"},
-		{"wrong format", func(t *testing.T, s *mmlab.Store, good []byte) []byte {
+		{"wrong format", func(t *testing.T, s *results.Store, good []byte) []byte {
 			return rewriteRecord(t, good, func(rec map[string]any) { rec["format"] = "something-else" })
 		}, "format is"},
-		{"no run", func(t *testing.T, s *mmlab.Store, good []byte) []byte {
+		{"no run", func(t *testing.T, s *results.Store, good []byte) []byte {
 			return rewriteRecord(t, good, func(rec map[string]any) { delete(rec, "run") })
 		}, "no run"},
-		{"wrong key inside", func(t *testing.T, s *mmlab.Store, good []byte) []byte {
+		{"wrong key inside", func(t *testing.T, s *results.Store, good []byte) []byte {
 			// A complete, correctly checksummed record of another run, under this key's name.
 			if err := s.Save(sampleRun(otherKey)); err != nil {
 				t.Fatal(err)
@@ -163,10 +164,10 @@ func TestStoreDetectsCorruptRecords(t *testing.T) {
 			return other
 		}, "record holds key"},
 		// Edited by hand with the checksum recomputed: the checksum matches, the values cannot be.
-		{"accuracies out of range, checksum recomputed", func(t *testing.T, s *mmlab.Store, good []byte) []byte {
+		{"accuracies out of range, checksum recomputed", func(t *testing.T, s *results.Store, good []byte) []byte {
 			return rewriteRun(t, good, func(run map[string]any) { run["test_acc"], run["val_acc"] = 5.0, -3.0 })
 		}, "val_acc=-3 is not an accuracy in [0, 1]"},
-		{"only key and method, checksum recomputed", func(t *testing.T, s *mmlab.Store, good []byte) []byte {
+		{"only key and method, checksum recomputed", func(t *testing.T, s *results.Store, good []byte) []byte {
 			return rewriteRun(t, good, func(run map[string]any) {
 				for k := range run {
 					if k != "key" && k != "method" {
@@ -175,17 +176,17 @@ func TestStoreDetectsCorruptRecords(t *testing.T) {
 				}
 			})
 		}, "run has no field"},
-		{"probe accuracy out of range, checksum recomputed", func(t *testing.T, s *mmlab.Store, good []byte) []byte {
+		{"probe accuracy out of range, checksum recomputed", func(t *testing.T, s *results.Store, good []byte) []byte {
 			return rewriteRun(t, good, func(run map[string]any) { run["probe_acc"].([]any)[0] = 1.5 })
 		}, "probe_acc[0]=1.5"},
-		{"curves of different lengths, checksum recomputed", func(t *testing.T, s *mmlab.Store, good []byte) []byte {
+		{"curves of different lengths, checksum recomputed", func(t *testing.T, s *results.Store, good []byte) []byte {
 			return rewriteRun(t, good, func(run map[string]any) { run["curves"].(map[string]any)["train_loss"] = []any{1.2} })
 		}, "curves have 2 epochs, 1 train losses"},
 	} {
 		for _, withCallback := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/OnCorrupt=%v", tc.name, withCallback), func(t *testing.T) {
 				s := openTestStore(t)
-				key := mmlab.Key(tc.name)
+				key := results.Key(tc.name)
 				if err := s.Save(sampleRun(key)); err != nil {
 					t.Fatal(err)
 				}
@@ -198,16 +199,16 @@ func TestStoreDetectsCorruptRecords(t *testing.T) {
 				if err := os.WriteFile(path, bad, 0o644); err != nil {
 					t.Fatal(err)
 				}
-				var reported []*mmlab.CorruptError
+				var reported []*results.CorruptError
 				if withCallback {
-					s.OnCorrupt = func(err *mmlab.CorruptError) { reported = append(reported, err) }
+					s.OnCorrupt = func(err *results.CorruptError) { reported = append(reported, err) }
 				}
 
 				run, ok, err := s.Load(key)
 				if run != nil || ok {
 					t.Fatalf("Load returned a corrupt record as valid: %+v", run)
 				}
-				var cerr *mmlab.CorruptError
+				var cerr *results.CorruptError
 				if withCallback {
 					if err != nil {
 						t.Fatalf("with OnCorrupt set, Load should report a miss, got error %v", err)
@@ -217,7 +218,7 @@ func TestStoreDetectsCorruptRecords(t *testing.T) {
 					}
 					cerr = reported[0]
 				} else if !errors.As(err, &cerr) {
-					t.Fatalf("Load error = %v; want a *mmlab.CorruptError", err)
+					t.Fatalf("Load error = %v; want a *results.CorruptError", err)
 				}
 				if !strings.Contains(cerr.Error(), tc.reason) || !strings.Contains(cerr.Error(), path) {
 					t.Errorf("error %q should name the file and say %q", cerr, tc.reason)
@@ -249,7 +250,7 @@ func TestStoreDetectsCorruptRecords(t *testing.T) {
 // Every single-bit flip (bit 0 of each byte) anywhere in a record must be detected.
 func TestStoreDetectsEveryFlippedByte(t *testing.T) {
 	s := openTestStore(t)
-	key := mmlab.Key("flip")
+	key := results.Key("flip")
 	if err := s.Save(sampleRun(key)); err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +266,7 @@ func TestStoreDetectsEveryFlippedByte(t *testing.T) {
 			t.Fatal(err)
 		}
 		run, ok, err := s.Load(key)
-		var cerr *mmlab.CorruptError
+		var cerr *results.CorruptError
 		if ok || run != nil || !errors.As(err, &cerr) {
 			t.Fatalf("flipping byte %d (%q) went undetected: ok=%v err=%v", i, good[i], ok, err)
 		}
@@ -275,24 +276,24 @@ func TestStoreDetectsEveryFlippedByte(t *testing.T) {
 func TestStoreRefusesNonFinite(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		edit  func(r *mmlab.Run)
+		edit  func(r *results.Run)
 		field string // the field the error must name
 	}{
-		{"NaN test accuracy", func(r *mmlab.Run) { r.TestAcc = math.NaN() }, "test_acc"},
-		{"Inf validation accuracy", func(r *mmlab.Run) { r.ValAcc = math.Inf(1) }, "val_acc"},
-		{"NaN subset accuracy", func(r *mmlab.Run) { r.SubsetAcc["both_hard"] = math.NaN() }, "subset_acc[both_hard]"},
-		{"NaN probe", func(r *mmlab.Run) { r.ProbeAcc[0] = ptr(math.NaN()) }, "probe_acc[0]"},
-		{"Inf in a curve", func(r *mmlab.Run) { r.Curves.TrainLoss[1] = math.Inf(-1) }, "curves.train_loss[1]"},
-		{"NaN in split-head curve", func(r *mmlab.Run) { r.Curves.SplitHeadAcc[1][0] = math.NaN() }, "curves.split_head_acc[1][0]"},
-		{"NaN config value", func(r *mmlab.Run) { r.Config["lr"] = math.NaN() }, "config[lr]"},
-		{"NaN nested config value", func(r *mmlab.Run) { r.Config["widths"] = []any{64.0, math.NaN()} }, "config[widths][1]"},
+		{"NaN test accuracy", func(r *results.Run) { r.TestAcc = math.NaN() }, "test_acc"},
+		{"Inf validation accuracy", func(r *results.Run) { r.ValAcc = math.Inf(1) }, "val_acc"},
+		{"NaN subset accuracy", func(r *results.Run) { r.SubsetAcc["both_hard"] = math.NaN() }, "subset_acc[both_hard]"},
+		{"NaN probe", func(r *results.Run) { r.ProbeAcc[0] = ptr(math.NaN()) }, "probe_acc[0]"},
+		{"Inf in a curve", func(r *results.Run) { r.Curves.TrainLoss[1] = math.Inf(-1) }, "curves.train_loss[1]"},
+		{"NaN in split-head curve", func(r *results.Run) { r.Curves.SplitHeadAcc[1][0] = math.NaN() }, "curves.split_head_acc[1][0]"},
+		{"NaN config value", func(r *results.Run) { r.Config["lr"] = math.NaN() }, "config[lr]"},
+		{"NaN nested config value", func(r *results.Run) { r.Config["widths"] = []any{64.0, math.NaN()} }, "config[widths][1]"},
 		// Finite but implausible: Load would treat the record as corrupt, so Save refuses it.
-		{"test accuracy above 1", func(r *mmlab.Run) { r.TestAcc = 5 }, "test_acc=5 is not an accuracy"},
-		{"curves of different lengths", func(r *mmlab.Run) { r.Curves.ValAcc = r.Curves.ValAcc[:1] }, "1 validation accuracies"},
+		{"test accuracy above 1", func(r *results.Run) { r.TestAcc = 5 }, "test_acc=5 is not an accuracy"},
+		{"curves of different lengths", func(r *results.Run) { r.Curves.ValAcc = r.Curves.ValAcc[:1] }, "1 validation accuracies"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := openTestStore(t)
-			run := sampleRun(mmlab.Key(tc.name))
+			run := sampleRun(results.Key(tc.name))
 			tc.edit(run)
 			err := s.Save(run)
 			if err == nil || !strings.Contains(err.Error(), tc.field) {
@@ -308,14 +309,14 @@ func TestStoreRefusesNonFinite(t *testing.T) {
 func TestStoreRefusesInvalidRuns(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		run  *mmlab.Run
+		run  *results.Run
 		want string
 	}{
 		{"nil", nil, "nil run"},
-		{"empty key", &mmlab.Run{Method: "joint"}, "invalid key"},
-		{"path in key", &mmlab.Run{Key: "../../../../etc/passwd", Method: "joint"}, "invalid key"},
-		{"upper-case key", &mmlab.Run{Key: strings.ToUpper(mmlab.Key(1)), Method: "joint"}, "invalid key"},
-		{"no method", &mmlab.Run{Key: mmlab.Key(1)}, "no method"},
+		{"empty key", &results.Run{Method: "joint"}, "invalid key"},
+		{"path in key", &results.Run{Key: "../../../../etc/passwd", Method: "joint"}, "invalid key"},
+		{"upper-case key", &results.Run{Key: strings.ToUpper(results.Key(1)), Method: "joint"}, "invalid key"},
+		{"no method", &results.Run{Key: results.Key(1)}, "no method"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := openTestStore(t)
@@ -333,7 +334,7 @@ func TestStoreRefusesInvalidRuns(t *testing.T) {
 // Concurrent writers of one key, with readers polling it, never expose a partial record.
 func TestStoreConcurrentSave(t *testing.T) {
 	s := openTestStore(t)
-	key := mmlab.Key("concurrent")
+	key := results.Key("concurrent")
 	const writers, saves = 8, 20
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*saves+100)
@@ -416,10 +417,10 @@ func TestKey(t *testing.T) {
 	for i := len(names) - 1; i >= 0; i-- {
 		m2[names[i]] = i
 	}
-	if mmlab.Key(m1) != mmlab.Key(m2) {
+	if results.Key(m1) != results.Key(m2) {
 		t.Error("Key depends on map insertion order")
 	}
-	if mmlab.Key(inputsAB{1, "x"}) != mmlab.Key(inputsBA{"x", 1}) {
+	if results.Key(inputsAB{1, "x"}) != results.Key(inputsBA{"x", 1}) {
 		t.Error("Key depends on struct field order")
 	}
 	for _, tc := range []struct {
@@ -434,35 +435,35 @@ func TestKey(t *testing.T) {
 		{"renamed field", map[string]any{"alpha": 1}, map[string]any{"beta": 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if mmlab.Key(tc.a) == mmlab.Key(tc.b) {
+			if results.Key(tc.a) == results.Key(tc.b) {
 				t.Errorf("Key(%v) == Key(%v)", tc.a, tc.b)
 			}
 		})
 	}
-	k := mmlab.Key(inputsAB{1, "x"})
+	k := results.Key(inputsAB{1, "x"})
 	if len(k) != 32 || strings.Trim(k, "0123456789abcdef") != "" {
 		t.Errorf("Key = %q, want 32 lower-case hex digits", k)
 	}
 	// Pinned (= first 32 hex digits of sha256sum of "mmlab.Key v1\n" + `{"method":"joint","seed":0}`):
 	// a change here invalidates every store in use; change the scheme only with a new keyDomain.
 	const pinned = "999c49948d0f9a7f8e14181d42b7a024"
-	if got := mmlab.Key(map[string]any{"method": "joint", "seed": 0}); got != pinned {
+	if got := results.Key(map[string]any{"method": "joint", "seed": 0}); got != pinned {
 		t.Errorf("Key scheme changed: got %s, want %s", got, pinned)
 	}
 }
 
 func TestKeyPanicsOnUnencodableInputs(t *testing.T) {
 	defer func() {
-		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "mmlab.Key") {
-			t.Errorf("recover() = %v; want a panic from mmlab.Key", r)
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "results.Key") {
+			t.Errorf("recover() = %v; want a panic from results.Key", r)
 		}
 	}()
-	mmlab.Key(map[string]any{"lr": math.NaN()})
+	results.Key(map[string]any{"lr": math.NaN()})
 }
 
 func TestBlobs(t *testing.T) {
 	s := openTestStore(t)
-	key := mmlab.Key("teacher")
+	key := results.Key("teacher")
 	weights := []byte("\x00\x01binary weights\n\xff")
 	if err := s.SaveBlob(key, "teacher_m0", weights); err != nil {
 		t.Fatal(err)
@@ -500,7 +501,7 @@ func TestBlobCorruption(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := openTestStore(t)
-			key := mmlab.Key(tc.name)
+			key := results.Key(tc.name)
 			if err := s.SaveBlob(key, "teacher", bytes.Repeat([]byte("w"), 100)); err != nil {
 				t.Fatal(err)
 			}
@@ -510,7 +511,7 @@ func TestBlobCorruption(t *testing.T) {
 				t.Fatal(err)
 			}
 			data, ok, err := s.LoadBlob(key, "teacher")
-			var cerr *mmlab.CorruptError
+			var cerr *results.CorruptError
 			if data != nil || ok || !errors.As(err, &cerr) || !strings.Contains(err.Error(), tc.reason) {
 				t.Fatalf("LoadBlob = %v, %v, %v; want a *CorruptError saying %q", data, ok, err, tc.reason)
 			}
@@ -530,12 +531,12 @@ func emptyHeaderField(b []byte, field string) []byte {
 
 func TestDefaultHomeAndOpenStore(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "home")
-	t.Setenv(mmlab.HomeEnv, dir)
-	home, err := mmlab.DefaultHome()
+	t.Setenv(results.HomeEnv, dir)
+	home, err := results.DefaultHome()
 	if err != nil || home != dir {
 		t.Errorf("DefaultHome() = %q, %v; want $MMLAB_HOME %q", home, err, dir)
 	}
-	s, err := mmlab.OpenStore("")
+	s, err := results.OpenStore("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -546,8 +547,8 @@ func TestDefaultHomeAndOpenStore(t *testing.T) {
 		t.Errorf("OpenStore did not create %s: %v", s.DatasetCacheDir(), err)
 	}
 
-	t.Setenv(mmlab.HomeEnv, "")
-	home, err = mmlab.DefaultHome()
+	t.Setenv(results.HomeEnv, "")
+	home, err = results.DefaultHome()
 	cache, cacheErr := os.UserCacheDir()
 	if cacheErr == nil && (err != nil || home != filepath.Join(cache, "mmlab")) {
 		t.Errorf("DefaultHome() without MMLAB_HOME = %q, %v; want %q", home, err, filepath.Join(cache, "mmlab"))

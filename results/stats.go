@@ -1,4 +1,4 @@
-package mmlab
+package results
 
 // Statistics over seeds (docs/DESIGN.md §5–6): every comparison between methods is reported as a mean
 // with a 95% confidence interval over seeds, and differences between methods are paired by seed,
@@ -15,9 +15,6 @@ import (
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 )
-
-// UniMethod is the registry name of uni-modal runs, which carry a Modality.
-const UniMethod = "uni"
 
 // Estimate is a mean over seeds with its spread.
 type Estimate struct {
@@ -65,7 +62,7 @@ func Summarize(values []float64) Estimate {
 // unpaired one. It panics if a and b have different lengths, like gonum's stat functions.
 func PairedDifference(a, b []float64) Estimate {
 	if len(a) != len(b) {
-		panic(fmt.Sprintf("mmlab.PairedDifference: %d values against %d (pair them by seed)", len(a), len(b)))
+		panic(fmt.Sprintf("results.PairedDifference: %d values against %d (pair them by seed)", len(a), len(b)))
 	}
 	d := make([]float64, len(a))
 	for i := range a {
@@ -228,11 +225,11 @@ func subsetSummaries(runs []*Run) map[string]Estimate {
 // naming what is missing. The number of modalities is the length of method's ProbeAcc.
 func LazinessGap(runs []Run, method string) ([]Estimate, error) {
 	if method == UniMethod {
-		return nil, fmt.Errorf("mmlab.LazinessGap: the gap compares a method against the %q runs; pass another method", UniMethod)
+		return nil, fmt.Errorf("results.LazinessGap: the gap compares a method against the %q runs; pass another method", UniMethod)
 	}
 	byMethod, err := runsBySeed(runs, method, nil)
 	if err != nil {
-		return nil, fmt.Errorf("mmlab.LazinessGap: %w", err)
+		return nil, fmt.Errorf("results.LazinessGap: %w", err)
 	}
 	seeds := sortedKeys(byMethod)
 	numModalities := 0
@@ -240,26 +237,26 @@ func LazinessGap(runs []Run, method string) ([]Estimate, error) {
 		numModalities = max(numModalities, len(r.ProbeAcc))
 	}
 	if numModalities == 0 {
-		return nil, fmt.Errorf("mmlab.LazinessGap: runs of method %q have no probe accuracies", method)
+		return nil, fmt.Errorf("results.LazinessGap: runs of method %q have no probe accuracies", method)
 	}
 	gaps := make([]Estimate, numModalities)
 	for m := range numModalities {
 		byUni, err := runsBySeed(runs, UniMethod, &m)
 		if err != nil {
-			return nil, fmt.Errorf("mmlab.LazinessGap: %w", err)
+			return nil, fmt.Errorf("results.LazinessGap: %w", err)
 		}
 		if err := sameSeeds(ModalityKey(UniMethod, m), sortedKeys(byUni), method, seeds); err != nil {
-			return nil, fmt.Errorf("mmlab.LazinessGap: %w", err)
+			return nil, fmt.Errorf("results.LazinessGap: %w", err)
 		}
 		uni := make([]float64, len(seeds))
 		other := make([]float64, len(seeds))
 		for i, seed := range seeds {
 			u, x := byUni[seed], byMethod[seed]
 			if m >= len(u.ProbeAcc) || u.ProbeAcc[m] == nil {
-				return nil, fmt.Errorf("mmlab.LazinessGap: uni-modal run %s (modality %d, seed %d) has no probe accuracy for modality %d", u.Key, m, seed, m)
+				return nil, fmt.Errorf("results.LazinessGap: uni-modal run %s (modality %d, seed %d) has no probe accuracy for modality %d", u.Key, m, seed, m)
 			}
 			if m >= len(x.ProbeAcc) || x.ProbeAcc[m] == nil {
-				return nil, fmt.Errorf("mmlab.LazinessGap: method %q has no encoder (probe accuracy) for modality %d in run %s (seed %d)", method, m, x.Key, seed)
+				return nil, fmt.Errorf("results.LazinessGap: method %q has no encoder (probe accuracy) for modality %d in run %s (seed %d)", method, m, x.Key, seed)
 			}
 			uni[i], other[i] = *u.ProbeAcc[m], *x.ProbeAcc[m]
 		}

@@ -1,4 +1,4 @@
-package mmlab
+package results
 
 // Imbalanced modalities (issue 12): what a study of the balancing baselines (OGM-GE,
 // G-Blending) on data with a dominant modality reports — which modality is the weaker one, the
@@ -40,7 +40,7 @@ func WeakerModality(runs []Run) (int, []Estimate, error) {
 	weak := -1
 	for m, a := range acc {
 		if len(a) == 0 {
-			return 0, nil, fmt.Errorf("mmlab.WeakerModality: no uni-modal runs of modality %d", m)
+			return 0, nil, fmt.Errorf("results.WeakerModality: no uni-modal runs of modality %d", m)
 		}
 		est[m] = Summarize(a)
 		if weak < 0 || est[m].Mean < est[weak].Mean {
@@ -48,7 +48,7 @@ func WeakerModality(runs []Run) (int, []Estimate, error) {
 		}
 	}
 	if len(acc) < 2 {
-		return 0, nil, fmt.Errorf("mmlab.WeakerModality: uni-modal runs of %d modalities, want at least 2 (include method uni in the study)", len(acc))
+		return 0, nil, fmt.Errorf("results.WeakerModality: uni-modal runs of %d modalities, want at least 2 (include method uni in the study)", len(acc))
 	}
 	return weak, est, nil
 }
@@ -80,7 +80,7 @@ func ChooseByValidation(candidates []Candidate, method string) (int, []Estimate,
 		}
 	}
 	if best < 0 {
-		return 0, est, fmt.Errorf("mmlab.ChooseByValidation: no candidate has runs of method %q", method)
+		return 0, est, fmt.Errorf("results.ChooseByValidation: no candidate has runs of method %q", method)
 	}
 	return best, est, nil
 }
@@ -111,10 +111,10 @@ func CompareWeak(runs []Run, weak int, reference string, methods ...string) ([]L
 		l := Lift{Method: m, Reference: reference, Weak: weak}
 		var err error
 		if l.DTest, err = MethodDifference(runs, m, reference, MetricTestAcc); err != nil {
-			return nil, fmt.Errorf("mmlab.CompareWeak: %w", err)
+			return nil, fmt.Errorf("results.CompareWeak: %w", err)
 		}
 		if l.DWeakProbe, err = MethodDifference(runs, m, reference, MetricProbeAcc(weak)); err != nil {
-			return nil, fmt.Errorf("mmlab.CompareWeak: %w", err)
+			return nil, fmt.Errorf("results.CompareWeak: %w", err)
 		}
 		var test, probe []float64
 		for i := range runs {

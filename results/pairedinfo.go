@@ -1,4 +1,4 @@
-package mmlab
+package results
 
 // The paired-information test behind the choice rule ChooseRulePairedInfo: does a classifier that
 // sees every modality at once predict the label better than the product of per-modality
@@ -59,7 +59,7 @@ func (p PairedInfo) Gain() float64 { return p.JointLL - p.ProductLL }
 // are flattened to a vector. It is an error if data has fewer than 2 modalities, a split is
 // missing or empty, a class has no training sample, or an option is out of range.
 func PairedInformation(data *datasets.Dataset, opt PairedInfoOptions) (PairedInfo, error) {
-	const where = "mmlab.PairedInformation"
+	const where = "results.PairedInformation"
 	start := time.Now()
 	if opt.Folds == 0 {
 		opt.Folds = 5

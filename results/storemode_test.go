@@ -1,6 +1,6 @@
 //go:build unix
 
-package mmlab
+package results
 
 import (
 	"os"
@@ -23,7 +23,7 @@ func TestStoreFilesFollowUmask(t *testing.T) {
 		old := syscall.Umask(tc.umask)
 		key := Key(tc.umask)
 		err1 := store.Save(&Run{Key: key, Method: "joint", Config: map[string]any{}})
-		err2 := store.SaveBlob(key, WeightsBlob, []byte("w"))
+		err2 := store.SaveBlob(key, testBlobName, []byte("w"))
 		out := filepath.Join(t.TempDir(), "out.json")
 		err3 := WriteFileAtomic(out, []byte("{}"))
 		syscall.Umask(old)
@@ -32,7 +32,7 @@ func TestStoreFilesFollowUmask(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		for _, path := range []string{store.RecordPath(key), store.BlobPath(key, WeightsBlob), out} {
+		for _, path := range []string{store.RecordPath(key), store.BlobPath(key, testBlobName), out} {
 			info, err := os.Stat(path)
 			if err != nil {
 				t.Fatal(err)
@@ -85,3 +85,6 @@ func TestQuarantineKeepsAConcurrentGoodWrite(t *testing.T) {
 		t.Errorf("temporary files left: %v", left)
 	}
 }
+
+// testBlobName is the blob name the store tests save under (RunStudy uses "weights", WeightsBlob).
+const testBlobName = "weights"

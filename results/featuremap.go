@@ -1,4 +1,4 @@
-package mmlab
+package results
 
 // The feature map: which features of the data each method's model learned — the measured
 // counterpart of Figure 1 of Du et al. (ICML 2023), which draws, per modality, the uni-modal and
@@ -74,36 +74,6 @@ func FeatureSubsets(m int) []string {
 	return []string{EasyFeature(m).Subset(), HardFeature(m).Subset()}
 }
 
-// featureSubset returns the indices of the test samples in the feature subset name of s (see
-// FeatureSubsets), increasing; an empty subset is an empty, non-nil slice.
-func featureSubset(s *datasets.Split, name string) ([]int, error) {
-	rest, ok := strings.CutPrefix(name, "m")
-	var kind string
-	if ok {
-		rest, kind, ok = strings.Cut(rest, "_")
-	}
-	m, err := strconv.Atoi(rest)
-	if !ok || err != nil || m < 0 || (kind != FeatureEasy && kind != FeatureHard) {
-		return nil, fmt.Errorf("unknown feature subset %q; want m<modality>_easy or m<modality>_hard", name)
-	}
-	if m >= len(s.Features) || m >= datasets.MaxTaggedModalities {
-		return nil, fmt.Errorf("feature subset %q: the split has %d modalities", name, len(s.Features))
-	}
-	if s.Tags == nil || len(s.Tags) != s.Len() {
-		return nil, fmt.Errorf("feature subset %q needs one tag per sample (have %d tags for %d samples)", name, len(s.Tags), s.Len())
-	}
-	idx := []int{}
-	for i, t := range s.Tags {
-		if t.Has(datasets.TagPaired) || t.Has(datasets.TagPairOnly) {
-			continue
-		}
-		if t.Has(datasets.TagHard(m)) == (kind == FeatureHard) {
-			idx = append(idx, i)
-		}
-	}
-	return idx, nil
-}
-
 // FeatureCell is one cell of the feature map: a feature's score for one method, per seed and
 // over seeds.
 type FeatureCell struct {
@@ -163,7 +133,7 @@ type FeatureMap struct {
 // two runs on one seed (and modality), or if no run has any feature score — the data has no
 // tags, or the runs were stored before runs recorded ProbeSubsetAcc.
 func FeatureScores(runs []Run) (*FeatureMap, error) {
-	const where = "mmlab.FeatureScores"
+	const where = "results.FeatureScores"
 	if len(runs) == 0 {
 		return nil, fmt.Errorf("%s: no runs", where)
 	}
@@ -356,7 +326,7 @@ func (fm *FeatureMap) Cell(f Feature, method string) (FeatureCell, bool) {
 // variation they share. It is an error if either method has no score for f or the two were
 // scored on different seeds (naming the missing ones).
 func (fm *FeatureMap) Difference(f Feature, a, b string) (Estimate, error) {
-	const where = "mmlab.FeatureMap.Difference"
+	const where = "results.FeatureMap.Difference"
 	ca, okA := fm.Cell(f, a)
 	cb, okB := fm.Cell(f, b)
 	for _, x := range []struct {

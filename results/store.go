@@ -1,4 +1,4 @@
-package mmlab
+package results
 
 // The results store (docs/DESIGN.md §6): every finished run is a JSON record in a directory keyed by a
 // hash of its inputs, so that re-running a notebook cell (a new process under GoNB) reuses
@@ -58,7 +58,7 @@ const keyHexLen = 32
 
 // keyDomain is hashed before the inputs, so that a future change of the key scheme can change
 // this string and never collide with keys computed by this one.
-const keyDomain = "mmlab.Key v1\n"
+const keyDomain = "mmlab.Key v1\n" // the name it had before the move to package results: keys must not change
 
 // blobMagic starts the header line of every blob file.
 const blobMagic = "mmlab-blob"
@@ -88,7 +88,7 @@ func DefaultHome() (string, error) { return datasets.Home() }
 func Key(inputs any) string {
 	canonical, err := canonicalJSON(inputs)
 	if err != nil {
-		panic(fmt.Sprintf("mmlab.Key: inputs of type %T cannot be encoded as JSON: %v "+
+		panic(fmt.Sprintf("results.Key: inputs of type %T cannot be encoded as JSON: %v "+
 			"(keys must be computed from validated, finite configuration values)", inputs, err))
 	}
 	h := sha256.New()
@@ -116,11 +116,11 @@ func canonicalJSON(v any) ([]byte, error) {
 // keeps arbitrary strings (e.g. "../x") out of file paths.
 func validKey(key string) error {
 	if len(key) < 16 || len(key) > 64 {
-		return fmt.Errorf("invalid key %q: want 16 to 64 lower-case hex digits (made by mmlab.Key)", key)
+		return fmt.Errorf("invalid key %q: want 16 to 64 lower-case hex digits (made by results.Key)", key)
 	}
 	for _, c := range key {
 		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return fmt.Errorf("invalid key %q: want lower-case hex digits only (made by mmlab.Key)", key)
+			return fmt.Errorf("invalid key %q: want lower-case hex digits only (made by results.Key)", key)
 		}
 	}
 	return nil
@@ -152,7 +152,7 @@ type Store struct {
 	// after the file has been moved aside; Load and LoadBlob then report a miss (found == false,
 	// nil error), so the caller simply recomputes. A notebook would print the error:
 	//
-	//	store.OnCorrupt = func(err *mmlab.CorruptError) { fmt.Println("warning:", err) }
+	//	store.OnCorrupt = func(err *results.CorruptError) { fmt.Println("warning:", err) }
 	//
 	// If OnCorrupt is nil, Load and LoadBlob return the *CorruptError as their error instead
 	// (still with found == false and the file already moved aside). Set it before using the store.
@@ -201,11 +201,11 @@ func OpenStore(dir string) (*Store, error) {
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil, fmt.Errorf("mmlab.OpenStore: %s: %w", dir, err)
+		return nil, fmt.Errorf("results.OpenStore: %s: %w", dir, err)
 	}
 	for _, sub := range []string{"runs", "datasets"} {
 		if err := os.MkdirAll(filepath.Join(abs, sub), 0o755); err != nil {
-			return nil, fmt.Errorf("mmlab.OpenStore: %w", err)
+			return nil, fmt.Errorf("results.OpenStore: %w", err)
 		}
 	}
 	removeStaleTemps(abs, time.Now())
@@ -253,24 +253,24 @@ type recordFile struct {
 // Save blobs (SaveBlob) before the record, so a record that exists always has its blobs.
 func (s *Store) Save(run *Run) error {
 	if run == nil {
-		return errors.New("mmlab.Store.Save: nil run")
+		return errors.New("results.Store.Save: nil run")
 	}
 	if err := validKey(run.Key); err != nil {
-		return fmt.Errorf("mmlab.Store.Save: run of method %q seed %d: %w", run.Method, run.Seed, err)
+		return fmt.Errorf("results.Store.Save: run of method %q seed %d: %w", run.Method, run.Seed, err)
 	}
 	if run.Method == "" {
-		return fmt.Errorf("mmlab.Store.Save: run %s has no method", run.Key)
+		return fmt.Errorf("results.Store.Save: run %s has no method", run.Key)
 	}
 	if err := checkFinite(reflect.ValueOf(run), "run"); err != nil {
-		return fmt.Errorf("mmlab.Store.Save: refusing run %s (method %q, seed %d): %w", run.Key, run.Method, run.Seed, err)
+		return fmt.Errorf("results.Store.Save: refusing run %s (method %q, seed %d): %w", run.Key, run.Method, run.Seed, err)
 	}
 	payload, err := json.Marshal(run)
 	if err != nil {
-		return fmt.Errorf("mmlab.Store.Save: run %s: %w", run.Key, err)
+		return fmt.Errorf("results.Store.Save: run %s: %w", run.Key, err)
 	}
 	// What Load would reject as implausible is not written (so every saved record loads).
 	if reason := checkRunRecord(payload, run); reason != "" {
-		return fmt.Errorf("mmlab.Store.Save: refusing run %s (method %q, seed %d): %s", run.Key, run.Method, run.Seed, reason)
+		return fmt.Errorf("results.Store.Save: refusing run %s (method %q, seed %d): %s", run.Key, run.Method, run.Seed, reason)
 	}
 	sum := sha256.Sum256(payload)
 	data, err := json.MarshalIndent(recordFile{
@@ -280,11 +280,11 @@ func (s *Store) Save(run *Run) error {
 		Run:     payload,
 	}, "", "  ")
 	if err != nil {
-		return fmt.Errorf("mmlab.Store.Save: run %s: %w", run.Key, err)
+		return fmt.Errorf("results.Store.Save: run %s: %w", run.Key, err)
 	}
 	data = append(data, '\n')
 	if err := writeAtomic(s.RecordPath(run.Key), data); err != nil {
-		return fmt.Errorf("mmlab.Store.Save: run %s: %w", run.Key, err)
+		return fmt.Errorf("results.Store.Save: run %s: %w", run.Key, err)
 	}
 	return nil
 }
@@ -295,7 +295,7 @@ func (s *Store) Save(run *Run) error {
 // Other failures (e.g. permissions) are returned as errors and leave the file in place.
 func (s *Store) Load(key string) (*Run, bool, error) {
 	if err := validKey(key); err != nil {
-		return nil, false, fmt.Errorf("mmlab.Store.Load: %w", err)
+		return nil, false, fmt.Errorf("results.Store.Load: %w", err)
 	}
 	path := s.RecordPath(key)
 	for attempt := 0; ; attempt++ {
@@ -304,7 +304,7 @@ func (s *Store) Load(key string) (*Run, bool, error) {
 			return nil, false, nil
 		}
 		if err != nil {
-			return nil, false, fmt.Errorf("mmlab.Store.Load: %w", err)
+			return nil, false, fmt.Errorf("results.Store.Load: %w", err)
 		}
 		run, reason, cause := decodeRecord(key, data)
 		if reason == "" {
@@ -365,10 +365,10 @@ func decodeRecord(key string, data []byte) (run *Run, reason string, cause error
 // and the SHA-256 of data, which LoadBlob checks. name is 1 to 64 characters from [A-Za-z0-9_-].
 func (s *Store) SaveBlob(key, name string, data []byte) error {
 	if err := validKey(key); err != nil {
-		return fmt.Errorf("mmlab.Store.SaveBlob: %w", err)
+		return fmt.Errorf("results.Store.SaveBlob: %w", err)
 	}
 	if err := validBlobName(name); err != nil {
-		return fmt.Errorf("mmlab.Store.SaveBlob: %w", err)
+		return fmt.Errorf("results.Store.SaveBlob: %w", err)
 	}
 	sum := sha256.Sum256(data)
 	header := fmt.Sprintf("%s %d key=%s name=%s size=%d sha256=%s\n",
@@ -376,7 +376,7 @@ func (s *Store) SaveBlob(key, name string, data []byte) error {
 	file := make([]byte, 0, len(header)+len(data))
 	file = append(append(file, header...), data...)
 	if err := writeAtomic(s.BlobPath(key, name), file); err != nil {
-		return fmt.Errorf("mmlab.Store.SaveBlob: %w", err)
+		return fmt.Errorf("results.Store.SaveBlob: %w", err)
 	}
 	return nil
 }
@@ -385,10 +385,10 @@ func (s *Store) SaveBlob(key, name string, data []byte) error {
 // handled as in Load (moved aside, reported through OnCorrupt or as a *CorruptError).
 func (s *Store) LoadBlob(key, name string) ([]byte, bool, error) {
 	if err := validKey(key); err != nil {
-		return nil, false, fmt.Errorf("mmlab.Store.LoadBlob: %w", err)
+		return nil, false, fmt.Errorf("results.Store.LoadBlob: %w", err)
 	}
 	if err := validBlobName(name); err != nil {
-		return nil, false, fmt.Errorf("mmlab.Store.LoadBlob: %w", err)
+		return nil, false, fmt.Errorf("results.Store.LoadBlob: %w", err)
 	}
 	path := s.BlobPath(key, name)
 	for attempt := 0; ; attempt++ {
@@ -397,7 +397,7 @@ func (s *Store) LoadBlob(key, name string) ([]byte, bool, error) {
 			return nil, false, nil
 		}
 		if err != nil {
-			return nil, false, fmt.Errorf("mmlab.Store.LoadBlob: %w", err)
+			return nil, false, fmt.Errorf("results.Store.LoadBlob: %w", err)
 		}
 		data, reason := decodeBlob(key, name, file)
 		if reason == "" {

@@ -1,4 +1,4 @@
-package mmlab
+package results
 
 // Choosing between the Uni-Modal Ensemble (UME) and the Uni-Modal Teacher (UMT), docs/DESIGN.md §5.
 //
@@ -23,13 +23,6 @@ import (
 // train, no fusion parameters) and, with no paired signal, UME and UMT tie (docs/DESIGN.md §2.1).
 // It is an option: pass another value to Choose.
 const DefaultChooseTolerance = 0.005
-
-// The methods Choose compares and chooses between (registry names).
-const (
-	UMEMethod   = "ume"
-	JointMethod = "joint"
-	UMTMethod   = "umt"
-)
 
 // ChooseRuleUMEvsJoint is the name of Choose's rule: UME against joint training on validation
 // accuracy. Rules are named so that other rules can be added beside it and compared on the phase
@@ -59,7 +52,7 @@ func ChooseRules() []string { return slices.Sorted(maps.Keys(chooseRules)) }
 func ChooseByRule(rule string, runs []Run, tol float64) (Choice, error) {
 	r, err := lookupRule(rule)
 	if err != nil {
-		return Choice{}, fmt.Errorf("mmlab.ChooseByRule: %w", err)
+		return Choice{}, fmt.Errorf("results.ChooseByRule: %w", err)
 	}
 	return r.decide(runs, tol)
 }
@@ -69,7 +62,7 @@ func ChooseByRule(rule string, runs []Run, tol float64) (Choice, error) {
 func ChooseRuleMethods(rule string) ([]string, error) {
 	r, err := lookupRule(rule)
 	if err != nil {
-		return nil, fmt.Errorf("mmlab.ChooseRuleMethods: %w", err)
+		return nil, fmt.Errorf("results.ChooseRuleMethods: %w", err)
 	}
 	return slices.Clone(r.methods), nil
 }
@@ -79,7 +72,7 @@ func ChooseRuleMethods(rule string) ([]string, error) {
 func ChooseRuleTolerance(rule string) (float64, error) {
 	r, err := lookupRule(rule)
 	if err != nil {
-		return 0, fmt.Errorf("mmlab.ChooseRuleTolerance: %w", err)
+		return 0, fmt.Errorf("results.ChooseRuleTolerance: %w", err)
 	}
 	return r.tol, nil
 }
@@ -134,19 +127,19 @@ type Choice struct {
 // method, or if tol is negative or not finite.
 func Choose(runs []Run, tol float64) (Choice, error) {
 	if math.IsNaN(tol) || math.IsInf(tol, 0) || tol < 0 {
-		return Choice{}, fmt.Errorf("mmlab.Choose: tolerance %v: want a finite value ≥ 0 (default %v)", tol, DefaultChooseTolerance)
+		return Choice{}, fmt.Errorf("results.Choose: tolerance %v: want a finite value ≥ 0 (default %v)", tol, DefaultChooseTolerance)
 	}
 	ume, err := runsBySeed(runs, UMEMethod, nil)
 	if err != nil {
-		return Choice{}, fmt.Errorf("mmlab.Choose: %w", err)
+		return Choice{}, fmt.Errorf("results.Choose: %w", err)
 	}
 	joint, err := runsBySeed(runs, JointMethod, nil)
 	if err != nil {
-		return Choice{}, fmt.Errorf("mmlab.Choose: %w", err)
+		return Choice{}, fmt.Errorf("results.Choose: %w", err)
 	}
 	seeds := sortedKeys(ume)
 	if err := sameSeeds(UMEMethod, seeds, JointMethod, sortedKeys(joint)); err != nil {
-		return Choice{}, fmt.Errorf("mmlab.Choose: %w", err)
+		return Choice{}, fmt.Errorf("results.Choose: %w", err)
 	}
 	umeAcc := make([]float64, len(seeds))
 	jointAcc := make([]float64, len(seeds))

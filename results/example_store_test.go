@@ -1,10 +1,10 @@
-package mmlab_test
+package results_test
 
 import (
 	"fmt"
 	"os"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // A notebook cell is a new process: it finds a finished run in the store by the key of its
@@ -16,16 +16,16 @@ func ExampleStore() {
 		return
 	}
 	defer os.RemoveAll(dir)
-	store, err := mmlab.OpenStore(dir) // mmlab.OpenStore("") uses $MMLAB_HOME or the user cache
+	store, err := results.OpenStore(dir) // results.OpenStore("") uses $MMLAB_HOME or the user cache
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	// Report damaged records and treat them as missing, so they are recomputed.
-	store.OnCorrupt = func(err *mmlab.CorruptError) { fmt.Println("warning:", err) }
+	store.OnCorrupt = func(err *results.CorruptError) { fmt.Println("warning:", err) }
 
 	inputs := map[string]any{"method": "joint", "seed": 0, "dataset": "lazypair", "epochs": 150}
-	key := mmlab.Key(inputs)
+	key := results.Key(inputs)
 	run, found, err := store.Load(key)
 	if err != nil {
 		fmt.Println(err)
@@ -33,8 +33,8 @@ func ExampleStore() {
 	}
 	if !found {
 		// ... train here, then:
-		run = &mmlab.Run{Key: key, Method: "joint", Seed: 0, ValAcc: 0.97, TestAcc: 0.974,
-			Versions: mmlab.CurrentVersions("go")}
+		run = &results.Run{Key: key, Method: "joint", Seed: 0, ValAcc: 0.97, TestAcc: 0.974,
+			Versions: results.Versions{Go: "go1.27.4", Backend: "go"}}
 		if err := store.Save(run); err != nil {
 			fmt.Println(err)
 			return

@@ -1,4 +1,4 @@
-package mmlab
+package results
 
 // Clean-up of temporary files that a killed process left behind (OpenStore).
 

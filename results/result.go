@@ -1,4 +1,4 @@
-package mmlab
+package results
 
 // Result types shared by the training code, the results store, the analysis and the figures.
 // A Run is a value: everything needed to know what was trained and what it measured.

@@ -1,4 +1,4 @@
-package mmlab_test
+package results_test
 
 import (
 	"fmt"
@@ -7,12 +7,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // pairRuns makes ume and joint runs with the given validation accuracies, seeds 0, 1, ...
-func pairRuns(ume, joint []float64) []mmlab.Run {
-	var runs []mmlab.Run
+func pairRuns(ume, joint []float64) []results.Run {
+	var runs []results.Run
 	for s, v := range ume {
 		runs = append(runs, methodRun("ume", s, v, v))
 	}
@@ -32,8 +32,8 @@ func TestChoose(t *testing.T) {
 		wantDecisive bool
 		wantMargin   float64
 	}{
-		{"UME better: no paired signal", []float64{0.9375, 0.94140625, 0.9453125}, []float64{0.921875, 0.92578125, 0.9296875}, mmlab.DefaultChooseTolerance, "ume", true, 0.015625},
-		{"joint much better: paired signal", []float64{0.875, 0.87890625, 0.8828125}, []float64{0.9375, 0.9453125, 0.94140625}, mmlab.DefaultChooseTolerance, "umt", true, -0.0625},
+		{"UME better: no paired signal", []float64{0.9375, 0.94140625, 0.9453125}, []float64{0.921875, 0.92578125, 0.9296875}, results.DefaultChooseTolerance, "ume", true, 0.015625},
+		{"joint much better: paired signal", []float64{0.875, 0.87890625, 0.8828125}, []float64{0.9375, 0.9453125, 0.94140625}, results.DefaultChooseTolerance, "umt", true, -0.0625},
 		{"joint slightly better, within tolerance", []float64{0.9375, 0.9375, 0.9375}, []float64{0.94140625, 0.94140625, 0.94140625}, 0.0078125, "ume", true, -0.00390625},
 		{"same numbers, tolerance 0", []float64{0.9375, 0.9375, 0.9375}, []float64{0.94140625, 0.94140625, 0.94140625}, 0, "umt", true, -0.00390625},
 		{"exactly at the tolerance goes to UME", []float64{0.75, 0.75}, []float64{0.8125, 0.8125}, 0.0625, "ume", true, -0.0625},
@@ -42,7 +42,7 @@ func TestChoose(t *testing.T) {
 		{"one seed is never decisive", []float64{0.9375}, []float64{0.875}, 0, "ume", false, 0.0625},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := mmlab.Choose(pairRuns(tc.ume, tc.joint), tc.tol)
+			c, err := results.Choose(pairRuns(tc.ume, tc.joint), tc.tol)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -69,7 +69,7 @@ func TestChooseErrors(t *testing.T) {
 	good := pairRuns([]float64{0.9, 0.9}, []float64{0.9, 0.9})
 	for _, tc := range []struct {
 		name    string
-		runs    []mmlab.Run
+		runs    []results.Run
 		tol     float64
 		wantErr string
 	}{
@@ -84,7 +84,7 @@ func TestChooseErrors(t *testing.T) {
 		{"infinite tolerance", good, math.Inf(1), "tolerance"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := mmlab.Choose(tc.runs, tc.tol)
+			_, err := results.Choose(tc.runs, tc.tol)
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Errorf("Choose error = %v, want it to contain %q", err, tc.wantErr)
 			}
@@ -96,13 +96,13 @@ func ExampleChoose() {
 	// Validation accuracies of UME and joint training on the same three seeds (each seed its own
 	// dataset draw): joint is ahead by about 0.03, more than the tolerance, so paired features
 	// matter and the rule picks the Uni-Modal Teacher.
-	var runs []mmlab.Run
+	var runs []results.Run
 	for seed, acc := range map[int][2]float64{0: {0.91, 0.94}, 1: {0.92, 0.95}, 2: {0.90, 0.94}} {
 		runs = append(runs,
-			mmlab.Run{Key: mmlab.Key([]any{"ume", seed}), Method: "ume", Seed: seed, ValAcc: acc[0]},
-			mmlab.Run{Key: mmlab.Key([]any{"joint", seed}), Method: "joint", Seed: seed, ValAcc: acc[1]})
+			results.Run{Key: results.Key([]any{"ume", seed}), Method: "ume", Seed: seed, ValAcc: acc[0]},
+			results.Run{Key: results.Key([]any{"joint", seed}), Method: "joint", Seed: seed, ValAcc: acc[1]})
 	}
-	choice, err := mmlab.Choose(runs, mmlab.DefaultChooseTolerance)
+	choice, err := results.Choose(runs, results.DefaultChooseTolerance)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -117,32 +117,32 @@ func ExampleChoose() {
 // TestChooseByRule checks the registry, that the named rule is Choose and that an unknown name is an error
 // listing the rules.
 func TestChooseByRule(t *testing.T) {
-	if got := mmlab.ChooseRules(); !slices.Equal(got, []string{mmlab.ChooseRulePairedInfo, mmlab.ChooseRuleUMEvsJoint}) {
-		t.Errorf("ChooseRules() = %v, want [%s %s]", got, mmlab.ChooseRulePairedInfo, mmlab.ChooseRuleUMEvsJoint)
+	if got := results.ChooseRules(); !slices.Equal(got, []string{results.ChooseRulePairedInfo, results.ChooseRuleUMEvsJoint}) {
+		t.Errorf("ChooseRules() = %v, want [%s %s]", got, results.ChooseRulePairedInfo, results.ChooseRuleUMEvsJoint)
 	}
-	for rule, want := range map[string][]string{mmlab.ChooseRuleUMEvsJoint: {"uni", "joint", "ume"}, mmlab.ChooseRulePairedInfo: {"uni"}} {
-		if got, err := mmlab.ChooseRuleMethods(rule); err != nil || !slices.Equal(got, want) {
+	for rule, want := range map[string][]string{results.ChooseRuleUMEvsJoint: {"uni", "joint", "ume"}, results.ChooseRulePairedInfo: {"uni"}} {
+		if got, err := results.ChooseRuleMethods(rule); err != nil || !slices.Equal(got, want) {
 			t.Errorf("ChooseRuleMethods(%s) = %v, %v; want %v", rule, got, err, want)
 		}
 	}
-	if tol, err := mmlab.ChooseRuleTolerance(mmlab.ChooseRuleUMEvsJoint); err != nil || tol != mmlab.DefaultChooseTolerance {
+	if tol, err := results.ChooseRuleTolerance(results.ChooseRuleUMEvsJoint); err != nil || tol != results.DefaultChooseTolerance {
 		t.Errorf("ChooseRuleTolerance(ume-vs-joint) = %v, %v", tol, err)
 	}
 	// Joint ahead by 0.0625 > tol: the rule picks UMT, whichever way it is called.
 	runs := pairRuns([]float64{0.875, 0.875}, []float64{0.9375, 0.9375})
-	byName, err := mmlab.ChooseByRule(mmlab.ChooseRuleUMEvsJoint, runs, 0.005)
+	byName, err := results.ChooseByRule(results.ChooseRuleUMEvsJoint, runs, 0.005)
 	if err != nil {
 		t.Fatal(err)
 	}
-	direct, err := mmlab.Choose(runs, 0.005)
+	direct, err := results.Choose(runs, 0.005)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if byName.Method != "umt" || byName.Rule != mmlab.ChooseRuleUMEvsJoint || byName.Reason != direct.Reason || direct.Rule != byName.Rule {
-		t.Errorf("ChooseByRule = %+v, want Choose's %+v with rule %q", byName, direct, mmlab.ChooseRuleUMEvsJoint)
+	if byName.Method != "umt" || byName.Rule != results.ChooseRuleUMEvsJoint || byName.Reason != direct.Reason || direct.Rule != byName.Rule {
+		t.Errorf("ChooseByRule = %+v, want Choose's %+v with rule %q", byName, direct, results.ChooseRuleUMEvsJoint)
 	}
-	if _, err := mmlab.ChooseByRule("always-umt", runs, 0.005); err == nil ||
-		!strings.Contains(err.Error(), `"always-umt"`) || !strings.Contains(err.Error(), mmlab.ChooseRuleUMEvsJoint) {
-		t.Errorf("unknown rule: error = %v, want it to name the rule and list %s", err, mmlab.ChooseRuleUMEvsJoint)
+	if _, err := results.ChooseByRule("always-umt", runs, 0.005); err == nil ||
+		!strings.Contains(err.Error(), `"always-umt"`) || !strings.Contains(err.Error(), results.ChooseRuleUMEvsJoint) {
+		t.Errorf("unknown rule: error = %v, want it to name the rule and list %s", err, results.ChooseRuleUMEvsJoint)
 	}
 }

@@ -1,4 +1,4 @@
-package mmlab
+package results
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package mmlab
+package results
 
 // Paired comparisons between two methods of one study (docs/DESIGN.md §5–6): "UMT − UME on test
 // accuracy", "joint − UME on both_hard", ... as a mean over seeds with a 95% interval, each seed's
@@ -40,7 +40,7 @@ func MetricSubsetAcc(name string) Metric {
 // two methods were not run on the same seeds (naming the missing ones), or if the metric is not
 // finite for some run (naming it).
 func MethodDifference(runs []Run, a, b string, metric Metric) (Estimate, error) {
-	const where = "mmlab.MethodDifference"
+	const where = "results.MethodDifference"
 	if metric == nil {
 		return Estimate{}, fmt.Errorf("%s: nil metric", where)
 	}

@@ -1,4 +1,4 @@
-package mmlab
+package results
 
 import (
 	"os"
@@ -21,7 +21,7 @@ func TestOpenStoreRemovesStaleTemps(t *testing.T) {
 	if err := store.Save(run); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.SaveBlob(key, WeightsBlob, []byte("w")); err != nil {
+	if err := store.SaveBlob(key, testBlobName, []byte("w")); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Dir(store.RecordPath(key))
@@ -54,7 +54,7 @@ func TestOpenStoreRemovesStaleTemps(t *testing.T) {
 			t.Errorf("stale temporary file %s was not removed (stat: %v)", p, err)
 		}
 	}
-	for _, p := range []string{fresh, freshLease, other, store.RecordPath(key), store.BlobPath(key, WeightsBlob)} {
+	for _, p := range []string{fresh, freshLease, other, store.RecordPath(key), store.BlobPath(key, testBlobName)} {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("%s must be kept: %v", p, err)
 		}

@@ -1,4 +1,4 @@
-package mmlab
+package results
 
 // Shapley modality contribution (issue 18): each modality's Shapley value of accuracy over the
 // coalitions (subsets) of modalities, for a model whose prediction is a sum of per-modality
