@@ -6,6 +6,7 @@ package mmlab
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -55,7 +56,8 @@ type Sweep struct {
 	Options map[string]string
 	// Grid lists the axes. An empty grid is one cell: the study of Dataset and Options.
 	Grid []GridAxis
-	// Store, Backend, Replicas, Quiet and Output are passed on to every study (see Study).
+	// Store, Backend, Replicas, Quiet and Output are passed on to every study (see Study). A
+	// Store is what makes shards add up: every process of a sweep must use the same one.
 	Store    RunStore
 	Backend  compute.Backend
 	Replicas int
@@ -305,7 +307,8 @@ func RunSweep(ctx context.Context, sweep Sweep, shard Shard) (*SweepResult, erro
 	for _, c := range cells {
 		seeds := seedsOf[c.Index]
 		sr, err := RunStudy(ctx, sweep.study(c, seeds))
-		if se, ok := err.(*SaveError); ok {
+		var se *SaveError
+		if errors.As(err, &se) {
 			saveErr.Missing = append(saveErr.Missing, se.Missing...)
 			saveErr.Errs = append(saveErr.Errs, se.Errs...)
 		} else if err != nil {
