@@ -79,7 +79,7 @@ func ChoosePairedInfo(runs []Run, threshold float64) (Choice, error) {
 		if err != nil {
 			return Choice{}, fmt.Errorf("%s: dataset of seed %d: %w", where, s, err)
 		}
-		p, err := PairedInformation(data, PairedInfoOptions{})
+		p, err := PairedInformation(data, PairedInfoOptions{CrossFit: true})
 		if err != nil {
 			return Choice{}, fmt.Errorf("%s: seed %d: %w", where, s, err)
 		}
