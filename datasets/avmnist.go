@@ -113,7 +113,7 @@ func (s AVMNISTSpec) String() string { return formatSpec(AVMNISTName, avmnistKey
 // NumModalities implements Spec: 2 (image, audio).
 func (s AVMNISTSpec) NumModalities() int { return 2 }
 
-// WithSeedOffset returns the spec with Seed + offset (DESIGN.md §6).
+// WithSeedOffset returns the spec with Seed + offset (docs/DESIGN.md §6).
 func (s AVMNISTSpec) WithSeedOffset(offset int) Spec {
 	s.Seed += int64(offset)
 	return s

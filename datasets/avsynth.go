@@ -13,7 +13,7 @@ const AVSynthName = "avsynth"
 
 func init() { Register(AVSynthName, parseAVSynth) }
 
-// AVSynthSpec configures avsynth (ours, DESIGN.md §2.2): a procedural audio-visual dataset,
+// AVSynthSpec configures avsynth (ours, docs/DESIGN.md §2.2): a procedural audio-visual dataset,
 // the real-signal analogue of LazyPair. Modality "image" is a rendered [3, size, size] RGB
 // image of one object, modality "audio" a [1, freq, frames] log-magnitude spectrogram of a
 // synthesised sound. Each modality carries an easy uni-modal cue (the object's colour, the
@@ -94,7 +94,7 @@ func (s AVSynthSpec) String() string { return formatSpec(AVSynthName, avKeys, &s
 // NumModalities implements Spec: 2 (image, audio).
 func (s AVSynthSpec) NumModalities() int { return 2 }
 
-// WithSeedOffset returns the spec with Seed + offset (DESIGN.md §6).
+// WithSeedOffset returns the spec with Seed + offset (docs/DESIGN.md §6).
 func (s AVSynthSpec) WithSeedOffset(offset int) Spec {
 	s.Seed += int64(offset)
 	return s

@@ -20,7 +20,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 )
 
-// Cache keeps generated datasets on disk (ours, DESIGN.md §2.2), so that a notebook cell — a
+// Cache keeps generated datasets on disk (ours, docs/DESIGN.md §2.2), so that a notebook cell — a
 // new process under GoNB — reads a procedural dataset back instead of rendering it again.
 // A generated dataset is a deterministic function of its canonical spec, so the spec alone
 // names it: the file is <Dir>/<kind>-<first 32 hex digits of SHA-256(spec)>.mmds.

@@ -15,7 +15,7 @@
 //	spec, err := datasets.ParseSpec("lazypair:k=10,rho=0.8,pi=0.5,pair=add,seed=1")
 //	data, err := spec.WithSeedOffset(runSeed).Generate()
 //
-// Run seed s uses the dataset drawn with spec seed + s (DESIGN.md §6), so every method with seed s
+// Run seed s uses the dataset drawn with spec seed + s (docs/DESIGN.md §6), so every method with seed s
 // sees the same data and per-seed differences between methods are paired.
 //
 // # Datasets
@@ -43,7 +43,7 @@
 //
 // # LazyPair (the project's own construction)
 //
-// LazyPair is mmlab's own synthetic model built on that taxonomy (DESIGN.md §2.1); it is not
+// LazyPair is mmlab's own synthetic model built on that taxonomy (docs/DESIGN.md §2.1); it is not
 // the paper's data model, whose exact form is not available to us. It makes both kinds of feature
 // explicit, with knobs for how easy the uni-modal features are and how much the paired feature
 // matters, and tags every sample so accuracy can be split by what the sample requires.
@@ -87,7 +87,7 @@
 //   - pair=xor: symbols q_1 … q_{M−1} uniform over [0, K) and q_M = (y − Σ q) mod K (for M = 2,
 //     q_2 = (y − q_1) mod K); modality m gets a_q·p_{m,q_m}. Any M − 1 symbols are independent
 //     of y, so no modality alone says anything about y; all symbols together decide it.
-//     DESIGN.md reports that joint training needs a concat+MLP fusion head, a_q ≈ 8 and
+//     docs/DESIGN.md reports that joint training needs a concat+MLP fusion head, a_q ≈ 8 and
 //     n_train ≥ 4000 to learn it.
 //
 // Tags. Every sample is tagged: TagPaired, TagPairOnly, and TagHard(m) when modality m is
@@ -107,7 +107,7 @@
 // classifier on m1 alone scores 0.85 at the defaults, 0.50 with rho1=0.3 and 0.54 with
 // sigma1=4 (n_train=1000, n_test=2000, seed 1; TestLazyPairImbalanceWeakensModality1).
 //
-// Defaults. DefaultLazyPair gives the measured defaults of DESIGN.md §2.1 (K = 4, d = 48,
+// Defaults. DefaultLazyPair gives the measured defaults of docs/DESIGN.md §2.1 (K = 4, d = 48,
 // ρ = 0.8, α_e = 5, α_h = 3, random hard sign, π = 0, add with c = 4, τ = 4, σ = 1, no
 // distractors, 2000/1000/5000 samples, seed 1), plus the project's choices for keys the
 // prototype did not record: M = 2, a_q = 8, distract_scale = 5 and pair_only f = 0.2.
@@ -164,7 +164,7 @@
 //
 // # avsynth: an audio-visual set (ours)
 //
-// LazyPair's vectors are read by MLPs; avsynth (AVSynthSpec, DESIGN.md §2.2) puts the same
+// LazyPair's vectors are read by MLPs; avsynth (AVSynthSpec, docs/DESIGN.md §2.2) puts the same
 // structure into signals that convolutional encoders read, as a small procedural stand-in for
 // the audio-visual sets of the paper (VGG-Sound, Kinetics-400). It is mmlab's own construction.
 // Modality "image" is a [3, S, S] RGB image (S = size, default 16), modality "audio" a

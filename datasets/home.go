@@ -25,7 +25,7 @@ func Home() (string, error) {
 	return filepath.Join(cache, "mmlab"), nil
 }
 
-// CacheDir returns <Home()>/datasets, where generated datasets are cached (DESIGN.md §2.2).
+// CacheDir returns <Home()>/datasets, where generated datasets are cached (docs/DESIGN.md §2.2).
 func CacheDir() (string, error) {
 	home, err := Home()
 	if err != nil {

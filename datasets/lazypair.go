@@ -15,12 +15,12 @@ const (
 	HardSignRandom = "random" // hard feature s·α_h·h_{m,y} with s = ±1 drawn per sample and modality
 	HardSignFixed  = "fixed"  // s = +1 always: the hard feature becomes linearly readable
 	PairAdd        = "add"    // additive code, cancellable noise: readable by a linear late-fusion head
-	PairXOR        = "xor"    // modular sum of per-modality symbols: needs a concat+MLP fusion head (DESIGN.md)
+	PairXOR        = "xor"    // modular sum of per-modality symbols: needs a concat+MLP fusion head (docs/DESIGN.md)
 )
 
 func init() { Register(LazyPairName, parseLazyPair) }
 
-// LazyPairSpec configures the LazyPair synthetic theory model (DESIGN.md §2.1; the project's
+// LazyPairSpec configures the LazyPair synthetic theory model (docs/DESIGN.md §2.1; the project's
 // own construction on the feature taxonomy of Du et al., ICML 2023). The package documentation
 // describes the model; each field names its spec-string key. DefaultLazyPair gives the measured
 // defaults. A LazyPairSpec is a Spec.
@@ -55,11 +55,11 @@ type LazyPairSpec struct {
 	Seed                int64 // seed: draws the directions and every split (default 1)
 }
 
-// DefaultLazyPair returns the measured defaults of DESIGN.md §2.1 (PyTorch prototype, 5 seeds):
+// DefaultLazyPair returns the measured defaults of docs/DESIGN.md §2.1 (PyTorch prototype, 5 seeds):
 // k=4, dim=48, rho=0.8, alpha_easy=5, alpha_hard=3, hard_sign=random, pi=0, pair=add, c=4, tau=4,
 // sigma=1, distract=0, n_train/n_val/n_test=2000/1000/5000, seed=1; plus this package's own
 // defaults for keys the prototype did not record: m=2 (most work is two modalities);
-// a_q=8 (DESIGN.md: the xor feature needed a_q ≈ 8); pair_only=0.2 (calibrated with 5-seed
+// a_q=8 (docs/DESIGN.md: the xor feature needed a_q ≈ 8); pair_only=0.2 (calibrated with 5-seed
 // mmlab studies so that, as in the prototype, joint ≈ UME near π ≈ 0.3, joint > UME at π = 0.5,
 // UMT with free dimensions ties joint there, and UMT beats both near ρ = 0.7, π = 0.4: see the
 // package documentation for the measurements); distract_scale=5 (= alpha_easy, so a distractor
@@ -155,7 +155,7 @@ func (s LazyPairSpec) String() string { return formatSpec(LazyPairName, lazyKeys
 func (s LazyPairSpec) NumModalities() int { return s.M }
 
 // WithSeedOffset returns the spec with Seed + offset: run seed s uses the dataset drawn with
-// spec seed + s (DESIGN.md §6).
+// spec seed + s (docs/DESIGN.md §6).
 func (s LazyPairSpec) WithSeedOffset(offset int) Spec {
 	s.Seed += int64(offset)
 	return s

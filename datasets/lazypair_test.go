@@ -331,7 +331,7 @@ func nearestMeanAccuracy(k int, train, test *Split, feature func(s *Split, i int
 // (Monte Carlo, 2·10⁶ draws of "class means c = 4 apart along one-hot axes, isotropic noise"):
 //   - x_0 − x_1 = c·code(y) + noise of std √2·σ: 0.942;
 //   - x_0 alone = c·code(y) + noise of std √(τ² + σ²) = √17: 0.543 (so the two uni-modal models
-//     average ≈ (0.54 + 0.25)/2 ≈ 0.4 on pair_only, cf. DESIGN.md's measured ≈ 0.37);
+//     average ≈ (0.54 + 0.25)/2 ≈ 0.4 on pair_only, cf. docs/DESIGN.md's measured ≈ 0.37);
 //   - x_1 alone carries no label information: chance, 0.25.
 //
 // Each is checked within 3 SE over the 5000 test samples (≤ 0.021) plus 0.01 for the means

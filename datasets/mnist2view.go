@@ -78,7 +78,7 @@ func (s MNIST2ViewSpec) String() string { return formatSpec(MNIST2ViewName, mnis
 // NumModalities implements Spec: 2 (rotated, noisy).
 func (s MNIST2ViewSpec) NumModalities() int { return 2 }
 
-// WithSeedOffset returns the spec with Seed + offset (DESIGN.md §6).
+// WithSeedOffset returns the spec with Seed + offset (docs/DESIGN.md §6).
 func (s MNIST2ViewSpec) WithSeedOffset(offset int) Spec {
 	s.Seed += int64(offset)
 	return s

@@ -21,7 +21,7 @@ type Spec interface {
 	// NumModalities is the number of modalities the dataset has, known without generating or
 	// loading it (planning a study needs it before any data is read).
 	NumModalities() int
-	// WithSeedOffset returns the spec of the dataset that run seed s uses (DESIGN.md §6): for a
+	// WithSeedOffset returns the spec of the dataset that run seed s uses (docs/DESIGN.md §6): for a
 	// generated dataset, the same spec with seed + s; for fixed data (a user's files), the spec
 	// itself.
 	WithSeedOffset(s int) Spec

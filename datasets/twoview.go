@@ -11,7 +11,7 @@ const TwoViewName = "twoview"
 
 func init() { Register(TwoViewName, parseTwoView) }
 
-// TwoViewSpec configures twoview (ours, DESIGN.md §2.2): two renderings of the same procedural
+// TwoViewSpec configures twoview (ours, docs/DESIGN.md §2.2): two renderings of the same procedural
 // 3-D object from opposite sides, the analogue of the front and rear views of ModelNet40 that
 // Du et al. use. Modalities "front" and "rear" are [1, size, size] grey images: the object
 // (class = its shape) under a random rotation, scale and stretch, ray-marched with an
@@ -71,7 +71,7 @@ func (s TwoViewSpec) String() string { return formatSpec(TwoViewName, twoViewKey
 // NumModalities implements Spec: 2 (front, rear).
 func (s TwoViewSpec) NumModalities() int { return 2 }
 
-// WithSeedOffset returns the spec with Seed + offset (DESIGN.md §6).
+// WithSeedOffset returns the spec with Seed + offset (docs/DESIGN.md §6).
 func (s TwoViewSpec) WithSeedOffset(offset int) Spec {
 	s.Seed += int64(offset)
 	return s

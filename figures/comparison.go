@@ -18,7 +18,7 @@ type Regime struct {
 	Runs []mmlab.Run
 }
 
-// The diagnostic subsets SubsetComparison shows by default (DESIGN.md §2.1).
+// The diagnostic subsets SubsetComparison shows by default (docs/DESIGN.md §2.1).
 const (
 	SubsetBothHard = "both_hard" // hard-only in every modality and not pair_only
 	SubsetPairOnly = "pair_only" // uni-modal features switched off: only the paired feature decides
@@ -80,7 +80,7 @@ func MethodComparison(regimes []Regime) (*charts.Bar, error) {
 
 // SubsetComparison draws accuracy on diagnostic test subsets per method, with 95% CI whiskers
 // over seeds: for each regime and each subset (x axis), a bar per method. subsets defaults to
-// both_hard and pair_only (DESIGN.md §2.1); any name the runs report (e.g. "all",
+// both_hard and pair_only (docs/DESIGN.md §2.1); any name the runs report (e.g. "all",
 // "m0_hard_only") can be given. A subset no run of a regime reports (e.g. pair_only without
 // paired signal) is left out for that regime and listed in the subtitle.
 //

@@ -19,7 +19,7 @@ var curveStyles = []string{"dashed", "dotted"}
 // bandOpacity is the opacity of the 95% CI bands around curves.
 const bandOpacity = 0.15
 
-// SplitHeadCurves draws modality laziness appearing over training (DESIGN.md §3, §5): for each
+// SplitHeadCurves draws modality laziness appearing over training (docs/DESIGN.md §3, §5): for each
 // modality m, the validation accuracy of the joint model's split head o_m (dashed) next to the
 // uni-modal model trained on m alone (solid; its SplitHeadAcc[0], or its ValAcc curve if that is
 // missing), per epoch, one colour per modality. Lines are means

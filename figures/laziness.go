@@ -10,7 +10,7 @@ import (
 	"github.com/mmlab-go/mmlab/mmlab"
 )
 
-// LazinessBars draws modality laziness (DESIGN.md §5): for each modality (x axis), the
+// LazinessBars draws modality laziness (docs/DESIGN.md §5): for each modality (x axis), the
 // linear-probe test accuracy of that modality's encoder as trained by each method — the
 // uni-modal models first, then every other method whose runs carry probe accuracies (joint, UMT,
 // ...). Bars are means over seeds, whiskers the 95% confidence interval over seeds

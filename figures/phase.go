@@ -15,7 +15,7 @@ import (
 )
 
 // PhaseCell is one cell of the phase diagram: a dataset with easy rate Rho and paired rate Pi
-// (DESIGN.md §2.1), the per-seed paired difference acc(UMT) − acc(UME) there (e.g.
+// (docs/DESIGN.md §2.1), the per-seed paired difference acc(UMT) − acc(UME) there (e.g.
 // mmlab.PairedDifference of the test accuracies), and the method the UME-vs-UMT rule chose
 // (mmlab.Choose, which decides on validation accuracy).
 type PhaseCell struct {
@@ -27,7 +27,7 @@ type PhaseCell struct {
 
 // Verdict says whether a cell's choice picked the right method. When the 95% confidence
 // interval of acc(UMT) − acc(UME) contains 0 (|Mean| ≤ CI95, or Mean = 0) the two tie and the
-// right pick is the cheaper method, UME (no student to train, DESIGN.md §5); otherwise it is the
+// right pick is the cheaper method, UME (no student to train, docs/DESIGN.md §5); otherwise it is the
 // better one, the sign of the mean difference. So "always UMT" is not right in a tie.
 type Verdict struct {
 	Better  string // "umt", "ume", or "" for a tie
@@ -67,7 +67,7 @@ func (c PhaseCell) Label() string {
 	return MethodLabel(strings.ToLower(c.Choice)) + " " + mark + "\n" + fmtSigned(c.UMTMinusUME)
 }
 
-// PhaseDiagram draws the central figure (DESIGN.md §5, §7): a heatmap over the easy rate ρ (x)
+// PhaseDiagram draws the central figure (docs/DESIGN.md §5, §7): a heatmap over the easy rate ρ (x)
 // and the paired rate π (y) of acc(UMT) − acc(UME), on a diverging colour scale centred at 0
 // (green: UMT better, blue: UME better, symmetric around 0), with the UME-vs-UMT rule's pick
 // written in every cell and marked ✓ when it picked the right method — the better one, or UME,

@@ -8,7 +8,7 @@ import (
 	"github.com/mmlab-go/mmlab/mmlab"
 )
 
-// PhaseCellFromRuns builds the phase-diagram cell of one study (DESIGN.md §5, §7) on LazyPair
+// PhaseCellFromRuns builds the phase-diagram cell of one study (docs/DESIGN.md §5, §7) on LazyPair
 // data, from its runs alone:
 //
 //   - Rho and Pi are the easy rate ρ and the paired rate π of the runs' dataset spec (every run

@@ -11,7 +11,7 @@ import (
 )
 
 // TestPreview saves every figure, built from realistic made-up runs (numbers in the range of
-// DESIGN.md §2.1), as HTML pages in $MMLAB_FIGURES_PREVIEW, for looking at them in a browser.
+// docs/DESIGN.md §2.1), as HTML pages in $MMLAB_FIGURES_PREVIEW, for looking at them in a browser.
 // It is skipped unless that variable names a directory.
 func TestPreview(t *testing.T) {
 	dir := os.Getenv("MMLAB_FIGURES_PREVIEW")
@@ -40,7 +40,7 @@ func TestPreview(t *testing.T) {
 	var cells []PhaseCell
 	for _, rho := range []float64{0.6, 0.7, 0.8, 0.9} {
 		for _, pi := range []float64{0, 0.2, 0.3, 0.4, 0.5} {
-			// UMT gains near the crossover, loses at high π (DESIGN.md §2.1), more at low ρ.
+			// UMT gains near the crossover, loses at high π (docs/DESIGN.md §2.1), more at low ρ.
 			d := 0.02*pi*(1-rho)*10 - 0.1*math.Max(0, pi-0.35)*rho + 0.002*math.Sin(17*rho+5*pi)
 			choice := "umt"
 			if pi < 0.3 {
@@ -65,7 +65,7 @@ func TestPreview(t *testing.T) {
 	}
 }
 
-// realisticRuns makes a 5-seed study like DESIGN.md §2.1's: uni-modal models of 2 modalities,
+// realisticRuns makes a 5-seed study like docs/DESIGN.md §2.1's: uni-modal models of 2 modalities,
 // UME, joint and UMT, with probes, subsets and curves. pairGain > 0 adds paired signal (joint and
 // UMT gain on test accuracy, UME does not).
 func realisticRuns(pairGain float64, seed uint64) []mmlab.Run {

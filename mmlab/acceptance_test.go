@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// Acceptance tests: the paper's claims (DESIGN.md §2.1 "What the model must show") and the
+// Acceptance tests: the paper's claims (docs/DESIGN.md §2.1 "What the model must show") and the
 // UME-vs-UMT rule (§5) on LazyPair, 5 seeds (run seeds 0–4, each its own dataset draw), default
 // model and training unless a test says otherwise. Results are deterministic on a given machine;
 // the margins below guard against seed-to-seed variation, hardware differences and small changes
@@ -101,7 +101,7 @@ func acceptanceStudy(dataset string, methods []string, options map[string]string
 const pairedDataset = "lazypair:pair=add,pi=0.5"
 
 // pairedUMTOptions are the UMT options of the paired regime: 32 undistilled free dimensions per
-// encoder leave room for the paired feature (DESIGN.md §2.1; 64 measured the same here).
+// encoder leave room for the paired feature (docs/DESIGN.md §2.1; 64 measured the same here).
 var pairedUMTOptions = map[string]string{"umt.free_dims": "32"}
 
 var (
@@ -203,8 +203,8 @@ func TestAcceptanceLaziness(t *testing.T) {
 // TestAcceptancePaired: with paired signal (pair=add, pi=0.5, LazyPair's defaults otherwise),
 // joint beats UME; UMT with free dimensions beats UME and is not below joint beyond the 95% CI,
 // nor below joint_wide, the joint model with the UMT student's width (the width-matched control,
-// DESIGN.md §2.1). Plain UMT (every encoder output distilled) is reported next to them, not
-// tested: DESIGN.md §2.1 expects it to lose to joint, as it does here.
+// docs/DESIGN.md §2.1). Plain UMT (every encoder output distilled) is reported next to them, not
+// tested: docs/DESIGN.md §2.1 expects it to lose to joint, as it does here.
 func TestAcceptancePaired(t *testing.T) {
 	res := sharedStudy(t, "paired study", pairedStudy)
 	plain := sharedStudy(t, "paired plain-UMT study", pairedPlainUMTStudy)
@@ -247,11 +247,11 @@ func TestAcceptancePaired(t *testing.T) {
 }
 
 // windowDataset is the regime near the crossover where UMT with free dimensions beats both UME
-// and joint (DESIGN.md §2.1, the paper's VGG-Sound/Kinetics case): easy rate 0.7, the additive
+// and joint (docs/DESIGN.md §2.1, the paper's VGG-Sound/Kinetics case): easy rate 0.7, the additive
 // paired feature on 40% of the samples, LazyPair's defaults otherwise.
 const windowDataset = "lazypair:rho=0.7,pi=0.4,pair=add"
 
-// windowStudy: joint, UME, UMT with 64 free dimensions (the prototype's setting, DESIGN.md §2.1)
+// windowStudy: joint, UME, UMT with 64 free dimensions (the prototype's setting, docs/DESIGN.md §2.1)
 // and its width-matched joint control.
 var windowStudy = acceptanceStudy(windowDataset, []string{JointMethod, UMEMethod, UMTMethod, JointWideMethod},
 	map[string]string{"umt.free_dims": "64"})
@@ -322,7 +322,7 @@ func TestAcceptanceChoose(t *testing.T) {
 	}
 }
 
-// TestAcceptanceReproducible (DESIGN.md §6): the same seed and inputs give identical metrics —
+// TestAcceptanceReproducible (docs/DESIGN.md §6): the same seed and inputs give identical metrics —
 // two studies trained from scratch agree exactly — and a second identical study with a Store
 // trains nothing and returns the same runs. Determinism does not depend on the data's size, so
 // the study is small (it runs with -short too).
@@ -382,7 +382,7 @@ func metricsOf(r *Run) runMetrics {
 
 // xorDataset is the xor regime: no modality alone says anything about the paired symbols' sum
 // (pair=xor, a_q = 8, LazyPair's default), half the samples paired, and n_train = 4000
-// (DESIGN.md §2.1: joint needed n_train ≥ 4000). pair_only = 0.5, so a quarter of the samples
+// (docs/DESIGN.md §2.1: joint needed n_train ≥ 4000). pair_only = 0.5, so a quarter of the samples
 // are decided by the paired feature alone: with the default 0.2 (a tenth of the samples) joint
 // training did not learn xor within 300 epochs (measured: pair_only accuracy 0.27 ± 0.02, chance
 // 0.25; joint − UME −0.018 ± 0.003), the same laziness that leaves the hard uni-modal features
@@ -390,7 +390,7 @@ func metricsOf(r *Run) runMetrics {
 const xorDataset = "lazypair:pair=xor,pi=0.5,pair_only=0.5,n_train=4000"
 
 // xorOptions: the concat_mlp fusion head (a linear head cannot compute a sum mod K) and 300
-// epochs (DESIGN.md §2.1), for every method; 32 free dimensions for UMT, without which the
+// epochs (docs/DESIGN.md §2.1), for every method; 32 free dimensions for UMT, without which the
 // student cannot learn the paired symbols its teachers do not carry (plain UMT measured 0.831:
 // +0.028 ± 0.015 over UME, −0.146 ± 0.010 below joint).
 var xorOptions = map[string]string{"model.fusion": FusionConcatMLP, "train.epochs": "300", "umt.free_dims": "32"}

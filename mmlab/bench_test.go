@@ -11,7 +11,7 @@ package mmlab
 //
 // Measured on this project's 2-core machine (GoMLX v0.28.16, pure-Go backend) while other jobs
 // shared it: a default study 24.2 s; a training step 0.90 ms (uni), 1.14 ms (joint), 1.98 ms
-// (umt), 2.44 ms (umt_free32). For comparison, DESIGN.md §2.1 quotes ≈ 17 s for one default
+// (umt), 2.44 ms (umt_free32). For comparison, docs/DESIGN.md §2.1 quotes ≈ 17 s for one default
 // study of the PyTorch prototype on one core.
 //
 // Replicas (2026-11-29, same machine, 2 cores shared with two other helpers' builds, load 1–4):

@@ -1,6 +1,6 @@
 package mmlab
 
-// Choosing between the Uni-Modal Ensemble (UME) and the Uni-Modal Teacher (UMT), DESIGN.md §5.
+// Choosing between the Uni-Modal Ensemble (UME) and the Uni-Modal Teacher (UMT), docs/DESIGN.md §5.
 //
 // Du et al. (ICML 2023) recommend UME when paired (cross-modal) features matter little for the
 // task and UMT otherwise, deciding with the uni-modal models and a jointly trained model. The
@@ -18,9 +18,9 @@ import (
 // DefaultChooseTolerance is the default tolerance of Choose, in validation accuracy: 0.005, half
 // a percentage point. On the default LazyPair validation split (1000 samples) that is 5 samples,
 // and it is about the seed-to-seed spread of paired differences between methods measured in the
-// prototype (95% CI half-widths 0.004–0.009 over 5 seeds, DESIGN.md §2.1): a smaller tolerance
+// prototype (95% CI half-widths 0.004–0.009 over 5 seeds, docs/DESIGN.md §2.1): a smaller tolerance
 // would mostly act on noise. Near-ties go to UME because it is the cheaper choice (no student to
-// train, no fusion parameters) and, with no paired signal, UME and UMT tie (DESIGN.md §2.1).
+// train, no fusion parameters) and, with no paired signal, UME and UMT tie (docs/DESIGN.md §2.1).
 // It is an option: pass another value to Choose.
 const DefaultChooseTolerance = 0.005
 
@@ -119,7 +119,7 @@ type Choice struct {
 	RuleSeconds float64
 }
 
-// Choose decides between UME and UMT from the "ume" and "joint" runs in runs (DESIGN.md §5, the
+// Choose decides between UME and UMT from the "ume" and "joint" runs in runs (docs/DESIGN.md §5, the
 // project's rule, named ChooseRuleUMEvsJoint; the paper's exact wording is unverified): with mean validation accuracies over
 // the same seeds,
 //

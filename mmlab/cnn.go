@@ -1,6 +1,6 @@
 package mmlab
 
-// CNN encoders for image-like modalities (DESIGN.md §3): convolution blocks in the style of
+// CNN encoders for image-like modalities (docs/DESIGN.md §3): convolution blocks in the style of
 // LeNet (LeCun et al., "Gradient-based learning applied to document recognition", Proc. IEEE
 // 1998) — a 3×3 convolution with "same" zero padding, 2×2 max-pooling and a ReLU per block —
 // followed by the MLP layers of the vector encoders. The convolution is computed by im2col and

@@ -1,6 +1,6 @@
 package mmlab
 
-// Paired comparisons between two methods of one study (DESIGN.md §5–6): "UMT − UME on test
+// Paired comparisons between two methods of one study (docs/DESIGN.md §5–6): "UMT − UME on test
 // accuracy", "joint − UME on both_hard", ... as a mean over seeds with a 95% interval, each seed's
 // difference taken on the dataset draw both methods saw.
 

@@ -24,7 +24,7 @@
 // Run seed s of a generated dataset uses the dataset drawn with the spec's seed + s, and every
 // method with seed s sees that dataset, so per-seed differences between methods are paired.
 //
-// # Models (DESIGN.md §3)
+// # Models (docs/DESIGN.md §3)
 //
 // Each modality has an encoder φ_m; a late-fusion head combines the encoder outputs:
 // concat_linear (default; exactly a sum of per-modality linear heads sharing one bias), sum, or
@@ -49,7 +49,7 @@
 // than GoMLX's generic convolution (BenchmarkCNNTrainStep). With vector data the networks are
 // exactly those of the MLP-only versions, variable for variable.
 //
-// # Methods (DESIGN.md §4)
+// # Methods (docs/DESIGN.md §4)
 //
 // Methods live in a registry (Register, LookupMethod): one file and one init registration each;
 // the runner never branches on a name. A method declares its options (a typed struct with
@@ -146,7 +146,7 @@
 //     λ = 1 in notebook 06 (avsynth:pi=0.6, CNN) was picked from two of the reported seeds;
 //     that choice is not re-checked on disjoint seeds here.
 //   - umt.free_dims = 32 (π = 0.5) and 64 (ρ = 0.7, π = 0.4) are the project's prototype's
-//     settings (DESIGN.md §2.1); mmlab then measured 64 the same as 32 at π = 0.5 on the
+//     settings (docs/DESIGN.md §2.1); mmlab then measured 64 the same as 32 at π = 0.5 on the
 //     reported seeds. umt.free_mode=branch is not a default.
 //
 // Re-check on datasets 11–15 (spec seed=11, disjoint from both reported sets), 5 seeds, default
@@ -167,7 +167,7 @@
 // λ = 1 at π = 0.5, UMT − joint is +0.006 ± 0.002 but UMT − joint_wide only +0.003 ± 0.003 and
 // joint_wide − joint +0.003 ± 0.002: the branch student's edge over joint is mostly its width.
 //
-// # Analysis (DESIGN.md §5)
+// # Analysis (docs/DESIGN.md §5)
 //
 // Evaluate measures validation and test accuracy, accuracy on every diagnostic subset of the
 // test split ("both_hard", "pair_only", ...), and ProbeAccuracy of every encoder: a linear
@@ -194,7 +194,7 @@
 // Evaluate records its accuracy on the feature subsets in Run.ProbeSubsetAcc. UME's encoders are
 // the uni-modal models', so UME's uni-modal scores are theirs.
 //
-// # Choosing UME or UMT (DESIGN.md §5; the rules are ours)
+// # Choosing UME or UMT (docs/DESIGN.md §5; the rules are ours)
 //
 // ChooseByRule runs a named rule (ChooseRules). ume-vs-joint (Choose, the CLI's default)
 // compares UME with joint training on validation accuracy. paired-info (ChoosePairedInfo) trains
@@ -206,7 +206,7 @@
 // uni-modal classifiers, which is what UME is, cannot use. CostOfChoice accounts a rule's cost
 // against the training time of the whole study.
 //
-// # Reproducibility (DESIGN.md §6)
+// # Reproducibility (docs/DESIGN.md §6)
 //
 // A run's key hashes everything that determines it (method, modality, seed, resolved dataset
 // spec, every model/train/probe option and the method's options, the keys of the runs it

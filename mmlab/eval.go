@@ -1,6 +1,6 @@
 package mmlab
 
-// Evaluation (DESIGN.md §5): accuracy on validation and test, accuracy on every diagnostic
+// Evaluation (docs/DESIGN.md §5): accuracy on validation and test, accuracy on every diagnostic
 // subset of the test split, and the linear probe of every encoder.
 
 import (

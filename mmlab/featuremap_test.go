@@ -246,7 +246,7 @@ func logFeatureMap(t *testing.T, name string, fm *FeatureMap) {
 
 // TestAcceptanceFeatureMap: the feature map of the two acceptance regimes (5 seeds each, run
 // seeds 0–4: the studies of acceptance_test.go, shared with the other acceptance tests, so this
-// test trains nothing they do not) shows modality laziness and the paired feature as DESIGN.md
+// test trains nothing they do not) shows modality laziness and the paired feature as docs/DESIGN.md
 // §2.1 describes them:
 //
 //   - no paired feature (default LazyPair): joint training's encoders carry the hard uni-modal

@@ -4,7 +4,7 @@ package mmlab
 // Classification Networks Hard?", CVPR 2020): a late-fusion network with one extra linear head
 // per modality on that modality's encoder, trained with L = Σ_k w_k·CE_k over the M uni-modal
 // heads and the fused head, where the weights come from each head's overfitting-to-generalization
-// behaviour measured on a part of the training split held out for the purpose (DESIGN.md §4).
+// behaviour measured on a part of the training split held out for the purpose (docs/DESIGN.md §4).
 // A baseline of Du et al.'s comparison, which cites the extra split and the repeated training as
 // its cost.
 //
@@ -32,7 +32,7 @@ package mmlab
 // Relation to the paper and to MultiBench's public implementation (training_structures/
 // gradient_blend.py, which follows the same scheme): the weights use the deltas over the window
 // as in the paper (MultiBench's default instead uses O_{N+n} and L^V_{N+n} themselves); the
-// absolute value and normalisation to Σ w_k = 1 are DESIGN.md §4's (the paper writes the weights
+// absolute value and normalisation to Σ w_k = 1 are docs/DESIGN.md §4's (the paper writes the weights
 // as ΔG_k/ΔO_k² over a normalising constant Z; with the absolute value, a head whose held-out
 // loss rose gets weight |ΔG| too). ΔO² is floored at 1e-12 only to avoid a division by zero; if
 // every ΔG is 0 the weights are uniform. The estimation models train with the run's optimizer (train.optimizer,

@@ -19,7 +19,7 @@ func TestBlendingWeights(t *testing.T) {
 	// Head C: O goes 0.1 → 0.3, ΔO = 0.2; ΔG = 1.3 − 0.6 = 0.7; 0.7/0.04 = 17.5.
 	c := LossWindow{TrainBefore: 1.2, HeldOutBefore: 1.3, TrainAfter: 0.3, HeldOutAfter: 0.6}
 	// Head D: the held-out loss rose by 0.1 while O grew by 0.5: |−0.1|/0.25 = 0.4 (the absolute
-	// value of DESIGN.md §4 gives it weight too).
+	// value of docs/DESIGN.md §4 gives it weight too).
 	d := LossWindow{TrainBefore: 1.0, HeldOutBefore: 1.0, TrainAfter: 0.6, HeldOutAfter: 1.1}
 	for _, tc := range []struct {
 		name    string

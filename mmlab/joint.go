@@ -1,7 +1,7 @@
 package mmlab
 
 // joint — naive late fusion: every encoder and the fusion head trained together with
-// cross-entropy on the fused logits only (DESIGN.md §4). The method whose encoders show
+// cross-entropy on the fused logits only (docs/DESIGN.md §4). The method whose encoders show
 // modality laziness (Du et al., ICML 2023).
 
 import (

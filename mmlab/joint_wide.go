@@ -1,7 +1,7 @@
 package mmlab
 
 // joint_wide — the width-matched joint control of UMT with free dimensions (ours; issue 12,
-// DESIGN.md §2.1): exactly the network of the UMT student with the same free_dims and
+// docs/DESIGN.md §2.1): exactly the network of the UMT student with the same free_dims and
 // free_mode (WideLateFusion: the same variables, shapes and initialisation), trained like joint
 // with cross-entropy on the fused logits only — no teachers, no distillation. Where UMT with
 // free dimensions beats joint, joint_wide tells whether the extra width alone explains it: with

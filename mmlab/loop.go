@@ -1,6 +1,6 @@
 package mmlab
 
-// The training loop (DESIGN.md §4 "Shared"; the grouping into replicas is ours). One loop trains
+// The training loop (docs/DESIGN.md §4 "Shared"; the grouping into replicas is ours). One loop trains
 // every network: a group of replicas, independent networks that take their steps together in
 // one compiled graph (one backend call per step for all of them), of which a single network
 // (Engine.Fit) is the group of one. Like GoMLX's ml/train.Loop, which runs a trainer's steps

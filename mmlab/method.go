@@ -1,6 +1,6 @@
 package mmlab
 
-// The method registry (DESIGN.md §4): one file and one registration per method; the study runner
+// The method registry (docs/DESIGN.md §4): one file and one registration per method; the study runner
 // asks the registry and never branches on a method's name.
 
 import (

@@ -1,6 +1,6 @@
 package mmlab
 
-// Models (DESIGN.md §3): per-modality MLP encoders, late-fusion heads and per-modality split-head
+// Models (docs/DESIGN.md §3): per-modality MLP encoders, late-fusion heads and per-modality split-head
 // logits. Everything here is graph-building code: it panics (GoMLX convention) with messages that
 // start with the function's name.
 
@@ -54,7 +54,7 @@ const (
 )
 
 // ModelOptions configure the networks every method builds: the encoders and the fusion head
-// (options "model.<key>"). The defaults are the prototype's (DESIGN.md §2.1).
+// (options "model.<key>"). The defaults are the prototype's (docs/DESIGN.md §2.1).
 type ModelOptions struct {
 	Hidden       []int  `opt:"hidden" help:"widths of each encoder's ReLU layers; the last is the feature dimension"`
 	Fusion       string `opt:"fusion" choices:"concat_linear|sum|concat_mlp" help:"late-fusion head"`
@@ -119,7 +119,7 @@ type Outputs struct {
 	// Features[i] is the output of the encoder of the network's i-th input modality, the features
 	// that feed the head, [batch, dim]; nil where the network has no encoder for that input.
 	Features []*graph.Node
-	// SplitLogits[i] are the split-head logits o_i of the i-th input modality (DESIGN.md §3),
+	// SplitLogits[i] are the split-head logits o_i of the i-th input modality (docs/DESIGN.md §3),
 	// [batch, classes]. A uni-modal network's only split head is its own prediction.
 	SplitLogits []*graph.Node
 }
@@ -227,7 +227,7 @@ func (o *ModelOptions) mlp(caller string, scope *model.Scope, x *graph.Node, las
 }
 
 // Fuse builds the late-fusion head on the encoder outputs features[i] ([batch, dim_i]) and returns
-// the fused logits [batch, numClasses] and the split-head logits o_i of each input (DESIGN.md §3):
+// the fused logits [batch, numClasses] and the split-head logits o_i of each input (docs/DESIGN.md §3):
 //
 //   - concat_linear: one weight matrix W = [W_1; …; W_M] on the concatenation and a bias b;
 //     o_i = W_i·f_i + b/M, so the fused logits are exactly Σ_i o_i;

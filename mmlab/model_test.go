@@ -12,7 +12,7 @@ import (
 )
 
 // TestFuse checks the output shapes of every fusion head and that the split heads of the linear
-// heads add up to the fused logits exactly as DESIGN.md §3 defines them (o_m = W_m f_m + b/M for
+// heads add up to the fused logits exactly as docs/DESIGN.md §3 defines them (o_m = W_m f_m + b/M for
 // concat_linear, with its own bias for sum).
 func TestFuse(t *testing.T) {
 	backend := testBackend(t)

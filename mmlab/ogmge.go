@@ -3,11 +3,11 @@ package mmlab
 // ogmge — OGM-GE, On-the-fly Gradient Modulation with Generalization Enhancement (Peng et al.,
 // "Balanced Multimodal Learning via On-the-fly Gradient Modulation", CVPR 2022; official code
 // github.com/GeWu-Lab/OGM-GE_CVPR2022): joint late-fusion training whose dominant modality's
-// encoder gradients are scaled down at every step (DESIGN.md §4). A baseline of Du et al.'s
+// encoder gradients are scaled down at every step (docs/DESIGN.md §4). A baseline of Du et al.'s
 // comparison; the paper under study cites its many hyperparameters (α, the epoch window, GE) as
 // a drawback.
 //
-// What is implemented, per training step, on the batch's split-head logits o_m (DESIGN.md §3:
+// What is implemented, per training step, on the batch's split-head logits o_m (docs/DESIGN.md §3:
 // o_m = W_m·f_m + b/M for the default concat_linear head, the same split the official code
 // computes for its "concat" fusion):
 //
@@ -41,11 +41,11 @@ package mmlab
 //     scaling k that stays nearly constant over Adam's averaging horizon (≈ 1/(1 − β₂) = 1000
 //     steps) is largely cancelled; variations of k from step to step and the GE noise are not;
 //   - at an exact tie (s_0 = s_1) the official code slows one of them (audio) by 1 − tanh(α);
-//     here, as in the paper's equation and DESIGN.md §4, neither is slowed (k = 1 for both);
+//     here, as in the paper's equation and docs/DESIGN.md §4, neither is slowed (k = 1 for both);
 //   - the window is inclusive at both ends and 0-based, as the official code's corrected check
 //     `modulation_starts <= epoch <= modulation_ends` (one version has the comparison inverted,
 //     which modulates, and adds GE noise, in every epoch); outside it nothing is changed;
-//   - the GE noise's standard deviation is that of the unmodulated gradient g (DESIGN.md §4's
+//   - the GE noise's standard deviation is that of the unmodulated gradient g (docs/DESIGN.md §4's
 //     N(0, std(g)²), and the newest official code's); one version of the official code takes
 //     it from k·g. The noise is added to both modalities' modulated encoder gradients (as the
 //     official code does), with the unbiased standard deviation plus 1e-8 (torch's std() +
@@ -76,7 +76,7 @@ func init() { Register(OGMGEMethod, ogmgeMethod{}) }
 // OGMGEOptions are OGM-GE's options ("ogmge.<key>"). Epochs are 0-based and the window is
 // inclusive, as the official code's `modulation_starts <= epoch <= modulation_ends`.
 type OGMGEOptions struct {
-	Alpha      float64 `opt:"alpha" help:"α in k = 1 − tanh(α·ρ) for the dominant modality; > 0 (DESIGN.md §4 default 0.1)"`
+	Alpha      float64 `opt:"alpha" help:"α in k = 1 − tanh(α·ρ) for the dominant modality; > 0 (docs/DESIGN.md §4 default 0.1)"`
 	StartEpoch int     `opt:"start_epoch" help:"first epoch (0-based) of the modulation window (official code's default 0)"`
 	EndEpoch   int     `opt:"end_epoch" help:"last epoch (0-based, inclusive) of the modulation window; beyond train.epochs means to the end (official code's default 50)"`
 	GE         bool    `opt:"ge" help:"generalization enhancement: add N(0, std(g)²) noise to every modulated encoder gradient tensor of both modalities inside the window"`
@@ -92,7 +92,7 @@ const (
 	OGMModulateWeights = "weights"
 )
 
-// DefaultOGMGEOptions returns OGM-GE's defaults: α = 0.1 (DESIGN.md §4; the official code has no
+// DefaultOGMGEOptions returns OGM-GE's defaults: α = 0.1 (docs/DESIGN.md §4; the official code has no
 // default and asks for one), the official code's window, epochs 0 to 50 inclusive (51 of its 100
 // epochs; 51 of this project's 150), and GE on (the official code's default modulation "OGM_GE").
 // The window is kept in absolute epochs rather than rescaled to 150 epochs: these are the values

@@ -1,6 +1,6 @@
 package mmlab
 
-// Linear probe (DESIGN.md §5): how linearly readable the classes are from a frozen encoder's
+// Linear probe (docs/DESIGN.md §5): how linearly readable the classes are from a frozen encoder's
 // features. Laziness gap_m = probe(uni-modal φ_m) − probe(φ_m of method X).
 
 import (

@@ -6,7 +6,7 @@ import (
 )
 
 // Acceptance on the procedural real-signal datasets (datasets.AVSynthSpec, datasets.TwoViewSpec;
-// DESIGN.md §2.2) with CNN encoders (model.encoder=auto picks them for image-shaped modalities):
+// docs/DESIGN.md §2.2) with CNN encoders (model.encoder=auto picks them for image-shaped modalities):
 // the same claims as on LazyPair, 5 seeds, paired comparisons with 95% t-intervals.
 //
 // Every study trains 40 epochs instead of the vector default of 150: a CNN training step costs

@@ -47,7 +47,7 @@ type Curves struct {
 	TrainLoss []float64 `json:"train_loss"`
 	ValAcc    []float64 `json:"val_acc"`
 	// SplitHeadAcc[m][i] is the validation accuracy of modality m's split head o_m after Epoch[i]
-	// (DESIGN.md §3); for uni-modal runs it is the model's own accuracy, in SplitHeadAcc[0].
+	// (docs/DESIGN.md §3); for uni-modal runs it is the model's own accuracy, in SplitHeadAcc[0].
 	SplitHeadAcc [][]float64 `json:"split_head_acc,omitempty"`
 	// BestEpoch is the epoch whose weights the run kept when early stopping was on (train.patience
 	// > 0); 0 when it was off and the run kept its last weights.

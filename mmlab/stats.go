@@ -1,6 +1,6 @@
 package mmlab
 
-// Statistics over seeds (DESIGN.md §5–6): every comparison between methods is reported as a mean
+// Statistics over seeds (docs/DESIGN.md §5–6): every comparison between methods is reported as a mean
 // with a 95% confidence interval over seeds, and differences between methods are paired by seed,
 // because run seed s of every method sees the same dataset draw and split.
 
@@ -59,7 +59,7 @@ func Summarize(values []float64) Estimate {
 	return Estimate{Mean: mean, CI95: t * std / math.Sqrt(float64(n)), Std: std, N: n}
 }
 
-// PairedDifference summarises the per-seed differences a[i] − b[i] (DESIGN.md §6): a[i] and b[i]
+// PairedDifference summarises the per-seed differences a[i] − b[i] (docs/DESIGN.md §6): a[i] and b[i]
 // must come from the same seed, hence the same dataset draw, so the interval excludes the variation
 // that both share. Its Mean equals mean(a) − mean(b); its CI95 is usually much smaller than the
 // unpaired one. It panics if a and b have different lengths, like gonum's stat functions.
@@ -205,7 +205,7 @@ func subsetSummaries(runs []*Run) map[string]Estimate {
 	return out
 }
 
-// LazinessGap returns, per modality m, the laziness gap of method's encoder φ_m (DESIGN.md §5):
+// LazinessGap returns, per modality m, the laziness gap of method's encoder φ_m (docs/DESIGN.md §5):
 // probe(uni-modal φ_m) − probe(φ_m of method), paired over seeds. A positive gap means the method's
 // encoder learned less uni-modal signal than one trained on modality m alone.
 //

@@ -1,6 +1,6 @@
 package mmlab
 
-// The results store (DESIGN.md §6): every finished run is a JSON record in a directory keyed by a
+// The results store (docs/DESIGN.md §6): every finished run is a JSON record in a directory keyed by a
 // hash of its inputs, so that re-running a notebook cell (a new process under GoNB) reuses
 // finished runs instead of retraining them.
 //
@@ -140,7 +140,7 @@ func validBlobName(name string) error {
 	return nil
 }
 
-// Store is a results directory (DESIGN.md §6). It is safe for concurrent use by several goroutines
+// Store is a results directory (docs/DESIGN.md §6). It is safe for concurrent use by several goroutines
 // and several processes (e.g. shards of a sweep writing to one shared directory): writes are
 // atomic renames, and concurrent writers of one key write the same inputs' results, the last
 // rename winning with a complete file. Claim lets those processes agree which of them computes a
@@ -215,7 +215,7 @@ func OpenStore(dir string) (*Store, error) {
 // Home returns the store's home directory (absolute).
 func (s *Store) Home() string { return s.home }
 
-// DatasetCacheDir returns <home>/datasets, where generated datasets are cached (DESIGN.md §2.2).
+// DatasetCacheDir returns <home>/datasets, where generated datasets are cached (docs/DESIGN.md §2.2).
 // OpenStore creates it.
 func (s *Store) DatasetCacheDir() string { return filepath.Join(s.home, "datasets") }
 

@@ -48,7 +48,7 @@ const runSchema = "mmlab-run/2"
 // Study is a set of runs: every method on every seed of one dataset, with one configuration.
 type Study struct {
 	// Dataset is a dataset spec, e.g. "lazypair" or "lazypair:pi=0.5,pair=add" (see
-	// datasets.ParseSpec). Run seed s uses the dataset drawn with the spec's seed + s (DESIGN.md §6).
+	// datasets.ParseSpec). Run seed s uses the dataset drawn with the spec's seed + s (docs/DESIGN.md §6).
 	Dataset string
 	// Methods are registry names, e.g. {"joint", "ume", "umt"}. What they require is added (and
 	// returned): "ume" and "umt" bring "uni", whose runs they share.
@@ -108,7 +108,7 @@ type StudyResult struct {
 
 // DefaultBackend returns the process's shared compute backend: the one GoMLX configures from
 // $GOMLX_BACKEND if that is set (GoMLX's own variable, e.g. "xla:cpu" when an XLA backend is
-// linked in, see DESIGN.md §8), else the pure-Go backend with its default configuration
+// linked in, see docs/DESIGN.md §8), else the pure-Go backend with its default configuration
 // (parallelism=-1 measured no faster for mmlab's models on 2 cores).
 func DefaultBackend() (compute.Backend, error) {
 	return defaultBackend()
@@ -169,7 +169,7 @@ type JobTrainer interface {
 
 // RunStudy runs a study: for each seed s it generates the dataset with seed offset s, trains
 // what each method needs (the uni-modal runs once per modality and seed, shared by UME and UMT),
-// evaluates everything (DESIGN.md §5) and returns the runs. With a Store, runs already there
+// evaluates everything (docs/DESIGN.md §5) and returns the runs. With a Store, runs already there
 // are loaded instead of trained, and a dataset is only generated for seeds that need training.
 //
 // When a loaded uni-modal run is needed as a dependency of a run that must be trained (UMT's

@@ -1,6 +1,6 @@
 package mmlab
 
-// The training engine: one loop shared by every method (DESIGN.md §4 "Shared"). Methods describe
+// The training engine: one loop shared by every method (docs/DESIGN.md §4 "Shared"). Methods describe
 // a network (TrainJob.Build), optional extra loss terms (TrainJob.Loss) and an optional gradient
 // transform (TrainJob.Transform); the engine owns the optimizer, the learning-rate schedule,
 // shuffling, batching, early stopping, checkpoints of the best weights, progress, per-epoch curves
@@ -44,7 +44,7 @@ const (
 )
 
 // TrainOptions configure the training engine (options "train.<key>"). The defaults are the
-// prototype's (DESIGN.md §2.1): Adam 1e-3, batch 256, 150 epochs, no weight decay, no early
+// prototype's (docs/DESIGN.md §2.1): Adam 1e-3, batch 256, 150 epochs, no weight decay, no early
 // stopping. Optimizer and the step schedule were added later (issue 12); Optimizer is left out of
 // run keys at adam, so runs stored before it keep their keys.
 type TrainOptions struct {

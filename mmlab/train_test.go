@@ -15,7 +15,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-// TestFitDeterministic checks DESIGN.md §6: the same seed and inputs give bit-identical curves,
+// TestFitDeterministic checks docs/DESIGN.md §6: the same seed and inputs give bit-identical curves,
 // weights and predictions; another seed gives different ones.
 func TestFitDeterministic(t *testing.T) {
 	ds := testData(t, smallSpec)

@@ -1,7 +1,7 @@
 package mmlab
 
 // ume — Uni-Modal Ensemble (Du et al., ICML 2023): the uni-modal models, trained independently,
-// predict together; no fusion parameters and no training of its own (DESIGN.md §4).
+// predict together; no fusion parameters and no training of its own (docs/DESIGN.md §4).
 
 import (
 	"context"

@@ -4,7 +4,7 @@ package mmlab
 // cross-entropy on the fused logits plus λ·Σ_m distance(f_m, stopgrad(f_m^teacher)), where the
 // teachers are the frozen uni-modal runs of the same seed (the ones UME uses). There is no data
 // augmentation, so the teachers' features of the training split are computed once and gathered
-// with every batch (DESIGN.md §4). Options (ours) may start the student's encoders from the
+// with every batch (docs/DESIGN.md §4). Options (ours) may start the student's encoders from the
 // teachers' weights (umt.init=teacher, through TrainJob.Init, or TrainJob.OnEpoch(0) when shared
 // free dims widen the last layer; the default umt.init=auto does so for CNN encoders) and
 // normalise the distillation term by the teachers' per-dimension variance

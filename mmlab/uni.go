@@ -1,7 +1,7 @@
 package mmlab
 
 // uni — the uni-modal baseline: encoder φ_m and a linear head trained on modality m alone with
-// cross-entropy (DESIGN.md §4). Its runs are the members of UME and the teachers of UMT.
+// cross-entropy (docs/DESIGN.md §4). Its runs are the members of UME and the teachers of UMT.
 
 import (
 	"context"

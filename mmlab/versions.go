@@ -22,7 +22,7 @@ const gomlxModulePath = "github.com/gomlx/gomlx"
 // gitTimeout bounds each git command CurrentVersions runs: a version stamp must never hang a run.
 const gitTimeout = 2 * time.Second
 
-// CurrentVersions returns the versions of the software producing a run (DESIGN.md §6). It never
+// CurrentVersions returns the versions of the software producing a run (docs/DESIGN.md §6). It never
 // fails; what cannot be found is "unknown".
 //
 //   - Go: runtime.Version().

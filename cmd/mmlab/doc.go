@@ -7,12 +7,18 @@
 //
 // Usage:
 //
-//	mmlab run    [--data SPEC] [--methods LIST] [--seeds N] [--epochs E] [--opt GROUP.KEY=VALUE]... [--out FILE.json]
-//	mmlab choose [--data SPEC] [--seeds N] [--tol T] [--rule R] [--epochs E] [--opt GROUP.KEY=VALUE]... [--out FILE.json]
+//	mmlab run    [--config FILE] [--data SPEC] [--methods LIST] [--seeds N] [--epochs E] [--opt GROUP.KEY=VALUE]... [--out FILE.json]
+//	mmlab choose [--config FILE] [--data SPEC] [--seeds N] [--tol T] [--rule R] [--epochs E] [--opt GROUP.KEY=VALUE]... [--out FILE.json]
 //	mmlab runs [--data SPEC] [--method M] [--seed S] [--csv FILE] | runs show KEY | runs rm KEY
 //	mmlab plot --in FILE.json --figure NAME --out FILE.svg|.png|.html
 //	mmlab options
 //	mmlab help [run|choose|options|runs|plot]
+//
+// A study file (--config FILE) holds the same flags, one KEY = VALUE line each: KEY is a flag
+// name without dashes (data, methods, seeds, epochs, out, csv, ...) or an option GROUP.KEY as for
+// --opt; # starts a comment line. Flags on the command line override the file (an --opt the
+// file's line of the same option); an error about a value from the file names the file, line,
+// field and value, and exits 2. "mmlab help run" shows the format with an example.
 //
 // Both study commands also take --no-store (train everything, save nothing, not even the dataset
 // cache) and --quiet (no progress bar or messages; warnings are still printed). Without a
@@ -23,7 +29,7 @@
 // accuracy of each modality's encoder, accuracy on the both_hard and pair_only diagnostic
 // subsets (mean ± 95% CI half-width over seeds), then the laziness gap of every method with
 // encoders. choose runs what its --rule reads (ume-vs-joint, the default: uni, joint and ume;
-// paired-info: uni only, and a paired-information test on the data) and prints the rule's recommendation (DESIGN.md §5)
+// paired-info: uni only, and a paired-information test on the data) and prints the rule's recommendation (docs/DESIGN.md §5)
 // with its evidence and the recommended configuration (method, its options, the run command);
 // it accepts the options of the methods it may recommend (ume, umt), which do not change its
 // runs. With --out, both write every number as JSON (FILE "-" means stdout, and

@@ -28,7 +28,7 @@ const (
 	exitUsage   = 2 // bad input: flags, dataset spec, options, method names
 )
 
-// Defaults of the study flags: the default study of DESIGN.md §2.1 (LazyPair at its measured
+// Defaults of the study flags: the default study of docs/DESIGN.md §2.1 (LazyPair at its measured
 // defaults, the four methods of the paper's comparison, 5 seeds).
 const (
 	defaultData    = datasets.LazyPairName
@@ -142,6 +142,7 @@ func help(args []string, stdout io.Writer) error {
 type studyArgs struct {
 	data, methods, out, rule string
 	csv                      string // --csv FILE: the results table as CSV
+	config                   string // --config FILE: the study file (studyfile.go)
 	seeds                    string // --seeds as given; parseSeeds reads it
 	epochs                   int
 	tol                      float64
@@ -194,6 +195,7 @@ func studyFlags(cmd string) (*flag.FlagSet, *studyArgs) {
 	fs.StringVar(&a.csv, "csv", "", "write the results table as CSV (a header row, then one row per method) to `FILE`")
 	fs.BoolVar(&a.noStore, "no-store", false, "do not use the results store: train every run, save nothing")
 	fs.BoolVar(&a.quiet, "quiet", false, "no progress bar or messages on stderr (warnings are still printed)")
+	fs.StringVar(&a.config, "config", "", "read the study from `FILE`: KEY = VALUE lines naming these flags and GROUP.KEY options (below); flags given override it")
 	return fs, a
 }
 
@@ -213,7 +215,7 @@ seeds; then the laziness gap, probe(uni) − probe(method), of every method with
 		fmt.Fprint(w, `Usage: mmlab choose [flags]
 
 Trains (or loads) the uni-modal models and joint training on the run seeds (--seeds), composes UME, and
-recommends UME or UMT by the project's rule (DESIGN.md §5; the paper's exact wording is
+recommends UME or UMT by the project's rule (docs/DESIGN.md §5; the paper's exact wording is
 unverified): UME if its mean validation accuracy is ≥ joint's − tol, else UMT. Prints the
 table of those runs and the choice with its evidence (both accuracies, the paired margin
 UME − joint with its 95% CI, whether the interval is decisive), then the recommended
@@ -227,6 +229,8 @@ change the runs choose trains, only the recommended configuration.
 	fs.SetOutput(w)
 	fs.PrintDefaults()
 	fs.SetOutput(io.Discard)
+	fmt.Fprintln(w)
+	fmt.Fprint(w, studyFileHelp)
 }
 
 // parseStudyArgs parses and checks the flags of cmd, resolving the dataset spec, methods and
@@ -243,22 +247,33 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 	if fs.NArg() > 0 {
 		return nil, nil, false, usagef("unexpected argument %q: flags only (see mmlab help %s)", fs.Arg(0), cmd)
 	}
+	// The study file fills in the flags not given; its options come before the --opt flags.
+	src := &studySources{}
+	epochsFromFile := false
+	if a.config != "" {
+		var fileOpts []string
+		if fileOpts, src, err = applyStudyFile(fs, a.config); err != nil {
+			return nil, nil, false, err
+		}
+		_, epochsFromFile = src.fromFile["epochs"]
+		a.opts = mergeOptions(fileOpts, a.opts, src)
+	}
 	seeds, err := parseSeeds(a.seeds)
 	if err != nil {
-		return nil, nil, false, err
+		return nil, nil, false, src.wrap("seeds", err)
 	}
 	if cmd == "choose" && (math.IsNaN(a.tol) || math.IsInf(a.tol, 0) || a.tol < 0) {
-		return nil, nil, false, usagef("--tol %v: want a finite value ≥ 0 (default %v)", a.tol, mmlab.DefaultChooseTolerance)
+		return nil, nil, false, src.wrap("tol", usagef("--tol %v: want a finite value ≥ 0 (default %v)", a.tol, mmlab.DefaultChooseTolerance))
 	}
 	if cmd == "choose" && !slices.Contains(mmlab.ChooseRules(), a.rule) {
-		return nil, nil, false, usagef("--rule %q: unknown rule; rules: %s", a.rule, strings.Join(mmlab.ChooseRules(), ", "))
+		return nil, nil, false, src.wrap("rule", usagef("--rule %q: unknown rule; rules: %s", a.rule, strings.Join(mmlab.ChooseRules(), ", ")))
 	}
 	if cmd == "choose" && !setFlag(fs, "tol") {
 		a.tol, _ = mmlab.ChooseRuleTolerance(a.rule) // the rule is known (checked above)
 	}
 	spec, err := datasets.ParseSpec(a.data)
 	if err != nil {
-		return nil, nil, false, usagef("--data: %v", err)
+		return nil, nil, false, src.wrap("data", usagef("--data: %v", err))
 	}
 	var methods []string
 	if cmd == "run" {
@@ -284,10 +299,20 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 	}
 	if setFlag(fs, "epochs") {
 		key := mmlab.GroupTrain + ".epochs"
-		if _, dup := options[key]; dup {
+		_, optFromFile := src.fromFile[key]
+		_, dup := options[key]
+		switch {
+		case dup && epochsFromFile && !optFromFile: // --opt train.epochs overrides the file's epochs
+		case dup && !epochsFromFile && optFromFile: // --epochs overrides the file's train.epochs
+			delete(src.fromFile, key)
+			options[key] = strconv.Itoa(a.epochs)
+		case dup && epochsFromFile:
+			return nil, nil, false, usagef("--config %s: epochs and %s both given: use one", a.config, key)
+		case dup:
 			return nil, nil, false, usagef("--epochs and --opt %s both given: use one", key)
+		default:
+			options[key] = strconv.Itoa(a.epochs)
 		}
-		options[key] = strconv.Itoa(a.epochs)
 	}
 	if cmd == "choose" {
 		// Options of a method the rule may recommend but the study does not train (umt) are
@@ -300,6 +325,9 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 				all = append(all, m)
 			}
 		}
+		if err := checkFileOptions(all, options, src); err != nil {
+			return nil, nil, false, err
+		}
 		if a.recommend, err = mmlab.ParseConfig(all, options); err != nil {
 			return nil, nil, false, usageError{err}
 		}
@@ -309,22 +337,25 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 			}
 		}
 	}
+	if err := checkFileOptions(methods, options, src); err != nil {
+		return nil, nil, false, err
+	}
 	if _, err := mmlab.ParseConfig(methods, options); err != nil {
 		return nil, nil, false, usageError{err}
 	}
 	if a.out != "" && a.out != "-" {
 		if fi, err := os.Stat(filepath.Dir(a.out)); err != nil || !fi.IsDir() {
-			return nil, nil, false, usagef("--out %s: directory %s does not exist", a.out, filepath.Dir(a.out))
+			return nil, nil, false, src.wrap("out", usagef("--out %s: directory %s does not exist", a.out, filepath.Dir(a.out)))
 		}
 		if fi, err := os.Stat(a.out); err == nil && fi.IsDir() {
-			return nil, nil, false, usagef("--out %s is a directory: want a file name, e.g. %s", a.out, filepath.Join(a.out, "results.json"))
+			return nil, nil, false, src.wrap("out", usagef("--out %s is a directory: want a file name, e.g. %s", a.out, filepath.Join(a.out, "results.json")))
 		}
 	}
 	if a.csv == "-" {
-		return nil, nil, false, usagef("--csv -: want a file name (stdout holds the table)")
+		return nil, nil, false, src.wrap("csv", usagef("--csv -: want a file name (stdout holds the table)"))
 	}
 	if err := checkOutPath("--csv", a.csv); err != nil {
-		return nil, nil, false, err
+		return nil, nil, false, src.wrap("csv", err)
 	}
 	return a, &mmlab.Study{Dataset: spec.String(), Methods: methods, Seeds: len(seeds), SeedList: seeds, Options: options}, false, nil
 }

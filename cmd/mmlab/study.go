@@ -313,7 +313,7 @@ type choiceJSON struct {
 }
 
 // reportSubsets are the diagnostic subsets every run and summary lists, null when the test split
-// has none of their samples (pair_only without paired signal) — DESIGN.md §2.1.
+// has none of their samples (pair_only without paired signal) — docs/DESIGN.md §2.1.
 var reportSubsets = []string{"all", figures.SubsetBothHard, figures.SubsetPairOnly}
 
 // newReport converts a study's result into the JSON report.
