@@ -3,8 +3,9 @@ package mmlab
 // The paired-information test behind the choice rule ChooseRulePairedInfo: does a classifier that
 // sees every modality at once predict the label better than the product of per-modality
 // classifiers (the combination an ensemble of uni-modal models makes)? Both are Gaussian linear
-// discriminants (LDA) fitted on the training split, their covariance shrinkage chosen by K-fold
-// cross-validation on that split, and compared on the validation split. The joint model has one
+// discriminants (LDA), their covariance shrinkage chosen by K-fold cross-validation; by default
+// fitted on the training split and compared on the validation split, with
+// PairedInfoOptions.CrossFit (what ChoosePairedInfo uses) cross-fitted on the two pooled. The joint model has one
 // covariance over the concatenated inputs; the product has one per modality (a block-diagonal
 // covariance: the modalities independent given the label). The two differ only in the
 // cross-modal covariance given the label, which is what paired features add beyond the
@@ -44,9 +45,9 @@ type PairedInfoOptions struct {
 var DefaultPairedInfoShrinkages = []float64{0, 0.0001, 0.001, 0.01, 0.03, 0.1, 0.3, 0.6, 1}
 
 // PairedInfo is PairedInformation's result on one dataset. Log-likelihoods are mean
-// log p(label | inputs) per validation sample, in nats.
+// log p(label | inputs) per held-out sample (validation, or every pooled sample with CrossFit), in nats.
 type PairedInfo struct {
-	JointLL, ProductLL   float64 // validation log-likelihood of the joint and the product model
+	JointLL, ProductLL   float64 // held-out log-likelihood of the joint and the product model
 	JointAcc, ProductAcc float64 // validation accuracy of the joint and the product model
 	// JointShrinkage and ModalityShrinkages are the λ cross-validation chose (one per modality
 	// for the product).
@@ -55,7 +56,7 @@ type PairedInfo struct {
 	Seconds            float64 // wall time of the whole computation
 }
 
-// Gain returns JointLL − ProductLL: the validation log-likelihood (nats per sample) that seeing
+// Gain returns JointLL − ProductLL: the held-out log-likelihood (nats per sample) that seeing
 // the modalities together adds to their product. Near 0 when the modalities are independent
 // given the label, positive when paired information exists that a linear model can read.
 func (p PairedInfo) Gain() float64 { return p.JointLL - p.ProductLL }
