@@ -77,8 +77,9 @@ func pairedInfoRuns(spec string, n int) []mmlab.Run {
 
 // TestChoosePairedInfo: on LazyPair with fixed seeds, the rule picks UMT where half the samples
 // carry the paired feature (π = 0.5), decisively, and UME where none does (π = 0). Margins: at
-// π = 0 the gain is negative (the joint model estimates more parameters; measured −0.03 to
-// −0.002 over 25 cells × 8 seeds), at π = 0.5 it is above +0.1 on every cell measured, so a rule
+// π = 0 the cross-fitted gain is about 0 or negative (the joint model estimates more parameters;
+// measured −0.020 to +0.001 per dataset over notebook 03's 5 cells × 10 seeds), at π = 0.5 it
+// is above +0.13 on every dataset measured (5 cells × 10 seeds), so a rule
 // that ignored the cross-modal covariance (gain ≈ 0 everywhere) or reversed the sign fails both.
 func TestChoosePairedInfo(t *testing.T) {
 	const base = "lazypair:pair=add,pair_only=0.2,rho=0.7,n_train=1000,n_val=500,n_test=10"
@@ -167,8 +168,8 @@ func TestChoosePairedInfoOneDataset(t *testing.T) {
 // validation splits pooled, every sample scored once by models that did not see it, so where the
 // boundary between the two splits lies does not matter (it would if either split were used
 // alone), and on LazyPair the gain is negative without a paired feature and clearly positive
-// with one (measured on 250 datasets of notebook 03's grid: −0.016 to −0.002 at π = 0, above
-// +0.09 at π = 0.4 and 0.5).
+// with one (per dataset of notebook 03's grid, 50 each: −0.020 to +0.001 at π = 0, above
+// +0.086 at π = 0.4 and 0.5).
 func TestPairedInformationCrossFit(t *testing.T) {
 	spec, err := datasets.ParseSpec("lazypair:pair=add,pair_only=0.2,rho=0.7,pi=0.5,n_train=600,n_val=300,n_test=10")
 	if err != nil {
