@@ -19,8 +19,11 @@ ifneq ($(wildcard $(FSDD_SHARED)/*.wav),)
 export MMLAB_FSDD := $(FSDD_SHARED)
 endif
 endif
-# Debian's Python, which has Jupyter's packages (a pyenv python3 first on PATH does not).
-PY := /usr/bin/python3
+# The Python with Jupyter's packages (scripts/setup.sh makes sure there is one): $MMLAB_PYTHON, else
+# the first of python3 on PATH (a virtualenv or conda environment) and Debian's /usr/bin/python3
+# that imports nbclient, nbformat and nbconvert (a bare pyenv python3 first on PATH does not).
+# Expanded when a recipe runs, i.e. after setup.
+PY = $(or $(MMLAB_PYTHON),$(firstword $(foreach p,python3 /usr/bin/python3,$(shell command -v $(p) >/dev/null 2>&1 && $(p) -c 'import nbclient, nbformat, nbconvert' 2>/dev/null && command -v $(p)))),/usr/bin/python3)
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 REPORT ?= report
 # Figures whose PNG the README shows: make reproduce regenerates figures/<name>.png.
@@ -45,8 +48,12 @@ setup:
 # go test's default 10-minute limit per package is too short for mmlab's long acceptance studies
 # (MMLAB_LONG_TESTS=1: with the 5-seed CNN, AV-MNIST and OGM-GE studies the mmlab package took
 # 27 minutes in a fresh clone on 2 cores, 2026-12-02).
-test: setup
+# setup.sh --slurm: also Slurm and munge, for the real-Slurm sweep test (only this target).
+test:
+	@bash scripts/setup.sh --slurm
 	go vet ./...
+	# The XLA build (-tags xla, mmlab/backend_xla.go) is compiled, not run: PJRT plugins are the user's.
+	go build -tags xla -o /dev/null ./cmd/mmlab
 	$(PY) -W ignore::DeprecationWarning -W ignore::ResourceWarning -m unittest discover -s scripts -p 'nbrun_test.py'
 	MMLAB_QUICK=1 $(PY) scripts/nbrun.py --out build/test-notebooks $(NOTEBOOKS)
 	MMLAB_LONG_TESTS=1 go test -timeout 75m ./...

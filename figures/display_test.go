@@ -23,6 +23,7 @@ func fakeHome(t *testing.T, script string) string {
 	t.Helper()
 	home := t.TempDir()
 	t.Setenv("MMLAB_HOME", home)
+	t.Setenv(EChartsEnv, "")
 	if script != "" {
 		path, err := EChartsScriptPath()
 		if err != nil {
@@ -36,6 +37,27 @@ func fakeHome(t *testing.T, script string) string {
 		}
 	}
 	return home
+}
+
+// TestEChartsEnv checks that $MMLAB_ECHARTS, when set, names the script wherever MMLAB_HOME is
+// (the Docker image keeps it outside a volume mounted on MMLAB_HOME).
+func TestEChartsEnv(t *testing.T) {
+	fakeHome(t, "")
+	script := filepath.Join(t.TempDir(), "echarts.js")
+	if err := os.WriteFile(script, []byte("/* stand-in echarts */ window.echarts = {};"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(EChartsEnv, script)
+	if path, err := EChartsScriptPath(); err != nil || path != script {
+		t.Fatalf("EChartsScriptPath() = %q, %v; want %q", path, err, script)
+	}
+	out := filepath.Join(t.TempDir(), "bars.html")
+	if err := Save(out, "", testBar()); err != nil {
+		t.Fatalf("Save with the script at $%s: %v", EChartsEnv, err)
+	}
+	if page, _ := os.ReadFile(out); !strings.Contains(string(page), "stand-in echarts") {
+		t.Errorf("the page does not inline the script at $%s", EChartsEnv)
+	}
 }
 
 func TestSaveWritesSelfContainedPage(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // TestTunePhaseThreshold: five hand-made cells, their right picks (PhaseCell.Judge) and the
@@ -22,7 +22,7 @@ import (
 // every cell's right pick is UMT, only thresholds below the smallest statistic do: it returns one
 // mean gap ((0.5 − (−0.2))/4 = 0.175) below it.
 func TestTunePhaseThreshold(t *testing.T) {
-	est := func(mean float64) mmlab.Estimate { return mmlab.Estimate{Mean: mean, CI95: 0.002, N: 3} }
+	est := func(mean float64) results.Estimate { return results.Estimate{Mean: mean, CI95: 0.002, N: 3} }
 	cells := []PhaseCell{{UMTMinusUME: est(0.01)}, {UMTMinusUME: est(0.01)}, {UMTMinusUME: est(0.001)},
 		{UMTMinusUME: est(-0.01)}, {UMTMinusUME: est(0.001)}}
 	stats := []float64{0.5, 0.3, 0.1, -0.2, 0.2}
@@ -72,11 +72,11 @@ func TestTunePhaseThreshold(t *testing.T) {
 
 // TestScorePhaseRuleSeeds: tuning and scoring seeds must be disjoint.
 func TestScorePhaseRuleSeeds(t *testing.T) {
-	_, err := ScorePhaseRule([][]mmlab.Run{nil}, mmlab.ChooseRulePairedInfo, 0, []int{2, 3}, []int{0, 1, 2})
+	_, err := ScorePhaseRule([][]results.Run{nil}, results.ChooseRulePairedInfo, 0, []int{2, 3}, []int{0, 1, 2})
 	if err == nil || !strings.Contains(err.Error(), "seed 2 is both") {
 		t.Errorf("overlapping seeds: err = %v", err)
 	}
-	if _, err := ScorePhaseRule([][]mmlab.Run{nil}, mmlab.ChooseRulePairedInfo, 0, nil, nil); err == nil {
+	if _, err := ScorePhaseRule([][]results.Run{nil}, results.ChooseRulePairedInfo, 0, nil, nil); err == nil {
 		t.Error("no scoring seeds: no error")
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // needSVG skips the test when SVG export cannot run here (no node, or no ECharts script
@@ -31,8 +31,8 @@ func needSVG(t *testing.T) {
 }
 
 // firstSeeds keeps the runs of seeds below n.
-func firstSeeds(runs []mmlab.Run, n int) []mmlab.Run {
-	var out []mmlab.Run
+func firstSeeds(runs []results.Run, n int) []results.Run {
+	var out []results.Run
 	for _, r := range runs {
 		if r.Seed < n {
 			out = append(out, r)
@@ -184,7 +184,7 @@ func TestOtherChartsSVG(t *testing.T) {
 	}
 	checkAccuracyAxis(t, "SplitHeadCurves", string(svg))
 	cell := func(rho, pi, d float64) PhaseCell {
-		return PhaseCell{Rho: rho, Pi: pi, Choice: "umt", UMTMinusUME: mmlab.Estimate{Mean: d, CI95: 0.004, N: 5}}
+		return PhaseCell{Rho: rho, Pi: pi, Choice: "umt", UMTMinusUME: results.Estimate{Mean: d, CI95: 0.004, N: 5}}
 	}
 	phase, err := PhaseDiagram([]PhaseCell{cell(0.6, 0, -0.0001), cell(0.6, 0.3, 0.01), cell(0.8, 0, 0.02), cell(0.8, 0.3, -0.01)})
 	if err != nil {
@@ -232,6 +232,7 @@ func TestSVGMissingTools(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("MMLAB_HOME", t.TempDir())
+	t.Setenv(EChartsEnv, "")
 	t.Setenv("MMLAB_NODE", "")
 	if _, err := nodePath(); err == nil {
 		if err := SaveSVG(filepath.Join(t.TempDir(), "x.svg"), bar); !errors.Is(err, ErrNoEChartsScript) || !strings.Contains(err.Error(), "make setup") {
@@ -251,10 +252,10 @@ func TestNoNegativeZero(t *testing.T) {
 	if got := fmtAcc(-0.0006); got != "-0.001" {
 		t.Errorf("fmtAcc(-0.0006) = %q, want -0.001", got)
 	}
-	if got := fmtSigned(mmlab.Estimate{Mean: -0.0001, CI95: 0.002, N: 3}); got != "+0.000 ± 0.002" {
+	if got := fmtSigned(results.Estimate{Mean: -0.0001, CI95: 0.002, N: 3}); got != "+0.000 ± 0.002" {
 		t.Errorf("fmtSigned(-0.0001) = %q, want +0.000 ± 0.002", got)
 	}
-	if got := fmtSigned(mmlab.Estimate{Mean: -0.02, N: 1}); got != "-0.020" {
+	if got := fmtSigned(results.Estimate{Mean: -0.02, N: 1}); got != "-0.020" {
 		t.Errorf("fmtSigned(-0.02) = %q, want -0.020", got)
 	}
 }
@@ -307,5 +308,47 @@ func TestSavePNG(t *testing.T) {
 	t.Setenv("MMLAB_CHROMIUM", filepath.Join(dir, "no-chromium"))
 	if err := SavePNG(filepath.Join(dir, "c.png"), bar); !errors.Is(err, ErrNoChromium) {
 		t.Errorf("missing Chromium: error %v, want ErrNoChromium", err)
+	}
+}
+
+// TestExportShown checks the export hook of Show ($MMLAB_EXPORT_FIGURE, set by scripts/nbrun.py
+// around a cell tagged figure:NAME): the first chart shown is written with SaveSVG, a later one
+// in the same cell does not replace it, and a path that is neither .svg nor .png is an error.
+func TestExportShown(t *testing.T) {
+	needSVG(t)
+	bars, err := LazinessBars(testStudy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := MethodComparison([]Regime{{Name: "r", Runs: testStudy()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "fig.svg")
+	t.Setenv(ExportFigureEnv, path)
+	if err := exportShown([]Chart{bars}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := os.ReadFile(path)
+	if err != nil || !bytes.HasPrefix(first, []byte("<svg")) {
+		t.Fatalf("%s: %v, %.100q; want an SVG", path, err, first)
+	}
+	if err := exportShown([]Chart{other}); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := os.ReadFile(path); !bytes.Equal(again, first) {
+		t.Errorf("a second chart replaced the cell's first exported chart")
+	}
+	want, err := RenderSVG(bars)
+	if err != nil || !bytes.Equal(want, first) {
+		t.Errorf("the exported file is not RenderSVG of the first chart (err %v)", err)
+	}
+	t.Setenv(ExportFigureEnv, filepath.Join(t.TempDir(), "fig.pdf"))
+	if err := exportShown([]Chart{bars}); err == nil || !strings.Contains(err.Error(), ExportFigureEnv) {
+		t.Errorf("a .pdf export path: error %v, want one naming %s", err, ExportFigureEnv)
+	}
+	t.Setenv(ExportFigureEnv, "")
+	if err := exportShown([]Chart{bars}); err != nil {
+		t.Errorf("unset: %v", err)
 	}
 }

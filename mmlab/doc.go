@@ -87,6 +87,11 @@
 //     to the fused head, loss Σ_k w_k·CE_k with w_k ∝ |ΔG_k/ΔO_k²| measured on a held-out part
 //     of the training split, estimated once (offline) or every super-epoch (online, the
 //     default); the weights used are recorded in Curves.LossWeights.
+//   - mmpareto: MMPareto (Wei & Hu, ICML 2024), a baseline: a linear head per modality next
+//     to the fused head, loss L_mm + Σ_m L_m; per encoder, the gradients of L_mm and of L_m are
+//     summed when their cosine is positive and combined with MGDA's two-task min-norm weights
+//     otherwise (MMParetoCombine, MinNormWeight), each tensor's result rescaled up to the plain
+//     sum's norm and multiplied by γ = 1.5 — the official code's rule, detailed in mmpareto.go.
 //
 // UMT's defaults (issue 12). Validation accuracy, seeds 0–4, default dataset sizes
 // (2000/1000/2000 train/val/test; LazyPair 2000/1000/5000), 40 epochs for the CNN sets, 150 for
@@ -175,6 +180,17 @@
 // full-batch Adam steps, see ProbeOptions). The laziness gap of modality m is
 // probe(uni φ_m) − probe(φ_m of method X) (LazinessGap).
 //
+// Shapley modality contribution (shapley.go, issue 18): for a predictor whose logits are a sum
+// of per-modality parts (late fusion with a linear head; UME with logits averaging), each
+// modality's Shapley value of test accuracy over the coalitions of modalities, a coalition
+// predicting from the sum of its members' split logits (an absent modality's contribution,
+// bias share included, dropped) and the empty one scored 1/K (ShapleyValues); recorded per run
+// (Run.Shapley, with the per-sample distribution), summarised over seeds by
+// ShapleyContribution and compared by MetricShapley. Cost (cost.go): Run.Params (ParamCount)
+// and Run.TrainFLOPs, the run's own training FLOPs per training sample read off the compiled
+// training step (dense layers and dot products, forward and backward, as bench/README.md
+// counts them), next to Run.TrainSeconds.
+//
 // # Feature map (ours)
 //
 // FeatureScores measures the paper's Figure 1, a diagram of the features a model learned or left
@@ -240,9 +256,23 @@
 // record. Dataset caches (package datasets) are generated once in the same way, with
 // <file>.mmds.lease. A sweep that splits work itself can call Store.Claim directly.
 //
+// # Sweeps
+//
+// A Sweep is a grid of studies (GridAxis: a dataset key such as "rho", or an option such as
+// "umt.lambda") over one set of methods, seeds and options. Sweep.Tasks lists its tasks, one per
+// cell and seed, in a fixed order; a Shard (i of n) takes the tasks whose index is i mod n, and
+// RunSweep runs them (one RunStudy per cell, over the shard's seeds), so that Slurm array tasks or
+// the pods of a Kubernetes Indexed Job, each running one shard on a shared $MMLAB_HOME, together
+// compute the whole sweep, whatever the order and however often a shard is repeated. CollectSweep
+// merges the stored results (SweepCollection, every cell's runs as RunStudy orders them) and lists
+// the tasks still missing with their shard. The command mmlab sweep writes the Slurm and
+// Kubernetes jobs; docs/RELIABILITY.md states the file-system semantics relied on.
+//
 // # GoMLX notes
 //
 // Computations run on the pure-Go GoMLX backend by default (DefaultBackend; $GOMLX_BACKEND
-// selects another). Graph-building functions panic with messages prefixed by their name (GoMLX's
+// selects another). Built with -tags xla, mmlab also links GoMLX's XLA backend (go-xla; see
+// backend_xla.go), so GOMLX_BACKEND=xla:cpu or xla:cuda runs on XLA where the user has installed
+// the PJRT plugins (PJRT_PLUGIN_LIBRARY_PATH); mmlab never downloads them. Graph-building functions panic with messages prefixed by their name (GoMLX's
 // convention); everything else returns errors.
 package mmlab

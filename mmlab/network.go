@@ -49,6 +49,8 @@ type Network struct {
 	// Steps is the number of optimizer steps taken; TrainTime the wall time of training.
 	Steps     int
 	TrainTime time.Duration
+	// TrainFLOPs are the dot-product FLOPs of all its training steps (counted as cost.go says).
+	TrainFLOPs float64
 }
 
 func newNetwork(backend compute.Backend, inputs []int, build func(*model.Scope, []*graph.Node) Outputs, ds *datasets.Dataset) *Network {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // studyRunner is the state of one RunStudy call.
@@ -35,11 +36,12 @@ type studyRunner struct {
 	engine    *Engine
 	blobs     BlobStore
 	claims    *studyClaims
-	versions  Versions
+	versions  results.Versions
 	replicas  int
 	datasetOf map[string]*datasets.Dataset // by seed spec: generated when first needed
 	probes    map[int]probeCache           // by seed
 	saveErr   *SaveError                   // results that could not be stored
+	memLimit  memoryLimit                  // the soft memory limit while the study runs
 }
 
 // newStudyRunner checks and parses study: its seeds, dataset spec, options and methods (with
@@ -52,6 +54,9 @@ func newStudyRunner(study Study) (*studyRunner, error) {
 	}
 	if len(study.SeedList) == 0 && study.Seeds < 1 {
 		return nil, fmt.Errorf("mmlab.RunStudy: Seeds=%d: want at least 1", study.Seeds)
+	}
+	if len(study.SeedList) == 0 && study.Seeds > MaxSeeds {
+		return nil, fmt.Errorf("mmlab.RunStudy: Seeds=%d: more than MaxSeeds = %d", study.Seeds, MaxSeeds)
 	}
 	var err error
 	if s.spec, err = datasets.ParseSpec(study.Dataset); err != nil {
@@ -165,6 +170,7 @@ func (s *studyRunner) dataOf(seed int) (*datasets.Dataset, error) {
 		return nil, err
 	}
 	s.datasetOf[key] = data
+	s.memLimit.update(s.datasetOf)
 	return data, nil
 }
 
@@ -180,6 +186,7 @@ func (s *studyRunner) releaseData() {
 			delete(s.datasetOf, key)
 		}
 	}
+	s.memLimit.update(s.datasetOf)
 }
 
 // newEnv returns the environment in which run p trains: its seed's data, the engine and the
@@ -208,7 +215,7 @@ func (s *studyRunner) saveFailed(p *plannedRun, what string, err error) {
 }
 
 // finish evaluates and records a trained run, and stores it.
-func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *Curves, trainSeconds float64) error {
+func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *results.Curves, trainSeconds, trainFLOPs float64) error {
 	if s.probes[p.seed] == nil {
 		s.probes[p.seed] = probeCache{}
 	}
@@ -217,10 +224,11 @@ func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *Cu
 		return fmt.Errorf("%s: %w", p.name(), err)
 	}
 	p.pred = pred
-	p.run = &Run{Key: p.key, Method: p.method, Seed: p.seed, Dataset: s.spec.String(),
+	p.run = &results.Run{Key: p.key, Method: p.method, Seed: p.seed, Dataset: s.spec.String(),
 		Config: s.cfg.Values(p.method), Versions: s.versions,
 		ValAcc: ev.ValAcc, TestAcc: ev.TestAcc, SubsetAcc: ev.SubsetAcc, ProbeAcc: ev.ProbeAcc,
-		ProbeSubsetAcc: ev.ProbeSubsetAcc, TrainSeconds: trainSeconds, Curves: curves}
+		ProbeSubsetAcc: ev.ProbeSubsetAcc, TrainSeconds: trainSeconds, Shapley: ev.Shapley, Curves: curves,
+		Params: ParamCount(pred), TrainFLOPs: trainFLOPs / float64(env.Data.Train.Len())}
 	if p.modality >= 0 {
 		m := p.modality
 		p.run.Modality = &m
@@ -369,11 +377,12 @@ func (s *studyRunner) trainAlone(ctx context.Context, p *plannedRun) error {
 	}
 	s.progress.beginRun(p.name(), 1)
 	t0 := time.Now()
-	pred, curves, err := p.impl.Train(ctx, env, p.opts)
+	counted, flops := withFLOPCounter(ctx)
+	pred, curves, err := p.impl.Train(counted, env, p.opts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", p.name(), err)
 	}
-	if err := s.finish(p, env, pred, curves, time.Since(t0).Seconds()); err != nil {
+	if err := s.finish(p, env, pred, curves, time.Since(t0).Seconds(), flops.total()); err != nil {
 		return err
 	}
 	s.progress.endRun()
@@ -403,7 +412,7 @@ func (s *studyRunner) trainReplicas(ctx context.Context, group []*plannedRun) er
 	}
 	share := time.Since(t0).Seconds() / float64(len(group))
 	for i, q := range group {
-		if err := s.finish(q, envs[i], nets[i], curves[i], share); err != nil {
+		if err := s.finish(q, envs[i], nets[i], curves[i], share, nets[i].TrainFLOPs); err != nil {
 			return err
 		}
 	}

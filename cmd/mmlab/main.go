@@ -19,6 +19,7 @@ import (
 
 	"github.com/mmlab-go/mmlab/datasets"
 	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // Exit statuses.
@@ -69,6 +70,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = studyCommand(ctx, cmd, rest, stdout, stderr)
 	case "runs":
 		err = runsCommand(rest, stdout, stderr)
+	case "sweep":
+		err = sweepCommand(ctx, rest, stdout, stderr)
+	case "collect":
+		err = collectCommand(rest, stdout, stderr)
 	case "plot":
 		err = plotCommand(rest, stdout, stderr)
 	case "options":
@@ -80,7 +85,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "help", "-h", "-help", "--help":
 		err = help(rest, stdout)
 	default:
-		err = usagef("unknown command %q; commands: run, choose, options, help, runs, plot", cmd)
+		err = usagef("unknown command %q; commands: run, choose, options, help, runs, plot, sweep, collect", cmd)
 	}
 	if err == nil {
 		return exitOK
@@ -100,7 +105,9 @@ Usage:
   mmlab run     [flags]  run a study: every method on every seed; print a results table
   mmlab choose  [flags]  recommend UME or UMT from uni-modal and joint runs (validation accuracy)
   mmlab runs    [flags]  list the stored runs; "runs show KEY", "runs rm KEY"
-  mmlab plot    [flags]  draw a figure from a study's JSON (--out) to SVG, PNG or HTML
+  mmlab plot    [flags]  draw a figure from a study's JSON (--out) or the stored runs to SVG, PNG or HTML
+  mmlab sweep   [flags]  run a grid of studies (--grid), whole or by shards; write Slurm or Kubernetes jobs
+  mmlab collect [flags]  merge a sweep's results from the store into one JSON (--out) and CSV
   mmlab options          list every --opt option with its default, and the dataset spec keys
   mmlab help [command]   help on a command ("run", "choose", "options")
 
@@ -130,10 +137,13 @@ func help(args []string, stdout io.Writer) error {
 		runsCommand([]string{"-h"}, stdout, io.Discard)
 	case "plot":
 		plotCommand([]string{"-h"}, stdout, io.Discard)
+	case "sweep", "collect":
+		fs, _ := sweepFlags(args[0])
+		printSweepUsage(stdout, fs)
 	case "options":
 		printOptions(stdout)
 	default:
-		return usagef("no help on %q; topics: run, choose, options, runs, plot", args[0])
+		return usagef("no help on %q; topics: run, choose, options, runs, plot, sweep, collect", args[0])
 	}
 	return nil
 }
@@ -157,7 +167,7 @@ type studyArgs struct {
 
 // recommendable are the methods choose may recommend; their options are accepted by choose
 // even though the study does not train them, and reported with the recommendation.
-var recommendable = []string{mmlab.UMEMethod, mmlab.UMTMethod}
+var recommendable = []string{results.UMEMethod, results.UMTMethod}
 
 // optionFlags collects repeated --opt GROUP.KEY=VALUE flags, in order.
 type optionFlags []string
@@ -182,11 +192,11 @@ func studyFlags(cmd string) (*flag.FlagSet, *studyArgs) {
 		fs.StringVar(&a.methods, "methods", defaultMethods,
 			"comma-separated `LIST` of methods (registered: "+strings.Join(mmlab.Methods(), ", ")+"); what they require is added (ume and umt bring uni)")
 	} else {
-		fs.Float64Var(&a.tol, "tol", mmlab.DefaultChooseTolerance,
-			"tolerance `T` of the rule (not given: the rule's default, "+mmlab.ChooseRuleUMEvsJoint+": in validation accuracy, choose UME if acc(UME) ≥ acc(joint) − tol, else UMT; "+
-				mmlab.ChooseRulePairedInfo+": the threshold in nats on the paired-information gain, mmlab.ChoosePairedInfo)")
-		fs.StringVar(&a.rule, "rule", mmlab.ChooseRuleUMEvsJoint,
-			"the choice `RULE` (rules: "+strings.Join(mmlab.ChooseRules(), ", ")+")")
+		fs.Float64Var(&a.tol, "tol", results.DefaultChooseTolerance,
+			"tolerance `T` of the rule (not given: the rule's default, "+results.ChooseRuleUMEvsJoint+": in validation accuracy, choose UME if acc(UME) ≥ acc(joint) − tol, else UMT; "+
+				results.ChooseRulePairedInfo+": the threshold in nats on the paired-information gain, results.ChoosePairedInfo)")
+		fs.StringVar(&a.rule, "rule", results.ChooseRuleUMEvsJoint,
+			"the choice `RULE` (rules: "+strings.Join(results.ChooseRules(), ", ")+")")
 	}
 	fs.StringVar(&a.seeds, "seeds", defaultSeeds, seedsHelp)
 	fs.IntVar(&a.epochs, "epochs", 0, "shorthand for --opt train.epochs=`E` (default: that option's default)")
@@ -263,15 +273,18 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 		return nil, nil, false, src.wrap("seeds", err)
 	}
 	if cmd == "choose" && (math.IsNaN(a.tol) || math.IsInf(a.tol, 0) || a.tol < 0) {
-		return nil, nil, false, src.wrap("tol", usagef("--tol %v: want a finite value ≥ 0 (default %v)", a.tol, mmlab.DefaultChooseTolerance))
+		return nil, nil, false, src.wrap("tol", usagef("--tol %v: want a finite value ≥ 0 (default %v)", a.tol, results.DefaultChooseTolerance))
 	}
-	if cmd == "choose" && !slices.Contains(mmlab.ChooseRules(), a.rule) {
-		return nil, nil, false, src.wrap("rule", usagef("--rule %q: unknown rule; rules: %s", a.rule, strings.Join(mmlab.ChooseRules(), ", ")))
+	if cmd == "choose" && !slices.Contains(results.ChooseRules(), a.rule) {
+		return nil, nil, false, src.wrap("rule", usagef("--rule %q: unknown rule; rules: %s", a.rule, strings.Join(results.ChooseRules(), ", ")))
 	}
 	if cmd == "choose" && !setFlag(fs, "tol") {
-		a.tol, _ = mmlab.ChooseRuleTolerance(a.rule) // the rule is known (checked above)
+		a.tol, _ = results.ChooseRuleTolerance(a.rule) // the rule is known (checked above)
 	}
 	spec, err := datasets.ParseSpec(a.data)
+	if mem := (*datasets.MemoryError)(nil); errors.As(err, &mem) {
+		return nil, nil, false, fmt.Errorf("--data: %w", err) // the machine is too small: a failure, not bad input
+	}
 	if err != nil {
 		return nil, nil, false, src.wrap("data", usagef("--data: %v", err))
 	}
@@ -283,19 +296,11 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 	} else {
 		// What the rule reads (ume-vs-joint: the uni-modal models, their ensemble and joint
 		// training; paired-info: the uni-modal models only).
-		methods, _ = mmlab.ChooseRuleMethods(a.rule) // the rule is known (checked above)
+		methods, _ = results.ChooseRuleMethods(a.rule) // the rule is known (checked above)
 	}
-	options := map[string]string{}
-	for _, o := range a.opts {
-		key, value, ok := strings.Cut(o, "=")
-		key = strings.TrimSpace(key)
-		if !ok || key == "" {
-			return nil, nil, false, usagef("--opt %q: want GROUP.KEY=VALUE, e.g. umt.lambda=10 (mmlab options lists them)", o)
-		}
-		if _, dup := options[key]; dup {
-			return nil, nil, false, usagef("--opt %s given twice", key)
-		}
-		options[key] = value
+	options, err := parseOptFlags(a.opts)
+	if err != nil {
+		return nil, nil, false, err
 	}
 	if setFlag(fs, "epochs") {
 		key := mmlab.GroupTrain + ".epochs"
@@ -358,6 +363,24 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 		return nil, nil, false, src.wrap("csv", err)
 	}
 	return a, &mmlab.Study{Dataset: spec.String(), Methods: methods, Seeds: len(seeds), SeedList: seeds, Options: options}, false, nil
+}
+
+// parseOptFlags turns repeated --opt GROUP.KEY=VALUE flags into a map; a malformed or
+// repeated option is a usage error.
+func parseOptFlags(opts optionFlags) (map[string]string, error) {
+	options := map[string]string{}
+	for _, o := range opts {
+		key, value, ok := strings.Cut(o, "=")
+		key = strings.TrimSpace(key)
+		if !ok || key == "" {
+			return nil, usagef("--opt %q: want GROUP.KEY=VALUE, e.g. umt.lambda=10 (mmlab options lists them)", o)
+		}
+		if _, dup := options[key]; dup {
+			return nil, usagef("--opt %s given twice", key)
+		}
+		options[key] = value
+	}
+	return options, nil
 }
 
 // setFlag reports whether flag name was given on the command line.
