@@ -179,8 +179,8 @@ func TestPairedInformationCrossFit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt := mmlab.PairedInfoOptions{CrossFit: true}
-	p, err := mmlab.PairedInformation(data, opt)
+	opt := results.PairedInfoOptions{CrossFit: true}
+	p, err := results.PairedInformation(data, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestPairedInformationCrossFit(t *testing.T) {
 		moved.Train.Features = append(moved.Train.Features, all[:800*size])
 		moved.Val.Features = append(moved.Val.Features, all[800*size:])
 	}
-	q, err := mmlab.PairedInformation(&moved, opt)
+	q, err := results.PairedInformation(&moved, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestPairedInformationCrossFit(t *testing.T) {
 		t.Errorf("cross-fitted gain %v (acc %v, λ %v) changed to %v (acc %v, λ %v) when the train/validation boundary moved",
 			p.Gain(), p.JointAcc, p.JointShrinkage, q.Gain(), q.JointAcc, q.JointShrinkage)
 	}
-	if v, err := mmlab.PairedInformation(data, mmlab.PairedInfoOptions{}); err != nil || v.Gain() == p.Gain() {
+	if v, err := results.PairedInformation(data, results.PairedInfoOptions{}); err != nil || v.Gain() == p.Gain() {
 		t.Errorf("validation-split gain %v (err %v) equals the cross-fitted one %v: CrossFit ignored", v.Gain(), err, p.Gain())
 	}
 	if p.Gain() < 0.05 {
@@ -216,7 +216,7 @@ func TestPairedInformationCrossFit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p0, err := mmlab.PairedInformation(data0, opt); err != nil || p0.Gain() >= 0.01 {
+	if p0, err := results.PairedInformation(data0, opt); err != nil || p0.Gain() >= 0.01 {
 		t.Errorf("π = 0: cross-fitted gain %v (err %v), want < 0.01", p0.Gain(), err)
 	}
 }
