@@ -180,14 +180,14 @@
 // full-batch Adam steps, see ProbeOptions). The laziness gap of modality m is
 // probe(uni φ_m) − probe(φ_m of method X) (LazinessGap).
 //
-// Shapley modality contribution (shapley.go, issue 18): for a predictor whose logits are a sum
-// of per-modality parts (late fusion with a linear head; UME with logits averaging), each
-// modality's Shapley value of test accuracy over the coalitions of modalities, a coalition
-// predicting from the sum of its members' split logits (an absent modality's contribution,
-// bias share included, dropped) and the empty one scored 1/K (ShapleyValues); recorded per run
-// (Run.Shapley, with the per-sample distribution), summarised over seeds by
-// ShapleyContribution and compared by MetricShapley. Cost (cost.go): Run.Params (ParamCount)
-// and Run.TrainFLOPs, the run's own training FLOPs per training sample read off the compiled
+// Shapley modality contribution (issue 18; the values in package results, results/shapley.go;
+// measured here by shapley_eval.go): for a predictor whose logits are a sum of per-modality
+// parts (late fusion with a linear head; UME with logits averaging), each modality's Shapley
+// value of test accuracy over the coalitions of modalities, a coalition predicting from the sum
+// of its members' split logits (an absent modality's contribution, bias share included,
+// dropped) and the empty one scored 1/K (results.ShapleyValues); recorded per run (Run.Shapley,
+// with the per-sample distribution), summarised over seeds by results.ShapleyContribution and
+// compared by results.MetricShapley. Cost (cost.go): Run.Params (ParamCount) and Run.TrainFLOPs, the run's own training FLOPs per training sample read off the compiled
 // training step (dense layers and dot products, forward and backward, as bench/README.md
 // counts them), next to Run.TrainSeconds.
 //
