@@ -110,7 +110,7 @@ func SplitHeadCurves(runs []results.Run, methods ...string) (*charts.Line, error
 				return nil, err
 			}
 			if c != nil {
-				addCurve(fmt.Sprintf("%s · %s", MethodLabel(results.UniMethod), modalityLabel(m)), modalityColor(m), "solid", c)
+				addCurve(fmt.Sprintf("%s · %s", MethodLabel(results.UniMethod), modalityName(modalityNames(runs), m)), modalityColor(m), "solid", c)
 			}
 		}
 		for k, method := range methods {
@@ -124,7 +124,7 @@ func SplitHeadCurves(runs []results.Run, methods ...string) (*charts.Line, error
 					return nil, err
 				}
 				if c != nil {
-					addCurve(fmt.Sprintf("%s split head · %s", MethodLabel(method), modalityLabel(m)), modalityColor(m), curveStyles[k%len(curveStyles)], c)
+					addCurve(fmt.Sprintf("%s split head · %s", MethodLabel(method), modalityName(modalityNames(runs), m)), modalityColor(m), curveStyles[k%len(curveStyles)], c)
 				}
 			}
 		}
