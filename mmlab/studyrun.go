@@ -189,6 +189,31 @@ func (s *studyRunner) releaseData() {
 	s.memLimit.update(s.datasetOf)
 }
 
+// releasePredictors drops the predictors of the runs that no pending run needs, itself or as a
+// dependency (ours: the study used to hold every trained network until it returned); a Network's
+// compiled inference graph and cached outputs are freed at once.
+func (s *studyRunner) releasePredictors() {
+	needed := map[*plannedRun]bool{}
+	for _, q := range s.pending {
+		needed[q] = true
+		for _, deps := range q.deps {
+			for _, d := range deps {
+				needed[d] = true
+			}
+		}
+	}
+	for _, seedPlan := range s.plans {
+		for _, p := range seedPlan {
+			if p.pred != nil && !needed[p] {
+				if net, ok := p.pred.(*Network); ok {
+					net.release()
+				}
+				p.pred = nil
+			}
+		}
+	}
+}
+
 // newEnv returns the environment in which run p trains: its seed's data, the engine and the
 // predictors of its dependencies.
 func (s *studyRunner) newEnv(p *plannedRun) (*Env, error) {
@@ -225,6 +250,7 @@ func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *re
 	}
 	p.pred = pred
 	p.run = &results.Run{Key: p.key, Method: p.method, Seed: p.seed, Dataset: s.spec.String(),
+		NumClasses: env.Data.NumClasses, Modalities: modalityNames(env.Data.Modalities),
 		Config: s.cfg.Values(p.method), Versions: s.versions,
 		ValAcc: ev.ValAcc, TestAcc: ev.TestAcc, SubsetAcc: ev.SubsetAcc, ProbeAcc: ev.ProbeAcc,
 		ProbeSubsetAcc: ev.ProbeSubsetAcc, TrainSeconds: trainSeconds, Shapley: ev.Shapley, Curves: curves,
@@ -307,6 +333,7 @@ func (s *studyRunner) computeAll(ctx context.Context) error {
 			return err
 		}
 		s.releaseData()
+		s.releasePredictors()
 		p := s.next()
 		if p == nil {
 			// Everything left waits for runs that other processes are computing.
@@ -442,4 +469,13 @@ func (s *studyRunner) result() (*StudyResult, error) {
 		return res, s.saveErr
 	}
 	return res, nil
+}
+
+// modalityNames lists the names of mods in order (Run.Modalities).
+func modalityNames(mods []datasets.Modality) []string {
+	names := make([]string, len(mods))
+	for i, m := range mods {
+		names[i] = m.Name
+	}
+	return names
 }
