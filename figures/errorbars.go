@@ -82,11 +82,13 @@ func ciBars(spec ciBarSpec) *charts.Bar {
 	yMin, yMax, truncated := accuracyAxis(lo, hi)
 	yMin, yMax, interval := axisTicks(yMin, yMax)
 
-	subtitle := append(append([]string{}, spec.subtitle...), seedsNote("bars", "whiskers", minN, maxN,
-		"bars: one seed each, so no confidence interval", "see tooltips"))
+	// One line of reading notes under the figure's own subtitle lines (short subtitles: the
+	// seeds and the axis start share it).
+	note := seedsNote("bars", "whiskers", minN, maxN, "bars: one seed each, so no confidence interval", "see tooltips")
 	if truncated {
-		subtitle = append(subtitle, truncationNote(yMin, true))
+		note += "; " + truncationNote(yMin, false)
 	}
+	subtitle := append(append([]string{}, spec.subtitle...), note)
 
 	bar := charts.NewBar()
 	bar.Accept(figureVisitor{patch: func(o map[string]any) { fixLegend(o); whiskersOnTop(o); setYInterval(o, interval) }})

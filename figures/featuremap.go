@@ -73,17 +73,16 @@ func FeatureMap(runs []results.Run) (*charts.HeatMap, error) {
 	}
 
 	title := "Which features each method learned: the paper's Figure 1, measured"
+	// Short: the full definitions are in the tooltips and FeatureMap's documentation.
 	subtitle := []string{
 		describeData(fm) + "; cell: mean ± 95% CI over " + describeSeeds(seedCounts),
-		"uni-modal features (m<i> easy/hard): linear-probe accuracy of the method's encoder for modality i on the test samples " +
-			"where modality i carries only that feature (and no paired feature)",
 	}
+	what := "m<i> easy/hard: probe accuracy of φ_i on samples with only that feature"
 	if slices.Contains(fm.Features, results.PairedFeature()) {
-		subtitle = append(subtitle, "paired feature: accuracy of the method's prediction on pair_only samples (no uni-modal feature); "+
-			"for the uni-modal models, the best single modality, i.e. what no cross-modal interaction reaches")
+		what += "; paired feature: accuracy on pair_only"
 	}
-	subtitle = append(subtitle, fmt.Sprintf("colour: from chance 1/K = %s (white, not learned: the model guesses) to 1.0 (dark, learned); "+
-		"UME's encoders are the uni-modal models'", strconv.FormatFloat(fm.Chance, 'f', -1, 64)))
+	subtitle = append(subtitle, what+fmt.Sprintf("; colour: chance 1/K = %s to 1",
+		strconv.FormatFloat(fm.Chance, 'f', -1, 64)))
 
 	hm := charts.NewHeatMap()
 	hm.Accept(figureVisitor{patch: heatmapPatch(2)})

@@ -3,6 +3,7 @@ package figures
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -107,6 +108,7 @@ func TestBarChartsSVG(t *testing.T) {
 		{"MethodComparison 2 seeds", func() (Chart, error) { return MethodComparison([]Regime{{Name: "two seeds", Runs: two}}) }},
 		{"SubsetComparison", func() (Chart, error) { return SubsetComparison(regimes) }},
 		{"SubsetComparison 2 seeds", func() (Chart, error) { return SubsetComparison([]Regime{{Name: "two seeds", Runs: two}}) }},
+		{"ShapleyBars", func() (Chart, error) { return ShapleyBars(shapleyStudy()) }},
 	}
 	for _, b := range builders {
 		t.Run(b.name, func(t *testing.T) {
@@ -196,6 +198,64 @@ func TestOtherChartsSVG(t *testing.T) {
 	}
 	if bytes.Contains(svg, []byte("-0.000")) {
 		t.Error("the phase diagram shows a negative zero \"-0.000\"")
+	}
+	// An uneven π grid (0, 0.2, 0.3) is drawn spaced as its values: a row label for 0.1.
+	uneven, err := PhaseDiagram([]PhaseCell{cell(0.8, 0, 0.01), cell(0.8, 0.2, 0.01), cell(0.8, 0.3, -0.01)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if svg, err = RenderSVG(uneven); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`>0\.1</text>`).Match(svg) {
+		t.Error("the phase diagram of π = 0, 0.2, 0.3 has no row for π = 0.1: rows are not spaced as values")
+	}
+	fm, err := FeatureMap(featureStudy(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if svg, err = RenderSVG(fm); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(svg, []byte("-0.000")) {
+		t.Error("the feature map shows a negative zero \"-0.000\"")
+	}
+}
+
+// TestSVGTestsCoverEveryBuilder keeps the SVG acceptance tests above complete: every exported
+// function of the package that builds a chart (returns a *charts.Bar, *charts.Line or
+// *charts.HeatMap) is rendered by one of them.
+func TestSVGTestsCoverEveryBuilder(t *testing.T) {
+	self, err := os.ReadFile("svg_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var checks string
+	for _, name := range []string{"TestBarChartsSVG", "TestOtherChartsSVG"} {
+		i := bytes.Index(self, []byte("func "+name+"("))
+		j := bytes.Index(self[i+1:], []byte("\nfunc "))
+		checks += string(self[i : i+1+j])
+	}
+	builder := regexp.MustCompile(`(?m)^func ([A-Z]\w*)\(.*\) \(\*charts\.\w+, error\)`)
+	files, _ := filepath.Glob("*.go")
+	found := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range builder.FindAllSubmatch(src, -1) {
+			found++
+			if !strings.Contains(checks, string(m[1])+"(") {
+				t.Errorf("%s: chart builder %s is not rendered by TestBarChartsSVG or TestOtherChartsSVG", f, m[1])
+			}
+		}
+	}
+	if found < 7 {
+		t.Errorf("found %d chart builders, want the 7 or more of the package: is the pattern broken?", found)
 	}
 }
 
@@ -351,4 +411,19 @@ func TestExportShown(t *testing.T) {
 	if err := exportShown([]Chart{bars}); err != nil {
 		t.Errorf("unset: %v", err)
 	}
+}
+
+// shapleyStudy is 3 seeds of joint and UMT runs with Shapley modality contributions.
+func shapleyStudy() []results.Run {
+	var runs []results.Run
+	for s := range 3 {
+		d := 0.02 * float64(s-1)
+		bins := [][]results.ShapleyBin{{{Value: -0.25, Fraction: 0.1}, {Value: 0.75, Fraction: 0.9}}, {{Value: 0.25, Fraction: 1}}}
+		runs = append(runs,
+			results.Run{Key: fmt.Sprintf("j%d", s), Method: "joint", Seed: s, TestAcc: 0.9,
+				Shapley: &results.Shapley{Values: []float64{0.40 + d, 0.25 - d}, PerSample: bins}},
+			results.Run{Key: fmt.Sprintf("u%d", s), Method: "umt", Seed: s, TestAcc: 0.92,
+				Shapley: &results.Shapley{Values: []float64{0.35 - d, 0.33 + d}, PerSample: bins}})
+	}
+	return runs
 }

@@ -189,6 +189,31 @@ func (s *studyRunner) releaseData() {
 	s.memLimit.update(s.datasetOf)
 }
 
+// releasePredictors drops the predictors of the runs that no pending run needs, itself or as a
+// dependency (ours: the study used to hold every trained network until it returned); a Network's
+// compiled inference graph and cached outputs are freed at once.
+func (s *studyRunner) releasePredictors() {
+	needed := map[*plannedRun]bool{}
+	for _, q := range s.pending {
+		needed[q] = true
+		for _, deps := range q.deps {
+			for _, d := range deps {
+				needed[d] = true
+			}
+		}
+	}
+	for _, seedPlan := range s.plans {
+		for _, p := range seedPlan {
+			if p.pred != nil && !needed[p] {
+				if net, ok := p.pred.(*Network); ok {
+					net.release()
+				}
+				p.pred = nil
+			}
+		}
+	}
+}
+
 // newEnv returns the environment in which run p trains: its seed's data, the engine and the
 // predictors of its dependencies.
 func (s *studyRunner) newEnv(p *plannedRun) (*Env, error) {
@@ -304,6 +329,7 @@ func (s *studyRunner) computeAll(ctx context.Context) error {
 			return err
 		}
 		s.releaseData()
+		s.releasePredictors()
 		p := s.next()
 		if p == nil {
 			// Everything left waits for runs that other processes are computing.
