@@ -22,7 +22,9 @@ type Threshold struct {
 // (results.Choice.Statistic) and cells[i] that cell's truth on the same (tuning) seeds — only its
 // UMTMinusUME is read, judged as PhaseCell.Judge does (a tie goes to UME). All thresholds between
 // two consecutive distinct statistics pick the same; among the best such intervals it takes the
-// widest bounded one and returns its midpoint. If only an unbounded interval is best (a trivial
+// highest bounded one and returns its midpoint: when the tuning cells cannot tell two thresholds
+// apart, the one that picks the cheaper method, UME, more often wins, as a tie between the
+// methods goes to UME (the scoring). If only an unbounded interval is best (a trivial
 // rule: every cell UMT, or every cell UME) the threshold lies one mean gap between statistics
 // beyond the extreme one. It is an error if there are no cells, the lengths differ or a
 // statistic is not finite.
@@ -57,21 +59,21 @@ func TunePhaseThreshold(cells []PhaseCell, stats []float64) (Threshold, error) {
 		return n
 	}
 	best := Threshold{Right: -1, Cells: len(cells)}
-	bestWidth := -1.0
+	bestBounded := false
+	// Intervals come in ascending order, so among equally good bounded ones the last is the highest.
 	consider := func(lo, hi, value float64) {
-		width := hi - lo
-		if math.IsInf(width, 0) {
-			width = 0 // an unbounded interval is a trivial rule: taken only when nothing else is as good
-		}
-		if r := right(value); r > best.Right || (r == best.Right && width > bestWidth) {
-			best.Value, best.Lo, best.Hi, best.Right, bestWidth = value, lo, hi, r, width
+		bounded := !math.IsInf(lo, 0) && !math.IsInf(hi, 0)
+		if r := right(value); r > best.Right || (r == best.Right && (bounded || !bestBounded)) {
+			best.Value, best.Lo, best.Hi, best.Right, bestBounded = value, lo, hi, r, bounded
 		}
 	}
 	consider(math.Inf(-1), sorted[0], sorted[0]-gap)
 	for i := 0; i+1 < len(sorted); i++ {
 		consider(sorted[i], sorted[i+1], (sorted[i]+sorted[i+1])/2)
 	}
-	consider(sorted[len(sorted)-1], math.Inf(1), sorted[len(sorted)-1]+gap)
+	if top := sorted[len(sorted)-1]; right(top+gap) > best.Right { // an unbounded interval only when strictly better
+		best.Value, best.Lo, best.Hi, best.Right = top+gap, top, math.Inf(1), right(top+gap)
+	}
 	return best, nil
 }
 

@@ -197,6 +197,13 @@ const umtResolution = 0.001
 // and UMT reads the paired cue only in part (pair_only 0.525 against joint's 0.782): the pull
 // towards teachers that lack the cue, not the training budget or the student's start, is what
 // holds it back. UMT − UME (+0.017 ± 0.007) is asserted by TestAcceptanceAVSynthPaired.
+// A looser pull was tried on the unreported seeds 5–7 (validation accuracy, free_dims 32,
+// 40 epochs; joint 0.960/0.937/0.954, UME 0.882/0.884/0.879): λ = 1 gives UMT
+// 0.907/0.894/0.913 (UMT − joint −0.046 ± 0.016), λ = 0.1 gives 0.932/0.919/0.926
+// (−0.025 ± 0.014; λ 0.1 − λ 1 +0.021 ± 0.017): half the gap closes, the rest stays beyond the CI,
+// and as λ → 0 UMT becomes the width-matched joint model started from the teachers. Branch
+// free dims, 128 free dims and teacher_var were not run (CPU), so λ = 1 stays and this regime's
+// claim is asserted as measured: UMT below joint.
 //
 // Added time (measured on the 2-core machine under a load average of 15–25, so CI's should be
 // lower): twoview's UMT runs are 24% of its study's training time (320 of 1346 s); the avsynth
@@ -209,8 +216,10 @@ func TestAcceptanceUMTWithCNNs(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		study func() (*StudyResult, error)
-		// belowBest: why the claim "within the CI of the better of UME and joint" is not
-		// asserted ("" = it is).
+		// belowBest: the regime where UMT is known to fall below the better of UME and joint
+		// (the open part of issue 12, see above): there the test asserts that measured fact, so
+		// a change that closes the gap fails it and must turn it into the claim ("" = the claim
+		// "within the CI of the better of UME and joint, or above" is asserted).
 		belowBest string
 	}{
 		{"twoview", twoViewStudy, ""},
@@ -239,7 +248,10 @@ func TestAcceptanceUMTWithCNNs(t *testing.T) {
 			}
 			switch {
 			case c.belowBest != "":
-				t.Logf("not asserted: UMT within the CI of %s (%s)", best, c.belowBest)
+				if vsBest.Mean+vsBest.CI95 >= -umtResolution {
+					t.Errorf("UMT − %s = %s: now within the CI (expected below: %s); assert the claim for this regime", best, vsBest, c.belowBest)
+				}
+				t.Logf("UMT − %s = %s: below beyond the CI, as measured (%s)", best, vsBest, c.belowBest)
 			case vsBest.Mean+vsBest.CI95 < -umtResolution:
 				t.Errorf("UMT − %s = %s: below the better of UME and joint beyond the 95%% CI", best, vsBest)
 			}

@@ -37,7 +37,8 @@ func TestRunStudyWithStore(t *testing.T) {
 		t.Errorf("methods %s", got)
 	}
 	for _, r := range first.Runs {
-		if r.Key == "" || r.Dataset != first.Dataset || r.Config["train.epochs"] != 5 || len(r.ProbeAcc) != 2 {
+		if r.Key == "" || r.Dataset != first.Dataset || r.Config["train.epochs"] != 5 || len(r.ProbeAcc) != 2 ||
+			r.NumClasses != 4 || strings.Join(r.Modalities, ",") != "m0,m1" {
 			t.Errorf("run %+v", r)
 		}
 		if r.Method == "ume" && (r.Curves != nil || *r.ProbeAcc[0] != *first.RunsOf("uni", 0)[r.Seed].ProbeAcc[0]) {

@@ -104,8 +104,9 @@ type Choice struct {
 	Reason   string // one readable sentence with the numbers
 
 	// PairedLLGain and PairedAccGain are ChooseRulePairedInfo's evidence, per seed (zero for
-	// other rules): the validation log-likelihood (nats per sample) and accuracy of the joint
-	// linear discriminant minus those of the product of per-modality ones (PairedInformation).
+	// other rules): the held-out log-likelihood (nats per sample, cross-fitted on the training
+	// and validation splits) and accuracy of the joint linear discriminant minus those of the
+	// product of per-modality ones (PairedInformation).
 	PairedLLGain, PairedAccGain Estimate
 	// RuleSeconds is the wall time of the rule's own computation beyond reading runs (0 for
 	// ChooseRuleUMEvsJoint); CostOfChoice adds it to the training time of the runs it needs.

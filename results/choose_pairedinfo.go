@@ -30,14 +30,15 @@ const DefaultPairedInfoThreshold = 0.054
 
 // ChoosePairedInfo decides between UME and UMT by a paired-information test: for every seed of
 // the uni-modal runs in runs, it regenerates that seed's dataset (the runs' dataset spec with the
-// seed offset, as RunStudy does) and computes PairedInformation on it; with the mean gain G over
-// the seeds of the validation log-likelihood of the joint model over the product model,
+// seed offset, as RunStudy does) and computes PairedInformation on it, cross-fitted on the
+// pooled training and validation splits (PairedInfoOptions.CrossFit); with the mean gain G over
+// the seeds of the held-out log-likelihood of the joint model over the product model,
 //
 //	G > threshold  →  "umt": the modalities carry paired information that no product of
 //	                  per-modality classifiers (which is what UME is) can use;
 //	otherwise      →  "ume".
 //
-// threshold is in nats per validation sample (DefaultPairedInfoThreshold is the tuned value).
+// threshold is in nats per held-out sample (DefaultPairedInfoThreshold is the tuned value).
 // The rule reads the data's training and validation splits only, never test, and trains no
 // network: the uni runs only say which dataset and seeds (their TrainSeconds are the part of its
 // cost that UME and UMT share). Choice.PairedLLGain and PairedAccGain hold the evidence and
@@ -79,7 +80,7 @@ func ChoosePairedInfo(runs []Run, threshold float64) (Choice, error) {
 		if err != nil {
 			return Choice{}, fmt.Errorf("%s: dataset of seed %d: %w", where, s, err)
 		}
-		p, err := PairedInformation(data, PairedInfoOptions{})
+		p, err := PairedInformation(data, PairedInfoOptions{CrossFit: true})
 		if err != nil {
 			return Choice{}, fmt.Errorf("%s: seed %d: %w", where, s, err)
 		}
@@ -101,7 +102,7 @@ func ChoosePairedInfo(runs []Run, threshold float64) (Choice, error) {
 	} else {
 		c.Decisive = g.N > 1 && g.Mean+g.CI95 <= threshold
 	}
-	c.Reason = fmt.Sprintf("Choose %s: seeing the modalities together adds %+.4f ± %.4f nats per validation sample "+
+	c.Reason = fmt.Sprintf("Choose %s: seeing the modalities together adds %+.4f ± %.4f nats per held-out sample "+
 		"to the product of per-modality linear classifiers (accuracy %+.4f ± %.4f; 95%% CI over %d datasets), %s the threshold %.4f.",
 		strings.ToUpper(c.Method), g.Mean, g.CI95, c.PairedAccGain.Mean, c.PairedAccGain.CI95, len(ll), verdict, threshold)
 	c.RuleSeconds = time.Since(start).Seconds()

@@ -3,8 +3,9 @@ package results
 // The paired-information test behind the choice rule ChooseRulePairedInfo: does a classifier that
 // sees every modality at once predict the label better than the product of per-modality
 // classifiers (the combination an ensemble of uni-modal models makes)? Both are Gaussian linear
-// discriminants (LDA) fitted on the training split, their covariance shrinkage chosen by K-fold
-// cross-validation on that split, and compared on the validation split. The joint model has one
+// discriminants (LDA), their covariance shrinkage chosen by K-fold cross-validation; by default
+// fitted on the training split and compared on the validation split, with
+// PairedInfoOptions.CrossFit (what ChoosePairedInfo uses) cross-fitted on the two pooled. The joint model has one
 // covariance over the concatenated inputs; the product has one per modality (a block-diagonal
 // covariance: the modalities independent given the label). The two differ only in the
 // cross-modal covariance given the label, which is what paired features add beyond the
@@ -31,6 +32,12 @@ type PairedInfoOptions struct {
 	// (1−λ)·S + λ·(tr S / d)·I, S the pooled within-class covariance. Each model takes the λ of
 	// the best mean held-out log-likelihood over the folds. Default DefaultPairedInfoShrinkages.
 	Shrinkages []float64
+	// CrossFit, if true, scores the models by cross-fitting instead of on the validation split:
+	// the training and validation splits are pooled, each model's shrinkage is chosen by Folds-fold
+	// cross-validation on the pool, and every pooled sample is scored by the models fitted on the
+	// other folds with those shrinkages (ours). Every sample then counts once in the statistic and
+	// the models are fitted on (Folds−1)/Folds of the pool, not on the training split alone.
+	CrossFit bool
 }
 
 // DefaultPairedInfoShrinkages are the default candidate shrinkages of PairedInformation: from
@@ -38,9 +45,9 @@ type PairedInfoOptions struct {
 var DefaultPairedInfoShrinkages = []float64{0, 0.0001, 0.001, 0.01, 0.03, 0.1, 0.3, 0.6, 1}
 
 // PairedInfo is PairedInformation's result on one dataset. Log-likelihoods are mean
-// log p(label | inputs) per validation sample, in nats.
+// log p(label | inputs) per held-out sample (validation, or every pooled sample with CrossFit), in nats.
 type PairedInfo struct {
-	JointLL, ProductLL   float64 // validation log-likelihood of the joint and the product model
+	JointLL, ProductLL   float64 // held-out log-likelihood of the joint and the product model
 	JointAcc, ProductAcc float64 // validation accuracy of the joint and the product model
 	// JointShrinkage and ModalityShrinkages are the λ cross-validation chose (one per modality
 	// for the product).
@@ -49,7 +56,7 @@ type PairedInfo struct {
 	Seconds            float64 // wall time of the whole computation
 }
 
-// Gain returns JointLL − ProductLL: the validation log-likelihood (nats per sample) that seeing
+// Gain returns JointLL − ProductLL: the held-out log-likelihood (nats per sample) that seeing
 // the modalities together adds to their product. Near 0 when the modalities are independent
 // given the label, positive when paired information exists that a linear model can read.
 func (p PairedInfo) Gain() float64 { return p.JointLL - p.ProductLL }
@@ -85,6 +92,14 @@ func PairedInformation(data *datasets.Dataset, opt PairedInfoOptions) (PairedInf
 		return PairedInfo{}, errors.New(where + ": want non-empty train and validation splits")
 	}
 	k := data.NumClasses
+	if opt.CrossFit {
+		res, err := crossFitPairedInfo(data, opt)
+		if err != nil {
+			return PairedInfo{}, fmt.Errorf("%s: %w", where, err)
+		}
+		res.Seconds = time.Since(start).Seconds()
+		return res, nil
+	}
 	all := make([]int, len(data.Modalities))
 	for m := range all {
 		all[m] = m
@@ -310,28 +325,36 @@ func logLikAcc(scores []float64, labels []int32, k int) (ll, acc float64) {
 	return ll / n, acc / n
 }
 
+// foldsOf returns the row indices of fold f of n rows in folds folds (rows i with i mod folds = f;
+// splits are shuffled already) and the others.
+func foldsOf(n, folds, f int) (fit, held []int) {
+	for i := range n {
+		if i%folds == f {
+			held = append(held, i)
+		} else {
+			fit = append(fit, i)
+		}
+	}
+	return fit, held
+}
+
+// labelsOf returns labels[idx].
+func labelsOf(labels []int32, idx []int) []int32 {
+	out := make([]int32, len(idx))
+	for i, j := range idx {
+		out[i] = labels[j]
+	}
+	return out
+}
+
 // cvShrinkage returns the shrinkage of opt.Shrinkages with the best mean held-out log-likelihood
-// over opt.Folds folds of x (fold f holds the rows i with i mod Folds = f; splits are shuffled
-// already); ties go to the larger shrinkage (the simpler model).
+// over opt.Folds folds of x (foldsOf); ties go to the larger shrinkage (the simpler model).
 func cvShrinkage(x ldaRows, labels []int32, k int, opt PairedInfoOptions) (float64, error) {
 	total := make([]float64, len(opt.Shrinkages))
 	for f := range opt.Folds {
-		var fit, held []int
-		for i := range x.n {
-			if i%opt.Folds == f {
-				held = append(held, i)
-			} else {
-				fit = append(fit, i)
-			}
-		}
-		fitLabels, heldLabels := make([]int32, len(fit)), make([]int32, len(held))
-		for i, j := range fit {
-			fitLabels[i] = labels[j]
-		}
-		for i, j := range held {
-			heldLabels[i] = labels[j]
-		}
-		stats, err := ldaStatsOf(x.rows(fit), fitLabels, k)
+		fit, held := foldsOf(x.n, opt.Folds, f)
+		heldLabels := labelsOf(labels, held)
+		stats, err := ldaStatsOf(x.rows(fit), labelsOf(labels, fit), k)
 		if err != nil {
 			return 0, fmt.Errorf("fold %d of %d: %w", f, opt.Folds, err)
 		}
@@ -352,6 +375,65 @@ func cvShrinkage(x ldaRows, labels []int32, k int, opt PairedInfoOptions) (float
 		}
 	}
 	return opt.Shrinkages[best], nil
+}
+
+// crossFitPairedInfo is PairedInformation with opt.CrossFit: on the pooled training and
+// validation splits, each model's shrinkage by cross-validation, then every pooled sample scored
+// by the joint model and by the product of per-modality models fitted on the other folds.
+func crossFitPairedInfo(data *datasets.Dataset, opt PairedInfoOptions) (PairedInfo, error) {
+	k, nm := data.NumClasses, len(data.Modalities)
+	pool := &datasets.Split{Labels: append(slices.Clone(data.Train.Labels), data.Val.Labels...)}
+	for m := range nm {
+		pool.Features = append(pool.Features, append(slices.Clone(data.Train.Features[m]), data.Val.Features[m]...))
+	}
+	all := make([]int, nm)
+	for m := range all {
+		all[m] = m
+	}
+	// inputs[0] is the joint model's, inputs[1+m] modality m's.
+	inputs := []ldaRows{ldaInputs(pool, data.Modalities, all)}
+	for m := range nm {
+		inputs = append(inputs, ldaInputs(pool, data.Modalities, []int{m}))
+	}
+	lambdas := make([]float64, len(inputs))
+	for i, x := range inputs {
+		var err error
+		if lambdas[i], err = cvShrinkage(x, pool.Labels, k, opt); err != nil {
+			if i == 0 {
+				return PairedInfo{}, fmt.Errorf("joint model: %w", err)
+			}
+			return PairedInfo{}, fmt.Errorf("modality %d: %w", i-1, err)
+		}
+	}
+	n := len(pool.Labels)
+	joint, product := make([]float64, n*k), make([]float64, n*k)
+	for f := range opt.Folds {
+		fit, held := foldsOf(n, opt.Folds, f)
+		fitLabels := labelsOf(pool.Labels, fit)
+		for i, x := range inputs {
+			model, err := fitLDA(x.rows(fit), fitLabels, k, lambdas[i])
+			if err != nil {
+				return PairedInfo{}, fmt.Errorf("fold %d of %d: %w", f, opt.Folds, err)
+			}
+			s := model.scores(x.rows(held))
+			for r, j := range held {
+				for c := range k {
+					switch {
+					case i == 0:
+						joint[j*k+c] = s[r*k+c]
+					case i == 1: // each model's score holds log prior(y); the product keeps it once
+						product[j*k+c] += s[r*k+c]
+					default:
+						product[j*k+c] += s[r*k+c] - model.logPrior[c]
+					}
+				}
+			}
+		}
+	}
+	res := PairedInfo{JointShrinkage: lambdas[0], ModalityShrinkages: lambdas[1:]}
+	res.JointLL, res.JointAcc = logLikAcc(joint, pool.Labels, k)
+	res.ProductLL, res.ProductAcc = logLikAcc(product, pool.Labels, k)
+	return res, nil
 }
 
 // cholesky factors the symmetric positive definite [d × d] matrix a in place into its lower
