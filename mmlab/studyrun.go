@@ -263,6 +263,9 @@ func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *re
 		m := p.modality
 		p.run.Modality = &m
 	}
+	for _, mod := range env.Data.Modalities {
+		p.run.ModalityNames = append(p.run.ModalityNames, mod.Name)
+	}
 	s.res.Trained++
 	if s.study.Store != nil {
 		if err := saveRun(s.study.Store, s.blobs, p); err != nil {
