@@ -39,6 +39,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/mmlab-go/mmlab/datasets"
 	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 var (
@@ -53,13 +54,41 @@ var (
 	flagKeep        = flag.Bool("keep", false, "keep the temporary directory (datasets, executed notebooks)")
 	flagReplicas    = flag.Int("replicas", 0, "mmlab.Study.Replicas of the study: networks trained together as replicas in one graph (0: mmlab's default; 1: one at a time)")
 	flagCompare     = flag.Bool("compare-replicas", true, "also run mmlab's study one network at a time (Replicas=1), right after the timed study, and print the replica speed-up")
+	flagWorkload    = flag.String("workload", "both", "mlp (the default LazyPair study), cnn (the CNN study on avsynth), or both (mlp here, then cnn in a child process of its own, so that each study's max RSS is its own)")
+	flagCNNEpochs   = flag.Int("cnn-epochs", 40, "epochs of every network of the CNN study (notebook 06's setting)")
+	flagCNNStepEp   = flag.Int("cnn-step-epochs", 8, "epochs per network when timing single CNN training steps (the first epoch is warm-up)")
+	flagCNNCompare  = flag.Bool("cnn-compare-replicas", false, "also run the CNN study one network at a time (as -compare-replicas; off by default: it doubles the CNN study's time)")
 )
 
+// workload is one of the benchmark's two studies.
+type workload struct {
+	name       string // "mlp" or "cnn": the prefix of its ratio line (cnn_study_time_ratio=)
+	dataset    string
+	epochs     int // of the study
+	stepEpochs int // per network when timing steps
+	compare    bool
+	notebook   string
+	describe   string // the model, for the report's header
+}
+
+func workloadOf(name string) (workload, error) {
+	switch name {
+	case "mlp":
+		return workload{name: "mlp", dataset: "lazypair", epochs: *flagEpochs, stepEpochs: *flagStepEpochs, compare: *flagCompare,
+			notebook: *flagNotebook, describe: "encoders d→64→64 ReLU, concat+linear"}, nil
+	case "cnn":
+		// avsynth without a paired cue (notebook 06's second regime): images [3, 16, 16] and log
+		// spectrograms [1, 16, 16]; mmlab's default model picks CNN encoders for both.
+		return workload{name: "cnn", dataset: "avsynth:pi=0", epochs: *flagCNNEpochs, stepEpochs: *flagCNNStepEp, compare: *flagCNNCompare,
+			describe: "CNN encoders (3×3 conv same → 2×2 max-pool → ReLU, 16 and 32 channels) → flatten → 64 → 64 ReLU, concat+linear; UMT student's encoders start from its teachers' (umt.init=auto)"}, nil
+	}
+	return workload{}, fmt.Errorf("-workload=%q: want mlp, cnn or both", name)
+}
+
 const (
-	dataset     = "lazypair" // the default LazyPair: K=4, two 48-dim modalities, 2000/1000/5000 samples
-	memTargetMB = 1024       // the mmlab study's peak memory target (1 GiB)
-	umtLambda   = 10.0       // UMT's default λ (mmlab.DefaultUMTOptions)
-	sgemmN      = 2048       // size of the square matrices of the sgemm peak
+	memTargetMB = 1024 // the mmlab study's peak memory target (1 GiB)
+	umtLambda   = 10.0 // UMT's default λ (mmlab.DefaultUMTOptions)
+	sgemmN      = 2048 // size of the square matrices of the sgemm peak
 )
 
 func main() {
@@ -74,14 +103,61 @@ func say(format string, args ...any) { fmt.Printf("bench: "+format+"\n", args...
 
 func run() error {
 	start := time.Now()
+	if *flagWorkload == "both" {
+		ratio, err := runWorkload("mlp")
+		if err != nil {
+			return err
+		}
+		// The CNN study in a process of its own: its max RSS is then its own. It prints its report
+		// and cnn_study_time_ratio=<x>; study_time_ratio=<x> stays the last line.
+		exe, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		var args []string
+		flag.Visit(func(f *flag.Flag) {
+			if f.Name != "workload" {
+				args = append(args, "-"+f.Name+"="+f.Value.String())
+			}
+		})
+		cmd := exec.Command(exe, append(args, "-workload=cnn")...)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("the CNN workload (%s -workload=cnn): %w", exe, err)
+		}
+		fmt.Printf("bench: both workloads done in %.0f s\n", time.Since(start).Seconds())
+		fmt.Printf("study_time_ratio=%.2f\n", ratio)
+		return nil
+	}
+	ratio, err := runWorkload(*flagWorkload)
+	if err != nil {
+		return err
+	}
+	if *flagWorkload == "cnn" {
+		fmt.Printf("cnn_study_time_ratio=%.2f\n", ratio)
+	} else {
+		fmt.Printf("study_time_ratio=%.2f\n", ratio)
+	}
+	return nil
+}
+
+// runWorkload measures workload name (mlp or cnn) on both sides, prints its report and returns
+// its study time ratio mmlab/PyTorch.
+func runWorkload(name string) (float64, error) {
+	w, err := workloadOf(name)
+	if err != nil {
+		return 0, err
+	}
+	dataset := w.dataset
+	start := time.Now()
 	for _, f := range []string{"bench/reference.py", "scripts/nbrun.py"} {
 		if _, err := os.Stat(f); err != nil {
-			return fmt.Errorf("run me from the repository root (%w)", err)
+			return 0, fmt.Errorf("run me from the repository root (%w)", err)
 		}
 	}
 	tmp, err := os.MkdirTemp("", "mmlab-bench-")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if *flagKeep {
 		say("keeping %s", tmp)
@@ -90,7 +166,7 @@ func run() error {
 	}
 	backend, err := mmlab.DefaultBackend()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer backend.Finalize()
 	versions := mmlab.CurrentVersions(os.Getenv(compute.ConfigEnvVar))
@@ -103,16 +179,16 @@ func run() error {
 	t0 := time.Now()
 	spec, err := datasets.ParseSpec(dataset)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var data0 *datasets.Dataset
 	for s := range *flagSeeds {
 		ds, err := spec.WithSeedOffset(s).Generate()
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if err := datasets.SaveNPY(filepath.Join(tmp, fmt.Sprintf("seed%d", s)), ds); err != nil {
-			return err
+			return 0, err
 		}
 		if s == 0 {
 			data0 = ds
@@ -125,10 +201,10 @@ func run() error {
 	// this process; after the last run of each seed, the pacer runs that seed of the PyTorch
 	// study, so that the two sides alternate seed by seed and a drifting machine load hits both.
 	opts := map[string]string{}
-	if *flagEpochs != mmlab.DefaultTrainOptions().Epochs {
-		opts["train.epochs"] = strconv.Itoa(*flagEpochs)
+	if w.epochs != mmlab.DefaultTrainOptions().Epochs {
+		opts["train.epochs"] = strconv.Itoa(w.epochs)
 	}
-	var pyRuns []mmlab.Run
+	var pyRuns []results.Run
 	var pySeconds, pyMaxRSS []float64
 	var torchVersion string
 	p := &pacer{perSeed: 2 + 3, count: map[int]int{}, resumed: time.Now()} // uni m0, m1, joint, ume, umt
@@ -150,11 +226,11 @@ func run() error {
 				Torch string `json:"torch"`
 			} `json:"versions"`
 		}
-		if err := python(&py, "study", "--data", tmp, "--seed", strconv.Itoa(seed), "--epochs", strconv.Itoa(*flagEpochs)); err != nil {
+		if err := python(&py, "study", "--data", tmp, "--seed", strconv.Itoa(seed), "--epochs", strconv.Itoa(w.epochs)); err != nil {
 			return err
 		}
 		for _, r := range py.Runs {
-			pyRuns = append(pyRuns, mmlab.Run{Method: r.Method, Modality: r.Modality, Seed: r.Seed, ValAcc: r.ValAcc,
+			pyRuns = append(pyRuns, results.Run{Method: r.Method, Modality: r.Modality, Seed: r.Seed, ValAcc: r.ValAcc,
 				TestAcc: r.TestAcc, SubsetAcc: r.SubsetAcc, ProbeAcc: r.ProbeAcc, TrainSeconds: r.TrainSeconds})
 		}
 		pySeconds = append(pySeconds, py.Seconds)
@@ -167,13 +243,13 @@ func run() error {
 	res, err := mmlab.RunStudy(context.Background(), mmlab.Study{Dataset: dataset, Methods: []string{"joint", "ume", "umt"},
 		Seeds: *flagSeeds, Options: opts, Quiet: true, Backend: backend, Store: p, Replicas: *flagReplicas})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if p.err != nil {
-		return p.err
+		return 0, p.err
 	}
 	if len(pySeconds) != *flagSeeds {
-		return fmt.Errorf("the PyTorch study ran %d of %d seeds (runs per seed: %v)", len(pySeconds), *flagSeeds, p.count)
+		return 0, fmt.Errorf("the PyTorch study ran %d of %d seeds (runs per seed: %v)", len(pySeconds), *flagSeeds, p.count)
 	}
 	rssStudy := maxRSSMiB()
 	goStudy := res.Seconds - p.paused.Seconds()
@@ -196,15 +272,15 @@ func run() error {
 	// The same mmlab study trained one network at a time, right after the timed one: what the
 	// replicas (mmlab.Study.Replicas) gain. Its runs must equal the timed study's.
 	var oneAtATime float64
-	if *flagCompare && replicas > 1 {
+	if w.compare && replicas > 1 {
 		one, err := mmlab.RunStudy(context.Background(), mmlab.Study{Dataset: dataset, Methods: []string{"joint", "ume", "umt"},
 			Seeds: *flagSeeds, Options: opts, Quiet: true, Backend: backend, Replicas: 1})
 		if err != nil {
-			return err
+			return 0, err
 		}
 		for i, r := range one.Runs {
 			if r.Key != res.Runs[i].Key || r.ValAcc != res.Runs[i].ValAcc || r.TestAcc != res.Runs[i].TestAcc {
-				return fmt.Errorf("run %d (%s seed %d): one at a time val/test %v/%v, as replicas %v/%v: replicas changed the science",
+				return 0, fmt.Errorf("run %d (%s seed %d): one at a time val/test %v/%v, as replicas %v/%v: replicas changed the science",
 					i, r.Method, r.Seed, r.ValAcc, r.TestAcc, res.Runs[i].ValAcc, res.Runs[i].TestAcc)
 			}
 		}
@@ -257,7 +333,7 @@ func run() error {
 			InferSeconds  []float64            `json:"infer_seconds"`
 			StepsPerEpoch int                  `json:"steps_per_epoch"`
 		}
-		if err := pythonThreads(&py, threads, "steps", "--data", filepath.Join(tmp, "seed0"), "--epochs", strconv.Itoa(*flagStepEpochs),
+		if err := pythonThreads(&py, threads, "steps", "--data", filepath.Join(tmp, "seed0"), "--epochs", strconv.Itoa(w.stepEpochs),
 			"--infer-reps", strconv.Itoa(*flagInferReps)); err != nil {
 			return err
 		}
@@ -273,9 +349,9 @@ func run() error {
 		// mmlab first in even rounds, PyTorch first in odd ones, so that drifting load cancels out.
 		for _, side := range []int{r % 2, 1 - r%2} {
 			if side == 0 {
-				st, mean, inf, err := mmlabSteps(backend, data0, *flagStepEpochs, *flagInferReps)
+				st, mean, inf, err := mmlabSteps(backend, data0, w.stepEpochs, *flagInferReps)
 				if err != nil {
-					return err
+					return 0, err
 				}
 				for _, m := range methods {
 					goSteps[m] = append(goSteps[m], st[m])
@@ -284,15 +360,15 @@ func run() error {
 				goInfer = append(goInfer, inf)
 			} else {
 				if err := torchSteps(*flagBLASThreads, pySteps, pyMean, &pyInfer); err != nil {
-					return err
+					return 0, err
 				}
 				if err := torchSteps(altThreads, pyAltSteps, pyAltMean, &pyAltInfer); err != nil {
-					return err
+					return 0, err
 				}
 			}
 		}
 		if err := measurePeak(); err != nil {
-			return err
+			return 0, err
 		}
 		say("round %d/%d: joint step mmlab %.3f ms, PyTorch %.3f ms (%.3f ms with %d BLAS thread(s)); inference of %d samples mmlab %.2f ms, PyTorch %.2f ms",
 			r+1, *flagRounds, 1e3*goSteps["joint"][r], 1e3*pySteps["joint"][r], 1e3*pyAltSteps["joint"][r], altThreads,
@@ -301,37 +377,39 @@ func run() error {
 
 	// 5. The notebook experience: a notebook executed twice, per-cell times of the second (warm) run.
 	var nb *notebookTimes
-	if *flagNotebook != "" {
-		if nb, err = timeNotebook(tmp, *flagNotebook); err != nil {
-			return err
+	if w.notebook != "" {
+		if nb, err = timeNotebook(tmp, w.notebook); err != nil {
+			return 0, err
 		}
 	}
 
 	// Report.
 	fmt.Println()
-	fmt.Printf("== mmlab vs PyTorch, %s, %d cores (%s), `make bench` ==\n", time.Now().Format("2006-01-02"), runtime.NumCPU(), cpu)
+	fmt.Printf("== mmlab vs PyTorch, %s workload, %s, %d cores (%s), `make bench` ==\n", w.name, time.Now().Format("2006-01-02"), runtime.NumCPU(), cpu)
 	fmt.Printf("mmlab: %s, GoMLX %s, backend %s, GOEXPERIMENT=%s (commit %s)\n", versions.Go, versions.GoMLX,
 		backend.Name(), os.Getenv("GOEXPERIMENT"), versions.Commit)
 	fmt.Printf("PyTorch %s (Debian), numpy %s, OPENBLAS_NUM_THREADS=%d, torch.set_num_threads(1)\n",
 		peak.Vers.Torch, peak.Vers.NumPy, *flagBLASThreads)
-	fmt.Printf("workload: %s (K=%d, %d modalities × %d dims, n_train/val/test=%d/%d/%d), encoders d→64→64 ReLU, concat+linear,\n"+
+	var modShapes []string
+	for _, m := range data0.Modalities {
+		modShapes = append(modShapes, fmt.Sprint(m.Shape))
+	}
+	fmt.Printf("workload %s: %s (K=%d, modalities %s, n_train/val/test=%d/%d/%d), %s,\n"+
 		"          batch 256, %d epochs, Adam 1e-3; study = 2 × uni + joint + UME + UMT (λ=10, MSE) on %d seeds, with probes\n",
-		dataset, data0.NumClasses, len(data0.Modalities), data0.Modalities[0].Size(), data0.Train.Len(), data0.Val.Len(),
-		data0.Test.Len(), *flagEpochs, *flagSeeds)
+		w.name, dataset, data0.NumClasses, strings.Join(modShapes, " and "), data0.Train.Len(), data0.Val.Len(),
+		data0.Test.Len(), w.describe, w.epochs, *flagSeeds)
 
 	fmt.Println()
 	fmt.Println("accuracy (mean ± 95% CI over seeds; Δ = mmlab − PyTorch, paired by seed = same data; * = Δ's CI excludes 0)")
 	if err := printAccuracies(res.Runs, pyRuns); err != nil {
-		return err
+		return 0, err
 	}
 
 	fmt.Println()
 	fmt.Println("time (ratio = mmlab / PyTorch, < 1: mmlab is faster; step and inference ratios: median of the per-round ratios)")
 	fmt.Printf("  %-38s %12s %12s %8s   %s\n", "", "mmlab", "PyTorch", "ratio", "ratio per round")
 	b := 256
-	d := data0.Modalities[0].Size()
-	k := data0.NumClasses
-	flops := map[string]float64{"uni": trainFLOPs(b, d, 1, k), "joint": trainFLOPs(b, d, 2, k), "umt": trainFLOPs(b, d, 2, k)}
+	flops := map[string]float64{"uni": trainFLOPs(data0, b, []int{0}), "joint": trainFLOPs(data0, b, []int{0, 1}), "umt": trainFLOPs(data0, b, []int{0, 1})}
 	for _, m := range methods {
 		var ratios []string
 		for r := range goSteps[m] {
@@ -372,13 +450,13 @@ func run() error {
 
 	peakGFLOPs := max(peak.NumPy, peak.Torch)
 	fmt.Println()
-	fmt.Println("compute (FLOPs per training step = 3 × forward, forward = Σ over dense layers of 2·B·in·out, B=256)")
+	fmt.Println("compute (FLOPs per training step = 3 × forward, forward = Σ over dense layers of 2·B·in·out and over conv layers of 2·B·H·W·9·C_in·C_out, B=256)")
 	fmt.Printf("  %-38s %12s %12s %12s\n", "", "MFLOP/step", "mmlab", "PyTorch")
 	for _, m := range methods {
 		fmt.Printf("  %-38s %12.2f %7.1f GFLOP/s %7.1f GFLOP/s\n", "training step, "+m, flops[m]/1e6,
 			flops[m]/median(goSteps[m])/1e9, flops[m]/median(pySteps[m])/1e9)
 	}
-	inferFLOPs := trainFLOPs(inferN, d, 2, k) / 3
+	inferFLOPs := trainFLOPs(data0, inferN, []int{0, 1}) / 3
 	fmt.Printf("  %-38s %12.2f %7.1f GFLOP/s %7.1f GFLOP/s\n", "inference, joint", inferFLOPs/1e6, inferFLOPs/gi/1e9, inferFLOPs/pi/1e9)
 	fmt.Printf("  2-core sgemm peak, %d² float32, best of %d rounds (OpenBLAS, 2 threads: numpy %.0f, torch.mm %.0f): %.0f GFLOP/s;\n"+
 		"  GoMLX DotProduct, same size: %.0f GFLOP/s\n", sgemmN, *flagRounds, peak.NumPy, peak.Torch, peakGFLOPs, gomlxMatmul)
@@ -395,7 +473,7 @@ func run() error {
 
 	if nb != nil {
 		fmt.Println()
-		fmt.Printf("notebook %s (GoNB, compile + run per cell; scripts/nbrun.py, fresh results store):\n", *flagNotebook)
+		fmt.Printf("notebook %s (GoNB, compile + run per cell; scripts/nbrun.py, fresh results store):\n", w.notebook)
 		fmt.Printf("  first run %.1f s in all (trains its runs), second run %.1f s in all; second run per code cell:\n", nb.first, nb.second)
 		for _, c := range nb.cells {
 			fmt.Printf("    cell %2d  %5.2f s  %s\n", c.index, c.seconds, c.first)
@@ -403,9 +481,8 @@ func run() error {
 		fmt.Printf("  warm cell: median %.2f s, max %.2f s\n", median(nb.secondsOf()), slices.Max(nb.secondsOf()))
 	}
 	fmt.Println()
-	fmt.Printf("bench: done in %.0f s\n", time.Since(start).Seconds())
-	fmt.Printf("study_time_ratio=%.2f\n", studyRatio)
-	return nil
+	fmt.Printf("bench: %s workload done in %.0f s\n", w.name, time.Since(start).Seconds())
+	return studyRatio, nil
 }
 
 // python runs bench/reference.py with args and decodes its JSON output into out.
@@ -442,9 +519,9 @@ type pacer struct {
 	seconds []float64 // mmlab's wall time of each seed
 }
 
-func (p *pacer) Load(string) (*mmlab.Run, bool, error) { return nil, false, nil }
+func (p *pacer) Load(string) (*results.Run, bool, error) { return nil, false, nil }
 
-func (p *pacer) Save(r *mmlab.Run) error {
+func (p *pacer) Save(r *results.Run) error {
 	p.count[r.Seed]++
 	if p.count[r.Seed] != p.perSeed || p.err != nil {
 		return nil
@@ -595,25 +672,49 @@ func matmulGFLOPs(backend compute.Backend, n, reps int) (float64, error) {
 	return 2 * float64(n) * float64(n) * float64(n) / best / 1e9, nil
 }
 
-// trainFLOPs counts the FLOPs of one training step of the default MLP: forward = Σ over dense
-// layers of 2·B·in·out (M encoders d→64→64 and the head M·64→K), backward ≈ 2 × forward.
-// Bias additions, ReLUs, the loss and the Adam update (≈ 10 FLOPs per parameter, under 2%) are
-// not counted.
-func trainFLOPs(batch, d, m, k int) float64 {
-	fwd := 2 * float64(batch) * (float64(m)*(float64(d*64)+64*64) + float64(m*64*k))
+// trainFLOPs counts the FLOPs of one training step on a batch of the default model (mmlab.DefaultModelOptions)
+// reading dataset modalities mods: forward = Σ over dense layers of 2·B·in·out (per modality
+// the encoder's layers, 64 and 64 wide, then the head M·64→K) plus, for an image-shaped modality
+// (CNN encoder), Σ over conv blocks of 2·B·H·W·9·C_in·C_out at the block's input size (H and W halve
+// after every block); backward ≈ 2 × forward. Bias additions, ReLUs, pooling, the loss and the
+// Adam update (≈ 10 FLOPs per parameter) are not counted.
+func trainFLOPs(ds *datasets.Dataset, batch int, mods []int) float64 {
+	mo := mmlab.DefaultModelOptions()
+	b := float64(batch)
+	fwd := 0.0
+	for _, m := range mods {
+		shape := ds.Modalities[m].Shape
+		d := ds.Modalities[m].Size()
+		if mo.UsesCNN(shape) {
+			c, h, w := 1, shape[len(shape)-2], shape[len(shape)-1]
+			if len(shape) == 3 {
+				c = shape[0]
+			}
+			for _, out := range mo.Conv {
+				fwd += 2 * b * float64(h*w*9*c*out)
+				c, h, w = out, h/2, w/2
+			}
+			d = c * h * w
+		}
+		for _, hdim := range mo.Hidden {
+			fwd += 2 * b * float64(d*hdim)
+			d = hdim
+		}
+	}
+	fwd += 2 * b * float64(len(mods)*mo.Hidden[len(mo.Hidden)-1]*ds.NumClasses)
 	return 3 * fwd
 }
 
 // printAccuracies prints both sides' accuracies side by side.
-func printAccuracies(goRuns, pyRuns []mmlab.Run) error {
+func printAccuracies(goRuns, pyRuns []results.Run) error {
 	type row struct {
 		name   string
 		method string
 		m      int
-		metric func(r *mmlab.Run) float64
+		metric func(r *results.Run) float64
 	}
-	probe := func(m int) func(r *mmlab.Run) float64 {
-		return func(r *mmlab.Run) float64 {
+	probe := func(m int) func(r *results.Run) float64 {
+		return func(r *results.Run) float64 {
 			if m < len(r.ProbeAcc) && r.ProbeAcc[m] != nil {
 				return *r.ProbeAcc[m]
 			}
@@ -621,14 +722,14 @@ func printAccuracies(goRuns, pyRuns []mmlab.Run) error {
 		}
 	}
 	rows := []row{
-		{"test, uni m0", "uni", 0, mmlab.MetricTestAcc},
-		{"test, uni m1", "uni", 1, mmlab.MetricTestAcc},
-		{"test, joint", "joint", -1, mmlab.MetricTestAcc},
-		{"test, UME", "ume", -1, mmlab.MetricTestAcc},
-		{"test, UMT", "umt", -1, mmlab.MetricTestAcc},
-		{"both_hard, joint", "joint", -1, mmlab.MetricSubsetAcc("both_hard")},
-		{"both_hard, UME", "ume", -1, mmlab.MetricSubsetAcc("both_hard")},
-		{"both_hard, UMT", "umt", -1, mmlab.MetricSubsetAcc("both_hard")},
+		{"test, uni m0", "uni", 0, results.MetricTestAcc},
+		{"test, uni m1", "uni", 1, results.MetricTestAcc},
+		{"test, joint", "joint", -1, results.MetricTestAcc},
+		{"test, UME", "ume", -1, results.MetricTestAcc},
+		{"test, UMT", "umt", -1, results.MetricTestAcc},
+		{"both_hard, joint", "joint", -1, results.MetricSubsetAcc("both_hard")},
+		{"both_hard, UME", "ume", -1, results.MetricSubsetAcc("both_hard")},
+		{"both_hard, UMT", "umt", -1, results.MetricSubsetAcc("both_hard")},
 		{"probe m0, uni", "uni", 0, probe(0)},
 		{"probe m0, joint", "joint", -1, probe(0)},
 		{"probe m0, UMT", "umt", -1, probe(0)},
@@ -636,8 +737,8 @@ func printAccuracies(goRuns, pyRuns []mmlab.Run) error {
 		{"probe m1, joint", "joint", -1, probe(1)},
 		{"probe m1, UMT", "umt", -1, probe(1)},
 	}
-	values := func(runs []mmlab.Run, r row) []float64 {
-		var sel []mmlab.Run
+	values := func(runs []results.Run, r row) []float64 {
+		var sel []results.Run
 		for _, run := range runs {
 			if run.Method == r.method && (r.m < 0 || (run.Modality != nil && *run.Modality == r.m)) {
 				sel = append(sel, run)
@@ -656,20 +757,20 @@ func printAccuracies(goRuns, pyRuns []mmlab.Run) error {
 		if len(g) != len(p) || len(g) == 0 {
 			return fmt.Errorf("%s: %d mmlab runs, %d PyTorch runs", r.name, len(g), len(p))
 		}
-		diff := mmlab.PairedDifference(g, p)
+		diff := results.PairedDifference(g, p)
 		mark := ""
 		if diff.N > 1 && math.Abs(diff.Mean) > diff.CI95 {
 			mark = " *"
 		}
-		fmt.Printf("  %-18s %-24s %-24s %+.4f ± %.4f%s\n", r.name, mmlab.Summarize(g), mmlab.Summarize(p), diff.Mean, diff.CI95, mark)
+		fmt.Printf("  %-18s %-24s %-24s %+.4f ± %.4f%s\n", r.name, results.Summarize(g), results.Summarize(p), diff.Mean, diff.CI95, mark)
 	}
 	for _, side := range []struct {
 		name string
-		runs []mmlab.Run
+		runs []results.Run
 	}{{"mmlab", goRuns}, {"PyTorch", pyRuns}} {
 		var parts []string
 		for _, method := range []string{"joint", "umt"} {
-			gaps, err := mmlab.LazinessGap(side.runs, method)
+			gaps, err := results.LazinessGap(side.runs, method)
 			if err != nil {
 				return err
 			}
@@ -704,7 +805,7 @@ func (n *notebookTimes) secondsOf() []float64 {
 // times every cell) against a fresh results store (MMLAB_HOME in tmp, the installed ECharts script
 // linked in) and returns the second run's per-cell times.
 func timeNotebook(tmp, notebook string) (*notebookTimes, error) {
-	realHome, err := mmlab.DefaultHome()
+	realHome, err := results.DefaultHome()
 	if err != nil {
 		return nil, err
 	}
@@ -721,7 +822,7 @@ func timeNotebook(tmp, notebook string) (*notebookTimes, error) {
 		outDir := filepath.Join(tmp, fmt.Sprintf("notebook-run%d", i+1))
 		timesFile = outDir + ".times.json"
 		cmd := exec.Command(*flagPython, "bench/nbtime.py", timesFile, "--no-chart-check", "--out", outDir, notebook)
-		cmd.Env = append(os.Environ(), mmlab.HomeEnv+"="+home)
+		cmd.Env = append(os.Environ(), results.HomeEnv+"="+home)
 		t0 := time.Now()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("scripts/nbrun.py %s: %w\n%s", notebook, err, out)
@@ -806,8 +907,20 @@ func medianRatio(a, b []float64) float64 {
 	return median(r)
 }
 
-// maxRSSMiB is the process's peak resident set size so far.
+// maxRSSMiB is the process's peak resident set size so far: VmHWM of /proc/self/status, the
+// high-water mark of this program's own memory. getrusage's ru_maxrss is the fallback only: on
+// Linux it starts from the RSS of the spawning process (for the CNN workload's child process,
+// the MLP study's driver), and Python children reported the Go driver's peak through it.
 func maxRSSMiB() float64 {
+	if raw, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(raw), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				if kib, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64); err == nil {
+					return kib / 1024
+				}
+			}
+		}
+	}
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return math.NaN()

@@ -3,23 +3,36 @@ package main
 import (
 	"testing"
 	"time"
+
+	"github.com/mmlab-go/mmlab/datasets"
 )
 
-// The FLOP counts bench/README.md documents for the default model (d = 48, K = 4, B = 256).
+// The FLOP counts bench/README.md documents for the default model: LazyPair (d = 48, K = 4) with
+// MLP encoders, and avsynth (images [3, 16, 16], spectrograms [1, 16, 16], K = 4) with CNN
+// encoders (blocks of 16 and 32 channels, then 32·4·4 = 512 → 64 → 64).
 func TestTrainFLOPs(t *testing.T) {
+	vec := &datasets.Dataset{NumClasses: 4, Modalities: []datasets.Modality{{Name: "m0", Shape: []int{48}}, {Name: "m1", Shape: []int{48}}}}
+	img := &datasets.Dataset{NumClasses: 4, Modalities: []datasets.Modality{{Name: "image", Shape: []int{3, 16, 16}}, {Name: "audio", Shape: []int{1, 16, 16}}}}
+	cnn := func(c int) float64 { // forward of one CNN encoder per sample
+		return 2 * (16*16*9*float64(c)*16 + 8*8*9*16*32 + 512*64 + 64*64)
+	}
 	for _, c := range []struct {
-		batch, m int
-		want     float64
+		ds    *datasets.Dataset
+		batch int
+		mods  []int
+		want  float64
 	}{
-		{256, 1, 3 * 2 * 256 * (48*64 + 64*64 + 64*4)},       // uni: 11.40 MFLOP
-		{256, 2, 3 * 2 * 256 * (2*(48*64+64*64) + 2*64*4)},   // joint, UMT: 22.81 MFLOP
-		{5000, 2, 3 * 2 * 5000 * (2*(48*64+64*64) + 2*64*4)}, // 3 × the inference forward
+		{vec, 256, []int{0}, 3 * 2 * 256 * (48*64 + 64*64 + 64*4)},          // uni: 11.40 MFLOP
+		{vec, 256, []int{0, 1}, 3 * 2 * 256 * (2*(48*64+64*64) + 2*64*4)},   // joint, UMT: 22.81 MFLOP
+		{vec, 5000, []int{0, 1}, 3 * 2 * 5000 * (2*(48*64+64*64) + 2*64*4)}, // 3 × the inference forward
+		{img, 256, []int{0}, 3 * 256 * (cnn(3) + 2*64*4)},
+		{img, 256, []int{0, 1}, 3 * 256 * (cnn(3) + cnn(1) + 2*2*64*4)},
 	} {
-		if got := trainFLOPs(c.batch, 48, c.m, 4); got != c.want {
-			t.Errorf("trainFLOPs(%d, 48, %d, 4) = %g, want %g", c.batch, c.m, got, c.want)
+		if got := trainFLOPs(c.ds, c.batch, c.mods); got != c.want {
+			t.Errorf("trainFLOPs(%v, %d, %v) = %g, want %g", c.ds.Modalities[0].Shape, c.batch, c.mods, got, c.want)
 		}
 	}
-	if got := trainFLOPs(256, 48, 2, 4); got != 22806528 {
+	if got := trainFLOPs(vec, 256, []int{0, 1}); got != 22806528 {
 		t.Errorf("joint step = %g FLOPs, want 22806528", got)
 	}
 }

@@ -53,6 +53,7 @@ from torch import nn
 torch.set_num_threads(1)
 
 HIDDEN = (64, 64)
+CONV = (16, 32)  # mmlab.DefaultModelOptions().Conv
 BATCH = 256
 LR = 1e-3
 UMT_LAMBDA = 10.0
@@ -92,7 +93,8 @@ def load(dirname):
     out = []
     for code in (0, 1, 2):
         idx = np.nonzero(split == code)[0]
-        out.append(Split([f[idx].reshape(len(idx), -1) for f in feats], labels[idx],
+        # Vectors as [n, d]; images and spectrograms keep their per-sample shape [n, C, H, W].
+        out.append(Split([f[idx].reshape(len(idx), -1) if f.ndim <= 2 else f[idx] for f in feats], labels[idx],
                          None if tags is None else tags[idx]))
     return out[0], out[1], out[2], int(labels.max()) + 1
 
@@ -116,8 +118,26 @@ def subsets(tags, m):
 
 # --- models ----------------------------------------------------------------------------------
 
-def encoder(d):
-    layers, prev = [], d
+def encoder(shape):
+    """mmlab's encoder (ModelOptions.Encoder) of inputs with per-sample shape `shape`: the MLP
+    d→64→64 for vectors; for images [C, H, W] (model.encoder=auto picks cnn) first the CNN
+    blocks of mmlab.ModelOptions.CNNFeatures — per block a 3×3 convolution with "same" zero
+    padding (16, then 32 channels), 2×2 max-pooling and a ReLU — flattened in (C, H, W) order,
+    then the same dense layers. nn.Conv2d's default initialisation is U(±1/√fan_in) for kernel
+    and bias, fan_in = 9·C_in: mmlab's "uniform"."""
+    layers = []
+    if len(shape) >= 2:
+        c, h, w = (1, *shape) if len(shape) == 2 else shape
+        if len(shape) == 2:
+            layers.append(nn.Unflatten(1, (1, h, w)))
+        for out in CONV:
+            layers += [nn.Conv2d(c, out, 3, padding=1), nn.MaxPool2d(2), nn.ReLU()]
+            c, h, w = out, h // 2, w // 2
+        layers.append(nn.Flatten())
+        d = c * h * w
+    else:
+        d = shape[0]
+    prev = d
     for h in HIDDEN:
         layers += [nn.Linear(prev, h), nn.ReLU()]
         prev = h
@@ -127,9 +147,9 @@ def encoder(d):
 class Uni(nn.Module):
     """Uni-modal model: encoder + linear head on modality m."""
 
-    def __init__(self, m, d, k):
+    def __init__(self, m, shape, k):
         super().__init__()
-        self.m, self.enc, self.head = m, encoder(d), nn.Linear(HIDDEN[-1], k)
+        self.m, self.enc, self.head = m, encoder(shape), nn.Linear(HIDDEN[-1], k)
 
     def forward(self, xs):
         f = self.enc(xs[self.m])
@@ -140,10 +160,10 @@ class Uni(nn.Module):
 class LateFusion(nn.Module):
     """One encoder per modality, concat+linear head; split heads o_m = W_m f_m + b/M."""
 
-    def __init__(self, ds, k):
+    def __init__(self, shapes, k):
         super().__init__()
-        self.encs = nn.ModuleList(encoder(d) for d in ds)
-        self.head = nn.Linear(HIDDEN[-1] * len(ds), k)
+        self.encs = nn.ModuleList(encoder(s) for s in shapes)
+        self.head = nn.Linear(HIDDEN[-1] * len(shapes), k)
 
     def forward(self, xs):
         fs = [e(x) for e, x in zip(self.encs, xs)]
@@ -251,7 +271,8 @@ def study(args):
     runs = []
     for seed in ([args.seed] if args.seed is not None else range(args.seeds)):
         train, val, test, k = load(os.path.join(args.data, f"seed{seed}"))
-        m, ds = len(train.xs), [x.shape[1] for x in train.xs]
+        m, ds = len(train.xs), [tuple(x.shape[1:]) for x in train.xs]
+        cnn = any(len(d) >= 2 for d in ds)
         torch.manual_seed(1000 + seed)
         unis, probe_of = [], {}
         for i in range(m):
@@ -280,7 +301,12 @@ def study(args):
         ev["probe_acc"] = [probe_of[i] for i in range(m)]
         runs.append(dict(method="ume", modality=None, seed=seed, train_seconds=0.0, steps=0, **ev))
         # UMT: student late fusion + λ·Σ_m MSE to the frozen teachers' training-split features.
+        # With CNN encoders the student's encoders start from its teachers' (mmlab's default
+        # umt.init=auto), its head from scratch.
         net = LateFusion(ds, k)
+        if cnn:
+            for i in range(m):
+                net.encs[i].load_state_dict(unis[i][0].enc.state_dict())
         secs, steps = fit(net, train, val, args.epochs, seed * 100 + 20, teachers=[u[3] for u in unis])
         lv, _ = features(net, val)
         lt, ft = features(net, test)
@@ -289,12 +315,26 @@ def study(args):
         runs.append(dict(method="umt", modality=None, seed=seed, train_seconds=secs, steps=steps, **ev))
         log(f"seed {seed} umt: test {ev['test_acc']:.4f} in {secs:.1f} s")
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "runs": runs, "max_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+    return {"seconds": seconds, "runs": runs, "max_rss_kib": max_rss_kib()}
+
+
+def max_rss_kib():
+    """This process's peak RSS: VmHWM of /proc/self/status, the high-water mark of this
+    program's own memory. getrusage's ru_maxrss is not used: on Linux it starts from the RSS of
+    the process that spawned this one (the Go driver, with its study's memory)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def steps(args):
     train, val, test, k = load(args.data)
-    m, ds = len(train.xs), [x.shape[1] for x in train.xs]
+    m, ds = len(train.xs), [tuple(x.shape[1:]) for x in train.xs]
     torch.manual_seed(0)
     out = {}
     teachers = []

@@ -151,7 +151,7 @@ func (s AVMNISTSpec) Validate() error {
 	if !fsddSumPattern.MatchString(s.FSDDSum) {
 		p.bad("fsdd_sum", fmt.Sprintf("%q", s.FSDDSum), "16 lower-case hex digits, the FSDD checksum (ParseSpec fills it in)")
 	}
-	p = append(p, memoryProblems("size", []float64{avmSide * avmSide, float64(s.Size) * float64(s.Size)}, s.NTrain, s.NVal, s.NTest)...)
+	p = append(p, memoryProblems("size", s.valuesPerSample(), s.NTrain, s.NVal, s.NTest)...)
 	return p.err(AVMNISTName)
 }
 
@@ -164,6 +164,9 @@ func (s AVMNISTSpec) Generate() (*Dataset, error) { return s.GenerateWith(Defaul
 // recording and noise come from its own streams (sampleRand), whatever the number of goroutines.
 func (s AVMNISTSpec) GenerateWith(c Cache) (*Dataset, error) {
 	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkMemory(); err != nil {
 		return nil, err
 	}
 	if s.FSDD == "" {
@@ -355,4 +358,15 @@ func stratifiedLabels(n int, r *rand.Rand) []int32 {
 	}
 	r.Shuffle(n, func(i, j int) { labels[i], labels[j] = labels[j], labels[i] })
 	return labels
+}
+
+// valuesPerSample is the number of float32 values per sample of each modality.
+func (s AVMNISTSpec) valuesPerSample() []float64 {
+	return []float64{avmSide * avmSide, float64(s.Size) * float64(s.Size)}
+}
+
+// checkMemory returns a *MemoryError when the spec's features need more memory than is
+// available (see MemoryError), before anything is generated.
+func (s AVMNISTSpec) checkMemory() error {
+	return checkMemory(s.String(), featureBytes(s.valuesPerSample(), s.NTrain, s.NVal, s.NTest))
 }

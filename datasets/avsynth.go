@@ -124,7 +124,8 @@ func (s AVSynthSpec) Validate() error {
 			p.bad(f.key, f.n, fmt.Sprintf("%s × 3·size² ≤ %d (float32 values per modality and split)", f.key, maxValuesPerSplit))
 		}
 	}
-	p = append(p, memoryProblems("size, freq, frames", []float64{3 * float64(s.Size) * float64(s.Size), float64(s.Freq) * float64(s.Frames)}, s.NTrain, s.NVal, s.NTest)...)
+	p = append(p, memoryProblems("size, freq, frames", s.valuesPerSample(), s.NTrain, s.NVal, s.NTest)...)
+	p = append(p, classProblems(s.K, s.NTrain)...)
 	return p.err(AVSynthName)
 }
 
@@ -138,6 +139,9 @@ func (s AVSynthSpec) Generate() (*Dataset, error) { return s.GenerateWith(Defaul
 // numbers across a phase diagram over ρ and π).
 func (s AVSynthSpec) GenerateWith(c Cache) (*Dataset, error) {
 	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkMemory(); err != nil {
 		return nil, err
 	}
 	return c.Get(s.String(), s.NTrain+s.NVal+s.NTest, s.render)
@@ -655,4 +659,15 @@ func sinTurns(x float64) float64 {
 	}
 	frac := pos - float64(i)
 	return sinTable[i] + frac*(sinTable[i+1]-sinTable[i])
+}
+
+// valuesPerSample is the number of float32 values per sample of each modality.
+func (s AVSynthSpec) valuesPerSample() []float64 {
+	return []float64{3 * float64(s.Size) * float64(s.Size), float64(s.Freq) * float64(s.Frames)}
+}
+
+// checkMemory returns a *MemoryError when the spec's features need more memory than is
+// available (see MemoryError), before anything is generated.
+func (s AVSynthSpec) checkMemory() error {
+	return checkMemory(s.String(), featureBytes(s.valuesPerSample(), s.NTrain, s.NVal, s.NTest))
 }

@@ -184,9 +184,6 @@ func (s LazyPairSpec) Validate() error {
 		bad("k", s.K, fmt.Sprintf("m·(3·k + distract)²·dim ≤ %d (MaxLazyPairBasisWork; now %.3g: drawing the directions would "+
 			"take minutes); lower k, distract or dim", int64(MaxLazyPairBasisWork), float64(max(s.M, 1))*n*n*float64(s.Dim)))
 	}
-	if s.K > s.NTrain && s.NTrain >= 1 {
-		bad("k", s.K, fmt.Sprintf("k ≤ n_train = %d (more classes than training samples)", s.NTrain))
-	}
 	for _, f := range []struct {
 		key   string
 		value float64
@@ -220,7 +217,8 @@ func (s LazyPairSpec) Validate() error {
 			bad(f.key, f.n, fmt.Sprintf("%s × dim ≤ %d (float32 values per modality and split)", f.key, maxValuesPerSplit))
 		}
 	}
-	problems = append(problems, memoryProblems("dim, m", repeatValues(s.Dim, s.M), s.NTrain, s.NVal, s.NTest)...)
+	problems = append(problems, classProblems(s.K, s.NTrain)...)
+	problems = append(problems, memoryProblems("dim, m", s.valuesPerSample(), s.NTrain, s.NVal, s.NTest)...)
 	if s.Rho1 != Unset && !(s.Rho1 >= 0 && s.Rho1 <= 1) {
 		bad("rho1", s.Rho1, "0 ≤ rho1 ≤ 1 (or unset: rho)")
 	}
@@ -316,6 +314,9 @@ func orthonormal(r *rand.Rand, n, dim int) [][]float64 {
 func (s LazyPairSpec) Generate() (*Dataset, error) {
 	bases, err := s.Basis()
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkMemory(); err != nil {
 		return nil, err
 	}
 	d := &Dataset{Spec: s.String(), NumClasses: s.K}
@@ -431,4 +432,13 @@ func addScaled(dst []float64, a float64, v []float64) {
 	for j := range dst {
 		dst[j] += float64(a * v[j])
 	}
+}
+
+// valuesPerSample is the number of float32 values per sample of each modality.
+func (s LazyPairSpec) valuesPerSample() []float64 { return repeatValues(s.Dim, s.M) }
+
+// checkMemory returns a *MemoryError when the spec's features need more memory than is
+// available (see MemoryError), before anything is generated.
+func (s LazyPairSpec) checkMemory() error {
+	return checkMemory(s.String(), featureBytes(s.valuesPerSample(), s.NTrain, s.NVal, s.NTest))
 }

@@ -185,14 +185,17 @@ func TestNPYMemoryCeiling(t *testing.T) {
 	mustParse(t, "npy:"+dir)
 }
 
-// TestLazyPairClassCeiling: a generated spec may not have more classes than training samples,
-// nor directions that take minutes to draw (k=1000, dim=3000 ran for minutes).
+// TestLazyPairClassCeiling: a generated spec (lazypair, avsynth, twoview) may not have more
+// classes than training samples, nor lazypair directions that take minutes to draw (k=1000,
+// dim=3000 ran for minutes).
 func TestLazyPairClassCeiling(t *testing.T) {
 	for _, c := range []struct{ spec, want string }{
 		{"lazypair:k=1000,dim=3000,n_train=600,n_val=100,n_test=100", "MaxLazyPairBasisWork"},
 		{"lazypair:k=1000,dim=3000,n_train=600,n_val=100,n_test=100", "k ≤ n_train = 600"},
 		{"lazypair:k=20,n_train=10", "k ≤ n_train = 10"},
 		{"lazypair:k=600,dim=3000,n_train=1000", "MaxLazyPairBasisWork"}, // 2·1800²·3000 = 1.9e10
+		{"avsynth:k=8,n_train=5", "k ≤ n_train = 5"},
+		{"twoview:k=8,n_train=5", "k ≤ n_train = 5"},
 	} {
 		_, err := ParseSpec(c.spec)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -201,4 +204,6 @@ func TestLazyPairClassCeiling(t *testing.T) {
 	}
 	mustParse(t, "lazypair:k=300,dim=3000,n_train=600,n_val=100,n_test=100") // 2·900²·3000 = 4.9e9
 	mustParse(t, "lazypair:k=10,n_train=10")
+	mustParse(t, "avsynth:k=8,n_train=8")
+	mustParse(t, "twoview:k=8,n_train=8")
 }

@@ -49,8 +49,11 @@ func init() { RegisterPositional(NPYName, "path", parseNPY) }
 
 // NPYSpec is a user's own dataset: NumPy arrays with samples first, the format that features
 // extracted in Python are usually saved in (docs/DESIGN.md §2.3). ParseSpec("npy:PATH,key=value,...")
-// resolves it by reading every file in full, checking it and computing its checksum; Generate
-// reads the files again and splits them.
+// resolves it by reading every file in full, checking it, computing its checksum and splitting
+// it; Generate returns that dataset. Each file is read once per process: parsing the same data
+// again (e.g. the canonical spec) while its files are unchanged reads nothing (see
+// NPYFilesRead; a file counts as changed when its size, mtime, ctime or inode differ, and files
+// changed less than a second before they were read are always read again).
 //
 // Layout. PATH is a directory of .npy files, or one .npz file (np.savez / np.savez_compressed) holding
 // the same arrays under the same names. A directory is read only for its *.npy files (files
@@ -112,6 +115,14 @@ type NPYSpec struct {
 	Test       float64  // test: fraction of each class drawn into test (default 0.2)
 	Seed       int64    // seed: draws the split (default 1); WithSeedOffset leaves it alone
 	Checksum   string   // sha256: first 16 hex digits of the SHA-256 of the files read
+
+	loaded *npyHeld // the dataset ParseSpec read, which Generate returns (not a key)
+}
+
+// npyHeld is the dataset read for a spec whose canonical form was spec.
+type npyHeld struct {
+	spec string
+	data *Dataset
 }
 
 // NPYKeys returns the spec-string keys of npy in canonical order; "path" is given as the first
@@ -197,7 +208,16 @@ func parseNPY(kv map[string]string) (Spec, error) {
 			splitKeys = append(splitKeys, key)
 		}
 	}
-	_, resolved, err := s.load(splitKeys)
+	abs, files, stable := npyFingerprint(s.Path)
+	if stable {
+		if r, d, ok := rememberedNPY(abs, files, func(l *npyLoaded) bool { return l.sameResolution(s, len(splitKeys) > 0, want) }); ok {
+			if d != nil {
+				r.loaded = &npyHeld{spec: r.String(), data: d}
+			}
+			return r, nil
+		}
+	}
+	d, resolved, err := s.load(splitKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -205,6 +225,10 @@ func parseNPY(kv map[string]string) (Spec, error) {
 		return nil, fmt.Errorf("datasets: npy: %s: the files changed since this spec was recorded: their sha256 is now %s, the spec says %s",
 			resolved.Path, resolved.Checksum, want)
 	}
+	if stable {
+		rememberNPY(files, s, len(splitKeys) > 0, resolved, d)
+	}
+	resolved.loaded = &npyHeld{spec: resolved.String(), data: d}
 	return resolved, nil
 }
 
@@ -234,8 +258,21 @@ func (s NPYSpec) WithSeedOffset(int) Spec { return s }
 // of the directory or file, or those named by modalities=).
 func (s NPYSpec) NumModalities() int { return len(s.Modalities) }
 
-// Generate reads the files and splits them. It fails if they no longer match s.Checksum.
+// Generate returns the dataset: the one ParseSpec read for s, or one read by an earlier parse
+// of the same data while its files are unchanged (see NPYFilesRead), else the files read and
+// split now. It fails if they no longer match s.Checksum. The dataset may be shared with other
+// callers of Generate: do not modify it.
 func (s NPYSpec) Generate() (*Dataset, error) {
+	canonical := s.String()
+	if s.loaded != nil && s.loaded.spec == canonical {
+		return s.loaded.data, nil
+	}
+	abs, files, stable := npyFingerprint(s.Path)
+	if stable && s.Checksum != "" {
+		if _, d, ok := rememberedNPY(abs, files, func(l *npyLoaded) bool { return l.canonical == canonical }); ok && d != nil {
+			return d, nil
+		}
+	}
 	d, resolved, err := s.load(nil)
 	if err != nil {
 		return nil, err
@@ -243,6 +280,9 @@ func (s NPYSpec) Generate() (*Dataset, error) {
 	if s.Checksum != "" && resolved.Checksum != s.Checksum {
 		return nil, fmt.Errorf("datasets: npy: %s: the files changed since the spec was resolved: their sha256 is now %s, the spec says %s",
 			resolved.Path, resolved.Checksum, s.Checksum)
+	}
+	if stable && resolved.String() == canonical {
+		rememberNPY(files, s, false, resolved, d)
 	}
 	return d, nil
 }

@@ -12,8 +12,8 @@ import (
 
 // load reads, checks and splits the arrays, and returns the dataset with the resolved spec.
 // splitKeys are the split keys the spec string gave, an error when the data has a split array.
-// The steps: labels (N and K), the modalities to use, their features, tags, the split, then
-// the dataset, checked as a whole.
+// The steps: labels (N and K), the modalities to use, tags, the split, then the features, one
+// modality at a time straight into the splits, and the dataset, checked as a whole.
 func (s NPYSpec) load(splitKeys []string) (*Dataset, NPYSpec, error) {
 	src, err := openNPYSource(s.Path)
 	if err != nil {
@@ -27,21 +27,25 @@ func (s NPYSpec) load(splitKeys []string) (*Dataset, NPYSpec, error) {
 	if res.Modalities, err = s.chooseModalities(src); err != nil {
 		return nil, s, err
 	}
-	full, mods, err := src.loadFeatures(res.Modalities, labels)
+	tags, err := src.loadTags(len(labels))
 	if err != nil {
-		return nil, s, err
-	}
-	if full.Tags, err = src.loadTags(len(labels)); err != nil {
 		return nil, s, err
 	}
 	parts, err := s.splitSamples(src, splitKeys, labels, &res)
 	if err != nil {
 		return nil, s, err
 	}
+	all := &Split{Labels: make([]int32, len(labels)), Tags: tags}
+	for i, y := range labels {
+		all.Labels[i] = int32(y)
+	}
+	d := &Dataset{NumClasses: res.K,
+		Train: all.Select(parts[npyTrain]), Val: all.Select(parts[npyVal]), Test: all.Select(parts[npyTest])}
+	if d.Modalities, err = src.loadFeatures(res.Modalities, len(labels), parts, d.splits()); err != nil {
+		return nil, s, err
+	}
 	res.Checksum = src.checksum()
-
-	d := &Dataset{Spec: res.String(), NumClasses: res.K, Modalities: mods,
-		Train: full.Select(parts[npyTrain]), Val: full.Select(parts[npyVal]), Test: full.Select(parts[npyTest])}
+	d.Spec = res.String()
 	if err := d.Validate(); err != nil {
 		return nil, s, fmt.Errorf("datasets: npy: %s: %w", src.path, err)
 	}
@@ -122,29 +126,32 @@ func (s NPYSpec) chooseModalities(src *npySource) ([]string, error) {
 	return chosen, nil
 }
 
-// loadFeatures reads the features of the named modalities into one split holding every sample,
-// labelled, checking their total against MaxDatasetBytes as they are read.
-func (src *npySource) loadFeatures(names []string, labels []int64) (*Split, []Modality, error) {
-	n := len(labels)
-	full := &Split{Labels: make([]int32, n)}
-	for i, y := range labels {
-		full.Labels[i] = int32(y)
-	}
+// loadFeatures reads the features of the named modalities, checking their total against
+// MaxDatasetBytes as they are read, and appends the rows of parts[i] to splits[i], one
+// modality at a time (so that only one modality is held twice, not the whole dataset).
+func (src *npySource) loadFeatures(names []string, n int, parts [3][]int, splits []*Split) ([]Modality, error) {
 	var mods []Modality
 	total := int64(0) // float32 values so far, against MaxDatasetBytes
 	for _, name := range names {
 		shape, values, err := src.features(name, n)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if total += int64(len(values)); total > MaxDatasetBytes/4 {
-			return nil, nil, src.errorf(name, "the modalities up to this one hold %d float32 values (%.3g GiB), more than the %.3g GiB ceiling (MaxDatasetBytes)",
+			return nil, src.errorf(name, "the modalities up to this one hold %d float32 values (%.3g GiB), more than the %.3g GiB ceiling (MaxDatasetBytes)",
 				total, float64(total)*4/(1<<30), float64(MaxDatasetBytes)/(1<<30))
 		}
 		mods = append(mods, Modality{Name: name, Shape: shape})
-		full.Features = append(full.Features, values)
+		size := len(values) / n
+		for i, split := range splits {
+			rows := make([]float32, 0, len(parts[i])*size)
+			for _, j := range parts[i] {
+				rows = append(rows, values[j*size:(j+1)*size]...)
+			}
+			split.Features = append(split.Features, rows)
+		}
 	}
-	return full, mods, nil
+	return mods, nil
 }
 
 // loadTags reads tags.npy, when there is one, as n per-sample Tag bit masks; nil without it.

@@ -94,6 +94,7 @@ func openNPYSource(path string) (*npySource, error) {
 			return nil, fmt.Errorf("datasets: npy: %s: %d bytes, more than the %d this loader reads (MaxDatasetBytes)", abs, info.Size(), maxNPYBytes())
 		}
 		raw, err := os.ReadFile(abs)
+		npyFilesRead.Add(1)
 		if err != nil {
 			return nil, fmt.Errorf("datasets: npy: %w", err)
 		}
@@ -159,6 +160,13 @@ func (src *npySource) errorf(file, format string, args ...any) error {
 // array reads and parses the header of the named array.
 func (src *npySource) array(name string) (*npyArray, error) {
 	raw, err := src.read(name)
+	if mem := (*MemoryError)(nil); errors.As(err, &mem) {
+		mem.What = filepath.Join(src.path, name+".npy")
+		if strings.HasSuffix(src.path, ".npz") {
+			mem.What = src.path + ": " + name + ".npy"
+		}
+		return nil, mem
+	}
 	if err != nil {
 		return nil, src.errorf(name, "%v", err)
 	}
@@ -225,6 +233,7 @@ func readNPYFile(path string) ([]byte, error) {
 	if fi.Size() > maxNPYBytes() {
 		return nil, fmt.Errorf("%d bytes, more than the %d this loader reads (MaxDatasetBytes)", fi.Size(), maxNPYBytes())
 	}
+	npyFilesRead.Add(1)
 	return readNPYBounded(f, fi.Size())
 }
 
@@ -275,6 +284,10 @@ func readNPYBounded(r io.Reader, size int64) ([]byte, error) {
 			pyShape(a.shape), a.dtypeName(), values, MaxDatasetBytes/4, MaxDatasetBytes)
 	}
 	want := int64(values) * int64(a.size)
+	// The data, its decoded float32 values and their copy in the splits.
+	if err := checkMemory("", float64(want)+8*float64(values)); err != nil {
+		return nil, err
+	}
 	switch has := size - int64(len(buf)); {
 	case has < want:
 		return nil, fmt.Errorf("truncated: shape %s of %s needs %d data bytes, the file has %d",

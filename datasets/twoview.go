@@ -95,7 +95,8 @@ func (s TwoViewSpec) Validate() error {
 			p.bad(f.key, f.n, fmt.Sprintf("%s × size² ≤ %d (float32 values per modality and split)", f.key, maxValuesPerSplit))
 		}
 	}
-	p = append(p, memoryProblems("size", repeatValues(s.Size*s.Size, 2), s.NTrain, s.NVal, s.NTest)...)
+	p = append(p, memoryProblems("size", s.valuesPerSample(), s.NTrain, s.NVal, s.NTest)...)
+	p = append(p, classProblems(s.K, s.NTrain)...)
 	return p.err(TwoViewName)
 }
 
@@ -107,6 +108,9 @@ func (s TwoViewSpec) Generate() (*Dataset, error) { return s.GenerateWith(Defaul
 // number of goroutines.
 func (s TwoViewSpec) GenerateWith(c Cache) (*Dataset, error) {
 	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkMemory(); err != nil {
 		return nil, err
 	}
 	return c.Get(s.String(), s.NTrain+s.NVal+s.NTest, s.render)
@@ -330,4 +334,13 @@ func sdfNormal(o *tvObject, p [3]float64) [3]float64 {
 		n[i] /= norm
 	}
 	return n
+}
+
+// valuesPerSample is the number of float32 values per sample of each modality.
+func (s TwoViewSpec) valuesPerSample() []float64 { return repeatValues(s.Size*s.Size, 2) }
+
+// checkMemory returns a *MemoryError when the spec's features need more memory than is
+// available (see MemoryError), before anything is generated.
+func (s TwoViewSpec) checkMemory() error {
+	return checkMemory(s.String(), featureBytes(s.valuesPerSample(), s.NTrain, s.NVal, s.NTest))
 }

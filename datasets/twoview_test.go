@@ -20,7 +20,7 @@ func TestTwoViewSpec(t *testing.T) {
 	if got := DefaultTwoView().String(); got != want {
 		t.Errorf("defaults: %q, want %q", got, want)
 	}
-	custom := TwoViewSpec{K: 8, Size: 24, Sigma: 0.125, NTrain: 3, NVal: 4, NTest: 5, Seed: 7}
+	custom := TwoViewSpec{K: 8, Size: 24, Sigma: 0.125, NTrain: 9, NVal: 4, NTest: 5, Seed: 7}
 	for _, s := range []TwoViewSpec{DefaultTwoView(), custom} {
 		parsed, err := ParseSpec(s.String())
 		if err != nil {

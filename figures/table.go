@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // Table is a results table computed from runs (never typed by hand): a header, one row of
@@ -17,7 +17,7 @@ type Table struct {
 	Title   string     // caption; may be empty
 	Columns []string   // column headers; the first is "method"
 	Rows    [][]string // one per method, len(Columns) cells each; the first cell names the method
-	Keys    []string   // Keys[i] is the mmlab.Summaries key of Rows[i] ("uni/m0", "joint", ...)
+	Keys    []string   // Keys[i] is the results.Summaries key of Rows[i] ("uni/m0", "joint", ...)
 	Notes   []string   // what the cells mean, one sentence each
 }
 
@@ -25,16 +25,16 @@ type Table struct {
 // encoder for, or a subset no run reports).
 const missingCell = "—"
 
-// ResultsTable summarises runs over seeds (mmlab.Summaries) into a table with a row per method —
+// ResultsTable summarises runs over seeds (results.Summaries) into a table with a row per method —
 // the uni-modal model of each modality ("uni-modal m0", ...), then UME, joint, UMT and the rest —
 // and columns: test accuracy, validation accuracy, the linear-probe accuracy of the method's
 // encoder for each modality, accuracy on the both_hard and pair_only subsets, and the number of
 // seeds. Each number is "mean ± CI95" over seeds (the half-width of the 95% Student-t interval,
-// mmlab.Summarize); one seed shows the mean alone; a cell over fewer seeds than its row says
+// results.Summarize); one seed shows the mean alone; a cell over fewer seeds than its row says
 // "(n=…)"; "—" marks what a method does not have.
 //
 // It is an error if runs is empty or a run has no method name.
-func ResultsTable(runs []mmlab.Run) (Table, error) {
+func ResultsTable(runs []results.Run) (Table, error) {
 	if len(runs) == 0 {
 		return Table{}, errors.New("figures.ResultsTable: no runs")
 	}
@@ -43,7 +43,7 @@ func ResultsTable(runs []mmlab.Run) (Table, error) {
 			return Table{}, fmt.Errorf("figures.ResultsTable: run %d (key %q, seed %d) has no method name", i, runs[i].Key, runs[i].Seed)
 		}
 	}
-	sums := mmlab.Summaries(runs)
+	sums := results.Summaries(runs)
 	var keys []string
 	numModalities := 0
 	for key, s := range sums {
@@ -65,6 +65,13 @@ func ResultsTable(runs []mmlab.Run) (Table, error) {
 	}
 	subsets := []string{SubsetBothHard, SubsetPairOnly}
 	t.Columns = append(t.Columns, subsets...)
+	costed := false // cost columns only for runs that recorded their cost (issue 18)
+	for _, key := range keys {
+		costed = costed || sums[key].Params.N > 0
+	}
+	if costed {
+		t.Columns = append(t.Columns, "params", "train FLOPs/sample", "train s/run")
+	}
 	t.Columns = append(t.Columns, "seeds")
 
 	for _, key := range keys {
@@ -81,6 +88,9 @@ func ResultsTable(runs []mmlab.Run) (Table, error) {
 		for _, subset := range subsets {
 			row = append(row, cell(s.SubsetAcc[subset], n))
 		}
+		if costed {
+			row = append(row, costCells(s)...)
+		}
 		seeds := strconv.Itoa(n)
 		if s.N != n {
 			seeds += fmt.Sprintf(" (%d runs)", s.N)
@@ -92,12 +102,44 @@ func ResultsTable(runs []mmlab.Run) (Table, error) {
 		"probe mX: linear-probe test accuracy of the method's encoder for modality X.",
 		"both_hard, pair_only: test accuracy on those diagnostic subsets.",
 	}
+	if costed {
+		t.Notes = append(t.Notes, "params: trainable parameters of the predictor (UME: its members'); train FLOPs/sample: the run's own "+
+			"training FLOPs per training sample (dense and dot products, forward and backward, as bench/README.md counts; UME trains "+
+			"nothing, UMT's uni-modal teachers are the uni-modal rows); train s/run: training wall time, mean over seeds, which "+
+			"varies with the machine and its load.")
+	}
 	return t, nil
 }
 
+// costCells formats a summary's cost: parameters and FLOPs as means with an SI prefix, train
+// seconds as mean ± CI95; "—" where no run recorded them.
+func costCells(s results.MethodSummary) []string {
+	if s.Params.N == 0 {
+		return []string{missingCell, missingCell, missingCell}
+	}
+	secs := fmt.Sprintf("%.1f", s.TrainSeconds.Mean)
+	if s.TrainSeconds.N > 1 {
+		secs += fmt.Sprintf(" ± %.1f", s.TrainSeconds.CI95)
+	}
+	return []string{siNumber(s.Params.Mean), siNumber(s.TrainFLOPs.Mean), secs}
+}
+
+// siNumber formats x with three significant digits and an SI prefix: 7556 → "7.56 k".
+func siNumber(x float64) string {
+	for _, p := range []struct {
+		scale  float64
+		prefix string
+	}{{1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}} {
+		if x >= p.scale {
+			return strconv.FormatFloat(x/p.scale, 'g', 3, 64) + " " + p.prefix
+		}
+	}
+	return strconv.FormatFloat(x, 'g', 3, 64)
+}
+
 // perModalityMethod reports whether key is a per-modality method's pooled summary (like "uni"),
-// i.e. there are per-modality keys key+"/m0", ... (see mmlab.Summaries).
-func perModalityMethod(sums map[string]mmlab.MethodSummary, key string) bool {
+// i.e. there are per-modality keys key+"/m0", ... (see results.Summaries).
+func perModalityMethod(sums map[string]results.MethodSummary, key string) bool {
 	for k := range sums {
 		if base, _, ok := splitModalityKey(k); ok && base == key {
 			return true
@@ -108,7 +150,7 @@ func perModalityMethod(sums map[string]mmlab.MethodSummary, key string) bool {
 
 // cell formats an estimate over seeds for a row of rowSeeds seeds: "0.944 ± 0.011", the mean
 // alone for one seed, "(n=3)" appended when it covers fewer seeds than the row, "—" for none.
-func cell(e mmlab.Estimate, rowSeeds int) string {
+func cell(e results.Estimate, rowSeeds int) string {
 	var s string
 	switch e.N {
 	case 0:

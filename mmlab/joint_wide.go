@@ -13,12 +13,10 @@ import (
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmlab-go/mmlab/results"
 )
 
-// JointWideMethod is the registry name of the width-matched joint control.
-const JointWideMethod = "joint_wide"
-
-func init() { Register(JointWideMethod, jointWideMethod{}) }
+func init() { Register(results.JointWideMethod, jointWideMethod{}) }
 
 // JointWideOptions are joint_wide's options ("joint_wide.<key>"). A key the study does not set
 // takes the study's umt value (umt.free_dims, umt.free_mode; Follow), so that a study with umt
@@ -49,7 +47,7 @@ func (o *JointWideOptions) Validate() error {
 // Follow implements OptionFollower: the keys the study did not set take umt's values when umt
 // is in the study.
 func (o *JointWideOptions) Follow(methods map[string]Validator, set map[string]bool) {
-	u, ok := methods[UMTMethod].(*UMTOptions)
+	u, ok := methods[results.UMTMethod].(*UMTOptions)
 	if !ok {
 		return
 	}
@@ -90,7 +88,7 @@ func (j jointWideMethod) TrainJob(env *Env, opts Validator) (*TrainJob, error) {
 }
 
 // Train implements Method.
-func (j jointWideMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *Curves, error) {
+func (j jointWideMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *results.Curves, error) {
 	net, curves, err := env.Engine.Fit(ctx, j.job(env, opts.(*JointWideOptions)))
 	if err != nil {
 		return nil, nil, err

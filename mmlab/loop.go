@@ -36,6 +36,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/gomlx/gomlx/support/exceptions"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // replica is one network of a training group and its bookkeeping.
@@ -46,7 +47,7 @@ type replica struct {
 	resident  []*tensors.Tensor // the training split's inputs, labels and extras, in TrainJob order
 	order     []int32           // the batch order of the current epoch
 	shuffler  *pcg
-	curves    *Curves
+	curves    *results.Curves
 	active    bool
 	err       error
 	steps     int
@@ -56,6 +57,7 @@ type replica struct {
 	bestAcc   float64
 	sinceBest int
 	final     *checkpoint // in a shared store: every variable of the network when it stopped early
+	stepFLOPs float64     // dot-product FLOPs of one training step (cost.go)
 }
 
 // group is one run of the training loop: its replicas, the store they train in, the compiled
@@ -79,7 +81,7 @@ type group struct {
 // network's own store) and returns, for each, its network and curves. The jobs have passed
 // TrainJob.check and, if there are several, are Replicable with the same number of steps per
 // epoch. An error is that of the first job, in the order of jobs, that failed.
-func (e *Engine) train(ctx context.Context, jobs []*TrainJob, caller string) ([]*Network, []*Curves, error) {
+func (e *Engine) train(ctx context.Context, jobs []*TrainJob, caller string) ([]*Network, []*results.Curves, error) {
 	g, err := e.newGroup(jobs, caller)
 	if err != nil {
 		return nil, nil, err
@@ -107,7 +109,11 @@ func (e *Engine) train(ctx context.Context, jobs []*TrainJob, caller string) ([]
 			break
 		}
 	}
-	return g.results(time.Since(start))
+	nets, curves, err := g.results(time.Since(start))
+	for _, n := range nets {
+		addTrainFLOPs(ctx, n.TrainFLOPs)
+	}
+	return nets, curves, err
 }
 
 // newGroup sets up the group of jobs (see setup and setupShared) and its validator.
@@ -150,7 +156,7 @@ func newReplica(job *TrainJob, net *Network) *replica {
 	n := ds.Train.Len()
 	rep := &replica{job: job, net: net, active: true, bestAcc: -1,
 		shuffler: newPCG(uint64(job.Seed), shuffleStream),
-		curves:   &Curves{SplitHeadAcc: make([][]float64, len(job.Inputs))},
+		curves:   &results.Curves{SplitHeadAcc: make([][]float64, len(job.Inputs))},
 		order:    make([]int32, n)}
 	for i := range rep.order {
 		rep.order[i] = int32(i)
@@ -334,7 +340,8 @@ func (g *group) buildStep(root *model.Scope, in []*graph.Node, updater gradientU
 		scope := rep.in(root)
 		b := buildBatch(rep.net, rep.job, scope.In(netScope), in[off:off+k], rows, epoch, g.caller)
 		off += k
-		rep.gradients(scope, b, gradOf)
+		roots := rep.gradients(scope, b, gradOf)
+		rep.stepFLOPs = dotFLOPs(append(roots, b.Loss))
 		losses[r] = graph.ConvertDType(b.Loss, dtypes.Float32)
 	}
 	var grads []*graph.Node
@@ -354,9 +361,9 @@ func (g *group) buildStep(root *model.Scope, in []*graph.Node, updater gradientU
 
 // gradients differentiates the replica's loss b.Loss with respect to its trainable variables
 // (those under scope used by the graph: the graph its network builds alone), lets the job's
-// Transform rewrite them (it sees the paths of the network alone, "/net/..."), and records each
-// variable's gradient in gradOf.
-func (rep *replica) gradients(scope *model.Scope, b *Batch, gradOf map[*model.Variable]*graph.Node) {
+// Transform rewrite them (it sees the paths of the network alone, "/net/..."), records each
+// variable's gradient in gradOf and returns the gradients.
+func (rep *replica) gradients(scope *model.Scope, b *Batch, gradOf map[*model.Variable]*graph.Node) []*graph.Node {
 	named := trainableInGraph(scope, b.Loss.Graph())
 	nodes := make([]*graph.Node, len(named))
 	for i := range named {
@@ -369,9 +376,12 @@ func (rep *replica) gradients(scope *model.Scope, b *Batch, gradOf map[*model.Va
 	if rep.job.Transform != nil {
 		rep.job.Transform(b, named)
 	}
-	for _, n := range named {
+	out := make([]*graph.Node, len(named))
+	for i, n := range named {
 		gradOf[n.Variable] = n.Grad
+		out[i] = n.Grad
 	}
+	return out
 }
 
 // runEpoch takes the steps of epoch (0-based): every active replica shuffles its batch order,
@@ -541,20 +551,21 @@ func (g *group) afterEpoch(rep *replica, done int, acc float64) error {
 // results returns every replica's network and curves, or the error of the first replica that
 // failed. A replica in a shared store gets its variables back (as they were when it stopped);
 // with early stopping, every network then gets its best epoch's trainable weights.
-func (g *group) results(elapsed time.Duration) ([]*Network, []*Curves, error) {
+func (g *group) results(elapsed time.Duration) ([]*Network, []*results.Curves, error) {
 	for _, rep := range g.reps {
 		if rep.err != nil {
 			return nil, nil, rep.err
 		}
 	}
 	nets := make([]*Network, len(g.reps))
-	curves := make([]*Curves, len(g.reps))
+	curves := make([]*results.Curves, len(g.reps))
 	for r, rep := range g.reps {
 		if err := rep.restoreInto(g.store); err != nil {
 			return nil, nil, fmt.Errorf("%s: %s: %w", g.caller, rep.job.Name, err)
 		}
 		rep.net.Steps = rep.steps
 		rep.net.TrainTime = elapsed
+		rep.net.TrainFLOPs = rep.stepFLOPs * float64(rep.steps)
 		nets[r], curves[r] = rep.net, rep.curves
 	}
 	return nets, curves, nil

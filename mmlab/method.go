@@ -13,6 +13,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // Method is a training method (uni, joint, ume, umt, ...). Implementations register themselves
@@ -30,7 +31,7 @@ type Method interface {
 	PerModality() bool
 	// Train trains (or composes) the method's predictor for env's dataset and seed. opts is the
 	// value DefaultOptions returned, set and validated. Curves may be nil (no training).
-	Train(ctx context.Context, env *Env, opts Validator) (Predictor, *Curves, error)
+	Train(ctx context.Context, env *Env, opts Validator) (Predictor, *results.Curves, error)
 }
 
 // Restorer is implemented by methods whose predictors can be rebuilt from saved weights

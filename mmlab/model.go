@@ -63,9 +63,10 @@ type ModelOptions struct {
 	EncoderKind  string `opt:"encoder" choices:"auto|mlp|cnn" help:"encoder kind: auto is cnn for inputs of per-sample rank ≥ 2 (images, spectrograms), mlp for vectors"`
 	Conv         []int  `opt:"conv" help:"output channels of the cnn encoder's blocks (3×3 conv, 2×2 max-pool, ReLU), before the hidden layers (ours)"`
 
-	// convOp selects the convolution of the cnn encoder: "" (convSame, the implementation),
-	// convSlices or convBuiltin (GoMLX's Convolve); only benchmarks and tests set it.
-	convOp string
+	// convOp, when set, replaces the cnn encoder's convolution (convSame) by another one, without
+	// bias, on x [C, batch, H, W] and kernel [k, k, C, C_out]: only tests and benchmarks set it
+	// (cnn_variants_test.go: convSameSlices, or GoMLX's Convolve).
+	convOp func(x, kernel *graph.Node) *graph.Node
 }
 
 // DefaultModelOptions returns the default model options: encoders d→64→64 (ReLU after each

@@ -49,6 +49,8 @@ type Network struct {
 	// Steps is the number of optimizer steps taken; TrainTime the wall time of training.
 	Steps     int
 	TrainTime time.Duration
+	// TrainFLOPs are the dot-product FLOPs of all its training steps (counted as cost.go says).
+	TrainFLOPs float64
 }
 
 func newNetwork(backend compute.Backend, inputs []int, build func(*model.Scope, []*graph.Node) Outputs, ds *datasets.Dataset) *Network {
@@ -145,6 +147,17 @@ func (n *Network) run(s *datasets.Split) error {
 	finalizeAll(n.cache.outs)
 	n.cache.split, n.cache.outs = s, outs
 	return nil
+}
+
+// release frees the network's compiled inference graph and cached outputs (RunStudy does so for
+// finished runs that nothing pending needs); a later Logits or Features compiles the graph again.
+func (n *Network) release() {
+	if n.infer != nil {
+		n.infer.Finalize()
+		n.infer = nil
+	}
+	finalizeAll(n.cache.outs)
+	n.cache.split, n.cache.outs = nil, nil
 }
 
 // ensureInfer creates the inference executor: inputs → logits and every input's features.

@@ -66,12 +66,10 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/support/exceptions"
+	"github.com/mmlab-go/mmlab/results"
 )
 
-// OGMGEMethod is the registry name of OGM-GE.
-const OGMGEMethod = "ogmge"
-
-func init() { Register(OGMGEMethod, ogmgeMethod{}) }
+func init() { Register(results.OGMGEMethod, ogmgeMethod{}) }
 
 // OGMGEOptions are OGM-GE's options ("ogmge.<key>"). Epochs are 0-based and the window is
 // inclusive, as the official code's `modulation_starts <= epoch <= modulation_ends`.
@@ -148,7 +146,7 @@ func (ogmgeMethod) job(env *Env, o *OGMGEOptions) *TrainJob {
 }
 
 // Train implements Method.
-func (m ogmgeMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *Curves, error) {
+func (m ogmgeMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *results.Curves, error) {
 	o := opts.(*OGMGEOptions)
 	if n := len(env.Data.Modalities); n != 2 {
 		return nil, nil, fmt.Errorf("mmlab: ogmge: the method compares a modality with \"the other\" and is defined for 2 modalities; "+

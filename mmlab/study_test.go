@@ -4,20 +4,22 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // recordsOnly hides a Store's blobs: a RunStore that cannot keep weights.
-type recordsOnly struct{ s *Store }
+type recordsOnly struct{ s *results.Store }
 
-func (r recordsOnly) Load(key string) (*Run, bool, error) { return r.s.Load(key) }
-func (r recordsOnly) Save(run *Run) error                 { return r.s.Save(run) }
+func (r recordsOnly) Load(key string) (*results.Run, bool, error) { return r.s.Load(key) }
+func (r recordsOnly) Save(run *results.Run) error                 { return r.s.Save(run) }
 
 // TestRunStudyWithStore: a study's runs are stored; re-running it loads them all; changing a UMT
 // option retrains only UMT, with the teachers restored from their stored weights — or, without
 // stored weights, retrained deterministically to the same models.
 func TestRunStudyWithStore(t *testing.T) {
 	ctx := context.Background()
-	store, err := OpenStore(t.TempDir())
+	store, err := results.OpenStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +37,8 @@ func TestRunStudyWithStore(t *testing.T) {
 		t.Errorf("methods %s", got)
 	}
 	for _, r := range first.Runs {
-		if r.Key == "" || r.Dataset != first.Dataset || r.Config["train.epochs"] != 5 || len(r.ProbeAcc) != 2 {
+		if r.Key == "" || r.Dataset != first.Dataset || r.Config["train.epochs"] != 5 || len(r.ProbeAcc) != 2 ||
+			r.NumClasses != 4 || strings.Join(r.Modalities, ",") != "m0,m1" {
 			t.Errorf("run %+v", r)
 		}
 		if r.Method == "ume" && (r.Curves != nil || *r.ProbeAcc[0] != *first.RunsOf("uni", 0)[r.Seed].ProbeAcc[0]) {

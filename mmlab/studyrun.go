@@ -17,6 +17,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // studyRunner is the state of one RunStudy call.
@@ -35,11 +36,12 @@ type studyRunner struct {
 	engine    *Engine
 	blobs     BlobStore
 	claims    *studyClaims
-	versions  Versions
+	versions  results.Versions
 	replicas  int
 	datasetOf map[string]*datasets.Dataset // by seed spec: generated when first needed
 	probes    map[int]probeCache           // by seed
 	saveErr   *SaveError                   // results that could not be stored
+	memLimit  memoryLimit                  // the soft memory limit while the study runs
 }
 
 // newStudyRunner checks and parses study: its seeds, dataset spec, options and methods (with
@@ -52,6 +54,9 @@ func newStudyRunner(study Study) (*studyRunner, error) {
 	}
 	if len(study.SeedList) == 0 && study.Seeds < 1 {
 		return nil, fmt.Errorf("mmlab.RunStudy: Seeds=%d: want at least 1", study.Seeds)
+	}
+	if len(study.SeedList) == 0 && study.Seeds > MaxSeeds {
+		return nil, fmt.Errorf("mmlab.RunStudy: Seeds=%d: more than MaxSeeds = %d", study.Seeds, MaxSeeds)
 	}
 	var err error
 	if s.spec, err = datasets.ParseSpec(study.Dataset); err != nil {
@@ -165,6 +170,7 @@ func (s *studyRunner) dataOf(seed int) (*datasets.Dataset, error) {
 		return nil, err
 	}
 	s.datasetOf[key] = data
+	s.memLimit.update(s.datasetOf)
 	return data, nil
 }
 
@@ -178,6 +184,32 @@ func (s *studyRunner) releaseData() {
 	for key := range s.datasetOf {
 		if !need[key] {
 			delete(s.datasetOf, key)
+		}
+	}
+	s.memLimit.update(s.datasetOf)
+}
+
+// releasePredictors drops the predictors of the runs that no pending run needs, itself or as a
+// dependency (ours: the study used to hold every trained network until it returned); a Network's
+// compiled inference graph and cached outputs are freed at once.
+func (s *studyRunner) releasePredictors() {
+	needed := map[*plannedRun]bool{}
+	for _, q := range s.pending {
+		needed[q] = true
+		for _, deps := range q.deps {
+			for _, d := range deps {
+				needed[d] = true
+			}
+		}
+	}
+	for _, seedPlan := range s.plans {
+		for _, p := range seedPlan {
+			if p.pred != nil && !needed[p] {
+				if net, ok := p.pred.(*Network); ok {
+					net.release()
+				}
+				p.pred = nil
+			}
 		}
 	}
 }
@@ -208,7 +240,7 @@ func (s *studyRunner) saveFailed(p *plannedRun, what string, err error) {
 }
 
 // finish evaluates and records a trained run, and stores it.
-func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *Curves, trainSeconds float64) error {
+func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *results.Curves, trainSeconds, trainFLOPs float64) error {
 	if s.probes[p.seed] == nil {
 		s.probes[p.seed] = probeCache{}
 	}
@@ -217,10 +249,12 @@ func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *Cu
 		return fmt.Errorf("%s: %w", p.name(), err)
 	}
 	p.pred = pred
-	p.run = &Run{Key: p.key, Method: p.method, Seed: p.seed, Dataset: s.spec.String(),
+	p.run = &results.Run{Key: p.key, Method: p.method, Seed: p.seed, Dataset: s.spec.String(),
+		NumClasses: env.Data.NumClasses, Modalities: modalityNames(env.Data.Modalities),
 		Config: s.cfg.Values(p.method), Versions: s.versions,
 		ValAcc: ev.ValAcc, TestAcc: ev.TestAcc, SubsetAcc: ev.SubsetAcc, ProbeAcc: ev.ProbeAcc,
-		ProbeSubsetAcc: ev.ProbeSubsetAcc, TrainSeconds: trainSeconds, Curves: curves}
+		ProbeSubsetAcc: ev.ProbeSubsetAcc, TrainSeconds: trainSeconds, Shapley: ev.Shapley, Curves: curves,
+		Params: ParamCount(pred), TrainFLOPs: trainFLOPs / float64(env.Data.Train.Len())}
 	if p.modality >= 0 {
 		m := p.modality
 		p.run.Modality = &m
@@ -296,6 +330,7 @@ func (s *studyRunner) computeAll(ctx context.Context) error {
 			return err
 		}
 		s.releaseData()
+		s.releasePredictors()
 		p := s.next()
 		if p == nil {
 			// Everything left waits for runs that other processes are computing.
@@ -369,11 +404,12 @@ func (s *studyRunner) trainAlone(ctx context.Context, p *plannedRun) error {
 	}
 	s.progress.beginRun(p.name(), 1)
 	t0 := time.Now()
-	pred, curves, err := p.impl.Train(ctx, env, p.opts)
+	counted, flops := withFLOPCounter(ctx)
+	pred, curves, err := p.impl.Train(counted, env, p.opts)
 	if err != nil {
 		return fmt.Errorf("%s: %w", p.name(), err)
 	}
-	if err := s.finish(p, env, pred, curves, time.Since(t0).Seconds()); err != nil {
+	if err := s.finish(p, env, pred, curves, time.Since(t0).Seconds(), flops.total()); err != nil {
 		return err
 	}
 	s.progress.endRun()
@@ -403,7 +439,7 @@ func (s *studyRunner) trainReplicas(ctx context.Context, group []*plannedRun) er
 	}
 	share := time.Since(t0).Seconds() / float64(len(group))
 	for i, q := range group {
-		if err := s.finish(q, envs[i], nets[i], curves[i], share); err != nil {
+		if err := s.finish(q, envs[i], nets[i], curves[i], share, nets[i].TrainFLOPs); err != nil {
 			return err
 		}
 	}
@@ -430,4 +466,13 @@ func (s *studyRunner) result() (*StudyResult, error) {
 		return res, s.saveErr
 	}
 	return res, nil
+}
+
+// modalityNames lists the names of mods in order (Run.Modalities).
+func modalityNames(mods []datasets.Modality) []string {
+	names := make([]string, len(mods))
+	for i, m := range mods {
+		names[i] = m.Name
+	}
+	return names
 }

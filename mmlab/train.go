@@ -22,6 +22,7 @@ import (
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/gomlx/gomlx/support/exceptions"
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // Learning-rate schedules (TrainOptions.Schedule).
@@ -198,7 +199,7 @@ const shuffleStream = 0x6d6d6c6162 // "mmlab"
 // above the first step's (see DivergenceFactor) — stops training with an error naming the job,
 // the step or epoch, and the option to change. With Options.Patience > 0 the network returned
 // holds the weights of the epoch with the best validation accuracy.
-func (e *Engine) Fit(ctx context.Context, job *TrainJob) (net *Network, curves *Curves, err error) {
+func (e *Engine) Fit(ctx context.Context, job *TrainJob) (net *Network, curves *results.Curves, err error) {
 	const caller = "mmlab.Engine.Fit"
 	if err := e.Options.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("%s: %s: %w", caller, job.Name, err)

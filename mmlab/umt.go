@@ -22,9 +22,10 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
+	"github.com/mmlab-go/mmlab/results"
 )
 
-func init() { Register(UMTMethod, umtMethod{}) }
+func init() { Register(results.UMTMethod, umtMethod{}) }
 
 // Distances of UMT's distillation term (UMTOptions.Distance).
 const (
@@ -123,7 +124,7 @@ func (umtMethod) Doc() string {
 
 // DefaultOptions, Requires and PerModality implement Method.
 func (umtMethod) DefaultOptions() Validator { o := DefaultUMTOptions(); return &o }
-func (umtMethod) Requires() []string        { return []string{UniMethod} }
+func (umtMethod) Requires() []string        { return []string{results.UniMethod} }
 func (umtMethod) PerModality() bool         { return false }
 
 // job describes the student network; teachers (per modality: features of the training split,
@@ -189,7 +190,7 @@ func FeatureDistance(distance string, student, teacher *graph.Node) *graph.Node 
 // features of the training split as its extras.
 func (u umtMethod) TrainJob(env *Env, opts Validator) (*TrainJob, error) {
 	o := opts.(*UMTOptions)
-	members := env.Deps[UniMethod]
+	members := env.Deps[results.UniMethod]
 	if len(members) != len(env.Data.Modalities) {
 		return nil, fmt.Errorf("mmlab: umt: %d teachers for %d modalities", len(members), len(env.Data.Modalities))
 	}
@@ -370,7 +371,7 @@ func leadingFits(teacher, student []int) bool {
 }
 
 // Train implements Method.
-func (u umtMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *Curves, error) {
+func (u umtMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *results.Curves, error) {
 	job, err := u.TrainJob(env, opts)
 	if err != nil {
 		return nil, nil, err

@@ -9,9 +9,10 @@ import (
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmlab-go/mmlab/results"
 )
 
-func init() { Register(UniMethod, uniMethod{}) }
+func init() { Register(results.UniMethod, uniMethod{}) }
 
 type uniMethod struct{}
 
@@ -42,7 +43,7 @@ func (uniMethod) job(env *Env) (*TrainJob, error) {
 func (u uniMethod) TrainJob(env *Env, _ Validator) (*TrainJob, error) { return u.job(env) }
 
 // Train implements Method.
-func (u uniMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *Curves, error) {
+func (u uniMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *results.Curves, error) {
 	job, err := u.TrainJob(env, opts)
 	if err != nil {
 		return nil, nil, err

@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // slurmTools are the programs the Slurm test needs.
@@ -255,7 +255,7 @@ func TestSlurmSweep(t *testing.T) {
 	}
 	env = append(env, "SLURM_CONF="+confPath)
 	daemons = append(daemons, startDaemon(t, "slurmctld", filepath.Join(dir, "slurmctld.out"), nil, env, "-D", "-f", confPath))
-	daemons = append(daemons, startDaemon(t, "slurmd", filepath.Join(dir, "slurmd.out"), nil, env, "-D", "-f", confPath))
+	daemons = append(daemons, startDaemon(t, "slurmd", filepath.Join(dir, "slurmd.out"), nil, env, "-D", "-N", host, "-f", confPath))
 	slurm := func(name string, args ...string) (string, error) {
 		c := exec.Command(tool(name), args...)
 		c.Env = env
@@ -276,7 +276,7 @@ func TestSlurmSweep(t *testing.T) {
 	home := filepath.Join(dir, "home")
 	mm := func(home string, args ...string) string {
 		c := exec.Command(bin, args...)
-		c.Env = append(env, mmlab.HomeEnv+"="+home, "GOMLX_BACKEND=go")
+		c.Env = append(env, results.HomeEnv+"="+home, "GOMLX_BACKEND=go")
 		out, err := c.CombinedOutput()
 		if err != nil {
 			t.Fatalf("mmlab %s: %v\n%s", strings.Join(args, " "), err, out)

@@ -170,3 +170,64 @@ func TestOldLeaseAndLost(t *testing.T) {
 		t.Fatalf("Release removed another holder's lease file: %v", err)
 	}
 }
+
+// TestRemoteHolder simulates a holder on another host sharing the directory (e.g. over NFS): its
+// PID cannot be probed from here (the PID of a process that died on this host must not count),
+// and its clock is hours ahead of this host's. While it heartbeats the lease is respected;
+// once it stops, the lease is taken over by the heartbeat's age on this waiter's own clock
+// (Timeout), whatever the holder's clock said. A holder whose clock is far behind (mtime older
+// than MaxAge) loses its lease at once: the documented cost of clock skew is duplicate work.
+func TestRemoteHolder(t *testing.T) {
+	shorten(t, 20*time.Millisecond, 300*time.Millisecond)
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip("cannot run true:", err)
+	}
+	path := filepath.Join(t.TempDir(), "k.lease")
+	writeLease(t, path, Holder{Host: "other-host.example", PID: dead.Process.Pid, Token: "remote"})
+	skew := 3 * time.Hour // the remote host's clock is ahead
+	beat := func(i int) {
+		at := time.Now().Add(skew + time.Duration(i)*time.Millisecond)
+		if err := os.Chtimes(path, at, at); err != nil {
+			t.Error(err)
+		}
+	}
+	var last time.Time // of the last heartbeat
+	for i, end := 0, time.Now().Add(4*Timeout); time.Now().Before(end); i++ {
+		beat(i)
+		last = time.Now()
+		if l, err := Acquire(path); !errors.Is(err, ErrHeld) {
+			if err == nil {
+				l.Release()
+			}
+			t.Fatalf("a heartbeating remote lease was taken over: %v", err)
+		}
+		time.Sleep(Heartbeat)
+	}
+	// The remote holder has stopped (crashed); its mtime stays 3 h ahead.
+	for {
+		l, err := Acquire(path)
+		if err == nil {
+			l.Release()
+			break
+		}
+		if !errors.Is(err, ErrHeld) || time.Since(last) > 5*time.Second {
+			t.Fatalf("a silent remote lease: %v after %v, want it taken over after Timeout", err, time.Since(last))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if took := time.Since(last); took < Timeout {
+		t.Errorf("taken over %v after the last heartbeat, before Timeout %v", took, Timeout)
+	}
+	// A remote clock far behind: its fresh heartbeat looks older than MaxAge here.
+	writeLease(t, path, Holder{Host: "other-host.example", PID: 42, Token: "behind"})
+	behind := time.Now().Add(-2 * MaxAge)
+	if err := os.Chtimes(path, behind, behind); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Acquire(path)
+	if err != nil {
+		t.Fatalf("a lease whose mtime is 2×MaxAge old: %v, want it taken over at once", err)
+	}
+	l.Release()
+}
