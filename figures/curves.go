@@ -67,7 +67,7 @@ func SplitHeadCurves(runs []results.Run, methods ...string) (*charts.Line, error
 	}
 
 	chart := charts.NewLine()
-	chart.Accept(figureVisitor{patch: func(o map[string]any) { setYInterval(o, interval) }})
+	chart.Accept(figureVisitor{patch: func(o map[string]any) { setYInterval(o, interval); spaceLegend(o) }})
 	chart.SetGlobalOptions(baseOptions("Split-head validation accuracy per modality during training", subtitle, true, 1)...)
 	chart.SetGlobalOptions(
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis", Formatter: curveTooltip}),
@@ -186,13 +186,14 @@ func collectCurves(where string, runs []results.Run, methods []string) (*curveSe
 		return nil, fmt.Errorf("%s: no uni-modal (%q) runs with curves (have: %s)", where, results.UniMethod, describeCurves(runs))
 	}
 	cs := &curveSet{where: where, byName: map[string]*curveLine{}, epochSet: map[int]bool{}}
+	names := modalityNames(runs)
 	for m := range numModalities {
-		uniName := fmt.Sprintf("%s · %s", MethodLabel(results.UniMethod), modalityLabel(m))
+		uniName := fmt.Sprintf("%s · %s", MethodLabel(results.UniMethod), modalityName(names, m))
 		if err := cs.addRuns(runs, results.UniMethod, m, uniName, "solid"); err != nil {
 			return nil, err
 		}
 		for k, method := range methods {
-			name := fmt.Sprintf("%s split head · %s", MethodLabel(method), modalityLabel(m))
+			name := fmt.Sprintf("%s split head · %s", MethodLabel(method), modalityName(names, m))
 			if err := cs.addRuns(runs, method, m, name, curveStyles[k%len(curveStyles)]); err != nil {
 				return nil, err
 			}

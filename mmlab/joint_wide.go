@@ -89,11 +89,7 @@ func (j jointWideMethod) TrainJob(env *Env, opts Validator) (*TrainJob, error) {
 
 // Train implements Method.
 func (j jointWideMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *results.Curves, error) {
-	net, curves, err := env.Engine.Fit(ctx, j.job(env, opts.(*JointWideOptions)))
-	if err != nil {
-		return nil, nil, err
-	}
-	return net, curves, nil
+	return env.Fit(ctx, j.job(env, opts.(*JointWideOptions)))
 }
 
 // Restore implements Restorer.

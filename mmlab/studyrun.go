@@ -59,11 +59,15 @@ func newStudyRunner(study Study) (*studyRunner, error) {
 		return nil, fmt.Errorf("mmlab.RunStudy: Seeds=%d: more than MaxSeeds = %d", study.Seeds, MaxSeeds)
 	}
 	var err error
-	if s.spec, err = datasets.ParseSpec(study.Dataset); err != nil {
-		return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+	if s.spec, s.cfg = study.Spec, study.Config; s.spec == nil {
+		if s.spec, err = datasets.ParseSpec(study.Dataset); err != nil {
+			return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+		}
 	}
-	if s.cfg, err = ParseConfig(study.Methods, study.Options); err != nil {
-		return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+	if s.cfg == nil {
+		if s.cfg, err = ParseConfig(study.Methods, study.Options); err != nil {
+			return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+		}
 	}
 	s.methods, _ = withDependencies(study.Methods)
 	if s.backend == nil {
@@ -258,6 +262,9 @@ func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *re
 	if p.modality >= 0 {
 		m := p.modality
 		p.run.Modality = &m
+	}
+	for _, mod := range env.Data.Modalities {
+		p.run.ModalityNames = append(p.run.ModalityNames, mod.Name)
 	}
 	s.res.Trained++
 	if s.study.Store != nil {

@@ -10,7 +10,10 @@ type Run struct {
 	Method string `json:"method"` // lower-case registry name: "uni", "joint", "ume", "umt", ...
 	// Modality is the modality index for uni-modal runs; nil for multi-modal methods.
 	Modality *int `json:"modality,omitempty"`
-	Seed     int  `json:"seed"`
+	// ModalityNames are the names of the dataset's modalities, in order ("image", "audio"; the
+	// file names of npy data), for tables and legends; absent in records written before them.
+	ModalityNames []string `json:"modality_names,omitempty"`
+	Seed          int      `json:"seed"`
 	// Dataset is the resolved dataset spec (all keys, defaults filled in), without the run seed offset.
 	Dataset string `json:"dataset"`
 	// NumClasses and Modalities describe the run's data (its class count, its modalities' names
