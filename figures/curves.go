@@ -67,7 +67,7 @@ func SplitHeadCurves(runs []results.Run, methods ...string) (*charts.Line, error
 	}
 
 	chart := charts.NewLine()
-	chart.Accept(figureVisitor{patch: func(o map[string]any) { setYInterval(o, interval) }})
+	chart.Accept(figureVisitor{patch: func(o map[string]any) { setYInterval(o, interval); spaceLegend(o) }})
 	chart.SetGlobalOptions(baseOptions("Split-head validation accuracy per modality during training", subtitle, true, 1)...)
 	chart.SetGlobalOptions(
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis", Formatter: curveTooltip}),

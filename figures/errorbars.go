@@ -153,8 +153,16 @@ func ciBars(spec ciBarSpec) *charts.Bar {
 func fixLegend(option map[string]any) {
 	if legend, ok := asJSONObject(option["legend"]); ok {
 		legend["selectedMode"] = false
-		// Wider gaps: ECharts' server-side renderer measures text without a font, a little short,
-		// and with the default 10 px a long label ran into the next entry's mark.
+		option["legend"] = legend
+	}
+	spaceLegend(option)
+}
+
+// spaceLegend widens the gaps between legend entries: ECharts' server-side renderer measures
+// text without a font, a little short, and with the default 10 px a long label ran into the
+// next entry's mark.
+func spaceLegend(option map[string]any) {
+	if legend, ok := asJSONObject(option["legend"]); ok {
 		legend["itemGap"] = 20
 		option["legend"] = legend
 	}

@@ -109,6 +109,11 @@ func TestBarChartsSVG(t *testing.T) {
 		{"SubsetComparison", func() (Chart, error) { return SubsetComparison(regimes) }},
 		{"SubsetComparison 2 seeds", func() (Chart, error) { return SubsetComparison([]Regime{{Name: "two seeds", Runs: two}}) }},
 		{"ShapleyBars", func() (Chart, error) { return ShapleyBars(shapleyStudy()) }},
+		{"BarsWithCI", func() (Chart, error) {
+			a, b := results.Summarize([]float64{0.97, 0.99, 1}), results.Summarize([]float64{0.5, 0.6})
+			return BarsWithCI("own", nil, []string{"x", "y"}, "", "accuracy",
+				[]CISeries{{Key: "joint", Values: []*results.Estimate{&a, &b}}, {Key: "umt", Values: []*results.Estimate{&b, &a}}})
+		}},
 	}
 	for _, b := range builders {
 		t.Run(b.name, func(t *testing.T) {
