@@ -39,6 +39,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/mmlab-go/mmlab/datasets"
 	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 var (
@@ -203,7 +204,7 @@ func runWorkload(name string) (float64, error) {
 	if w.epochs != mmlab.DefaultTrainOptions().Epochs {
 		opts["train.epochs"] = strconv.Itoa(w.epochs)
 	}
-	var pyRuns []mmlab.Run
+	var pyRuns []results.Run
 	var pySeconds, pyMaxRSS []float64
 	var torchVersion string
 	p := &pacer{perSeed: 2 + 3, count: map[int]int{}, resumed: time.Now()} // uni m0, m1, joint, ume, umt
@@ -225,11 +226,12 @@ func runWorkload(name string) (float64, error) {
 				Torch string `json:"torch"`
 			} `json:"versions"`
 		}
-		if err := python(&py, "study", "--data", tmp, "--seed", strconv.Itoa(seed), "--epochs", strconv.Itoa(w.epochs)); err != nil {
+		if err := python(&py, "study", "--data", tmp, "--seed", strconv.Itoa(seed), "--epochs", strconv.Itoa(w.epochs),
+			"--modalities", modalityOrder(data0)); err != nil {
 			return err
 		}
 		for _, r := range py.Runs {
-			pyRuns = append(pyRuns, mmlab.Run{Method: r.Method, Modality: r.Modality, Seed: r.Seed, ValAcc: r.ValAcc,
+			pyRuns = append(pyRuns, results.Run{Method: r.Method, Modality: r.Modality, Seed: r.Seed, ValAcc: r.ValAcc,
 				TestAcc: r.TestAcc, SubsetAcc: r.SubsetAcc, ProbeAcc: r.ProbeAcc, TrainSeconds: r.TrainSeconds})
 		}
 		pySeconds = append(pySeconds, py.Seconds)
@@ -333,7 +335,7 @@ func runWorkload(name string) (float64, error) {
 			StepsPerEpoch int                  `json:"steps_per_epoch"`
 		}
 		if err := pythonThreads(&py, threads, "steps", "--data", filepath.Join(tmp, "seed0"), "--epochs", strconv.Itoa(w.stepEpochs),
-			"--infer-reps", strconv.Itoa(*flagInferReps)); err != nil {
+			"--infer-reps", strconv.Itoa(*flagInferReps), "--modalities", modalityOrder(data0)); err != nil {
 			return err
 		}
 		for _, m := range methods {
@@ -484,6 +486,16 @@ func runWorkload(name string) (float64, error) {
 	return studyRatio, nil
 }
 
+// modalityOrder is ds's modality names in order, comma-separated, for reference.py: SaveNPY
+// files keep the names but not the order (avsynth's image and audio).
+func modalityOrder(ds *datasets.Dataset) string {
+	names := make([]string, len(ds.Modalities))
+	for i, m := range ds.Modalities {
+		names[i] = m.Name
+	}
+	return strings.Join(names, ",")
+}
+
 // python runs bench/reference.py with args and decodes its JSON output into out.
 func python(out any, args ...string) error {
 	return pythonThreads(out, *flagBLASThreads, args...)
@@ -518,9 +530,9 @@ type pacer struct {
 	seconds []float64 // mmlab's wall time of each seed
 }
 
-func (p *pacer) Load(string) (*mmlab.Run, bool, error) { return nil, false, nil }
+func (p *pacer) Load(string) (*results.Run, bool, error) { return nil, false, nil }
 
-func (p *pacer) Save(r *mmlab.Run) error {
+func (p *pacer) Save(r *results.Run) error {
 	p.count[r.Seed]++
 	if p.count[r.Seed] != p.perSeed || p.err != nil {
 		return nil
@@ -705,15 +717,15 @@ func trainFLOPs(ds *datasets.Dataset, batch int, mods []int) float64 {
 }
 
 // printAccuracies prints both sides' accuracies side by side.
-func printAccuracies(goRuns, pyRuns []mmlab.Run) error {
+func printAccuracies(goRuns, pyRuns []results.Run) error {
 	type row struct {
 		name   string
 		method string
 		m      int
-		metric func(r *mmlab.Run) float64
+		metric func(r *results.Run) float64
 	}
-	probe := func(m int) func(r *mmlab.Run) float64 {
-		return func(r *mmlab.Run) float64 {
+	probe := func(m int) func(r *results.Run) float64 {
+		return func(r *results.Run) float64 {
 			if m < len(r.ProbeAcc) && r.ProbeAcc[m] != nil {
 				return *r.ProbeAcc[m]
 			}
@@ -721,14 +733,14 @@ func printAccuracies(goRuns, pyRuns []mmlab.Run) error {
 		}
 	}
 	rows := []row{
-		{"test, uni m0", "uni", 0, mmlab.MetricTestAcc},
-		{"test, uni m1", "uni", 1, mmlab.MetricTestAcc},
-		{"test, joint", "joint", -1, mmlab.MetricTestAcc},
-		{"test, UME", "ume", -1, mmlab.MetricTestAcc},
-		{"test, UMT", "umt", -1, mmlab.MetricTestAcc},
-		{"both_hard, joint", "joint", -1, mmlab.MetricSubsetAcc("both_hard")},
-		{"both_hard, UME", "ume", -1, mmlab.MetricSubsetAcc("both_hard")},
-		{"both_hard, UMT", "umt", -1, mmlab.MetricSubsetAcc("both_hard")},
+		{"test, uni m0", "uni", 0, results.MetricTestAcc},
+		{"test, uni m1", "uni", 1, results.MetricTestAcc},
+		{"test, joint", "joint", -1, results.MetricTestAcc},
+		{"test, UME", "ume", -1, results.MetricTestAcc},
+		{"test, UMT", "umt", -1, results.MetricTestAcc},
+		{"both_hard, joint", "joint", -1, results.MetricSubsetAcc("both_hard")},
+		{"both_hard, UME", "ume", -1, results.MetricSubsetAcc("both_hard")},
+		{"both_hard, UMT", "umt", -1, results.MetricSubsetAcc("both_hard")},
 		{"probe m0, uni", "uni", 0, probe(0)},
 		{"probe m0, joint", "joint", -1, probe(0)},
 		{"probe m0, UMT", "umt", -1, probe(0)},
@@ -736,8 +748,8 @@ func printAccuracies(goRuns, pyRuns []mmlab.Run) error {
 		{"probe m1, joint", "joint", -1, probe(1)},
 		{"probe m1, UMT", "umt", -1, probe(1)},
 	}
-	values := func(runs []mmlab.Run, r row) []float64 {
-		var sel []mmlab.Run
+	values := func(runs []results.Run, r row) []float64 {
+		var sel []results.Run
 		for _, run := range runs {
 			if run.Method == r.method && (r.m < 0 || (run.Modality != nil && *run.Modality == r.m)) {
 				sel = append(sel, run)
@@ -756,20 +768,20 @@ func printAccuracies(goRuns, pyRuns []mmlab.Run) error {
 		if len(g) != len(p) || len(g) == 0 {
 			return fmt.Errorf("%s: %d mmlab runs, %d PyTorch runs", r.name, len(g), len(p))
 		}
-		diff := mmlab.PairedDifference(g, p)
+		diff := results.PairedDifference(g, p)
 		mark := ""
 		if diff.N > 1 && math.Abs(diff.Mean) > diff.CI95 {
 			mark = " *"
 		}
-		fmt.Printf("  %-18s %-24s %-24s %+.4f ± %.4f%s\n", r.name, mmlab.Summarize(g), mmlab.Summarize(p), diff.Mean, diff.CI95, mark)
+		fmt.Printf("  %-18s %-24s %-24s %+.4f ± %.4f%s\n", r.name, results.Summarize(g), results.Summarize(p), diff.Mean, diff.CI95, mark)
 	}
 	for _, side := range []struct {
 		name string
-		runs []mmlab.Run
+		runs []results.Run
 	}{{"mmlab", goRuns}, {"PyTorch", pyRuns}} {
 		var parts []string
 		for _, method := range []string{"joint", "umt"} {
-			gaps, err := mmlab.LazinessGap(side.runs, method)
+			gaps, err := results.LazinessGap(side.runs, method)
 			if err != nil {
 				return err
 			}
@@ -804,7 +816,7 @@ func (n *notebookTimes) secondsOf() []float64 {
 // times every cell) against a fresh results store (MMLAB_HOME in tmp, the installed ECharts script
 // linked in) and returns the second run's per-cell times.
 func timeNotebook(tmp, notebook string) (*notebookTimes, error) {
-	realHome, err := mmlab.DefaultHome()
+	realHome, err := results.DefaultHome()
 	if err != nil {
 		return nil, err
 	}
@@ -821,7 +833,7 @@ func timeNotebook(tmp, notebook string) (*notebookTimes, error) {
 		outDir := filepath.Join(tmp, fmt.Sprintf("notebook-run%d", i+1))
 		timesFile = outDir + ".times.json"
 		cmd := exec.Command(*flagPython, "bench/nbtime.py", timesFile, "--no-chart-check", "--out", outDir, notebook)
-		cmd.Env = append(os.Environ(), mmlab.HomeEnv+"="+home)
+		cmd.Env = append(os.Environ(), results.HomeEnv+"="+home)
 		t0 := time.Now()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("scripts/nbrun.py %s: %w\n%s", notebook, err, out)

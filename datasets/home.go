@@ -8,12 +8,12 @@ import (
 
 // HomeEnv is the environment variable that sets the mmlab home directory (results store, dataset
 // caches, the ECharts script installed by set-up). It is the only environment variable mmlab's
-// library code reads; mmlab.HomeEnv is the same name.
+// library code reads; results.HomeEnv is the same name.
 const HomeEnv = "MMLAB_HOME"
 
 // Home returns the mmlab home directory: $MMLAB_HOME if it is set and not empty, else "mmlab"
 // inside the user's cache directory (os.UserCacheDir, e.g. ~/.cache/mmlab on Linux). This is the
-// one implementation of the rule; mmlab.DefaultHome delegates to it.
+// one implementation of the rule; results.DefaultHome delegates to it.
 func Home() (string, error) {
 	if home := os.Getenv(HomeEnv); home != "" {
 		return home, nil

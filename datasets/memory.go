@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"runtime/debug"
 	"runtime/metrics"
 	"strconv"
 	"strings"
@@ -43,11 +42,17 @@ func (e *MemoryError) Error() string {
 // availableMemory is AvailableMemory; tests replace it.
 var availableMemory = systemAvailableMemory
 
+// MemoryBudget, when positive, is the memory in bytes this process means to use at most: a
+// program on a shared machine (a notebook, a test) sets it, and AvailableMemory then counts
+// no more than MemoryBudget less what the process already uses. Zero means no budget. (A Go
+// memory limit, GOMEMLIMIT or debug.SetMemoryLimit, is not used: it is a target for the
+// garbage collector, which mmlab.RunStudy itself sets while a study runs, not a limit.)
+var MemoryBudget int64
+
 // AvailableMemory returns an estimate of how many more bytes this process can allocate, and
 // where the estimate comes from: the least of the kernel's MemAvailable (/proc/meminfo), the
-// room left under this process's cgroup (v2) memory.max, and the room left under a memory
-// limit set with debug.SetMemoryLimit (or GOMEMLIMIT). ok is false where none is known (then
-// nothing is refused).
+// room left under this process's cgroup (v2) memory.max, and the room left under
+// MemoryBudget. ok is false where none is known (then nothing is refused).
 func AvailableMemory() (bytes int64, source string, ok bool) { return availableMemory() }
 
 func systemAvailableMemory() (int64, string, bool) {
@@ -63,12 +68,14 @@ func systemAvailableMemory() (int64, string, bool) {
 	if limit, used, ok := cgroupMemory(); ok {
 		consider(max(limit-used, 0), "the cgroup's memory.max less memory.current")
 	}
-	if limit := debug.SetMemoryLimit(-1); limit < math.MaxInt64 {
+	if budget := MemoryBudget; budget > 0 {
 		sample := []metrics.Sample{{Name: "/memory/classes/total:bytes"}}
 		metrics.Read(sample)
+		used := int64(0)
 		if sample[0].Value.Kind() == metrics.KindUint64 {
-			consider(max(limit-int64(sample[0].Value.Uint64()), 0), "the Go memory limit (debug.SetMemoryLimit, GOMEMLIMIT) less what the process uses")
+			used = int64(min(sample[0].Value.Uint64(), math.MaxInt64))
 		}
+		consider(max(budget-used, 0), "datasets.MemoryBudget less what the process uses")
 	}
 	return best, source, source != ""
 }

@@ -15,7 +15,7 @@ import (
 var placeholders = map[string]bool{
 	"XMethod": true, "xMethod": true, "XOptions": true, "XName": true, "XSpec": true,
 	"DefaultX": true, "parseX": true, "ChooseX": true, "ChooseRuleX": true, "x": true,
-	"mmlab/x_test.go": true, "mmlab/choose_x.go": true,
+	"mmlab/x_test.go": true, "results/choose_x.go": true,
 }
 
 // TestArchitectureNamesExist checks that every file ARCHITECTURE.md names in backquotes exists in

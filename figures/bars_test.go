@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 func TestLazinessBars(t *testing.T) {
@@ -31,7 +31,7 @@ func TestLazinessBars(t *testing.T) {
 	if got := names(whiskers); !slices.Equal(got, want) {
 		t.Fatalf("whisker series %q, want %q (same names, so the legend toggles both)", got, want)
 	}
-	// Means by hand (see testStudy); CI ends from mmlab.Summarize of the per-seed values.
+	// Means by hand (see testStudy); CI ends from results.Summarize of the per-seed values.
 	wantMeans := map[string][]float64{"uni-modal": {0.94, 0.95}, "joint": {0.89, 0.90}, "UMT": {0.94, 0.95}}
 	for k, s := range bars {
 		name := s["name"].(string)
@@ -50,7 +50,7 @@ func TestLazinessBars(t *testing.T) {
 		}
 		for m, d := range data {
 			v := d.(map[string]any)["value"].([]any)
-			e := mmlab.Summarize([]float64{wantMeans[name][m] - 0.01, wantMeans[name][m], wantMeans[name][m] + 0.01})
+			e := results.Summarize([]float64{wantMeans[name][m] - 0.01, wantMeans[name][m], wantMeans[name][m] + 0.01})
 			if !near(e.CI95, ci3*0.01) {
 				t.Fatalf("Summarize CI %v, want %v (the fixture's arithmetic)", e.CI95, ci3*0.01)
 			}
@@ -93,7 +93,7 @@ func TestLazinessBars(t *testing.T) {
 func TestLazinessBarsErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		runs    []mmlab.Run
+		runs    []results.Run
 		wantErr []string
 	}{
 		{"no runs", nil, []string{"no runs"}},
@@ -344,5 +344,53 @@ func TestMethodLabelsAndColours(t *testing.T) {
 	sortMethods(keys)
 	if want := []string{"uni/m0", "uni/m1", "ume", "joint", "umt", "gblend", "alpha", "zeta"}; !slices.Equal(keys, want) {
 		t.Errorf("order %q, want %q", keys, want)
+	}
+}
+
+// TestFigureColorsDistinct checks that the series of one figure get colours a reader can tell
+// apart (CIE76 ΔE ≥ minColorDistance): the uni-modal models of two modalities, UMT next to a UMT
+// variant, and a crowd of variants, while methods with a fixed colour keep it.
+func TestFigureColorsDistinct(t *testing.T) {
+	for _, keys := range [][]string{
+		{"uni/m0", "uni/m1", "ume", "joint", "umt"},
+		{"uni/m0", "uni/m1", "uni/m2", "joint", "ume", "umt", "UMT free_dims=32", "UMT free_dims=64", "joint_wide"},
+		{"umt", "UMT λ=1", "UMT λ=3", "UMT λ=30", "ogmge", "gblend", "joint"},
+	} {
+		colors := figureColors(keys)
+		for i, a := range keys {
+			for _, b := range keys[i+1:] {
+				if d := colorDistance(colors[a], colors[b]); d < minColorDistance {
+					t.Errorf("%v: %s %s and %s %s are ΔE %.1f apart, want ≥ %d", keys, a, colors[a], b, colors[b], d, minColorDistance)
+				}
+			}
+			if _, fixed := methodStyles[a]; fixed && colors[a] != MethodColor(a) {
+				t.Errorf("%v: %s got %s, not its own colour %s", keys, a, colors[a], MethodColor(a))
+			}
+		}
+	}
+	// Before this rule, the uni-modal models of modalities 0 and 1 were shades of one blue.
+	if d := colorDistance(MethodColor("uni/m0"), MethodColor("uni/m1")); d >= minColorDistance {
+		t.Logf("note: MethodColor alone now separates uni/m0 and uni/m1 (ΔE %.1f)", d)
+	}
+}
+
+// TestBarsWithCIErrors: bad input to the exported builder is an error naming what is wrong.
+func TestBarsWithCIErrors(t *testing.T) {
+	ok := results.Summarize([]float64{0.8, 0.9})
+	big := results.Estimate{Mean: 1.2, CI95: 0.1, N: 2}
+	for _, tc := range []struct {
+		name   string
+		series []CISeries
+		want   string
+	}{
+		{"no series", nil, "at least one"},
+		{"length", []CISeries{{Key: "joint", Values: []*results.Estimate{&ok}}}, "1 values for 2 categories"},
+		{"no key", []CISeries{{Values: []*results.Estimate{&ok, &ok}}}, "no key"},
+		{"not a fraction", []CISeries{{Key: "joint", Values: []*results.Estimate{&ok, &big}}}, `category "b": 1.2`},
+		{"all nil", []CISeries{{Key: "joint", Values: []*results.Estimate{nil, nil}}}, "nothing to draw"},
+	} {
+		if _, err := BarsWithCI("t", nil, []string{"a", "b"}, "", "", tc.series); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
 	}
 }

@@ -8,14 +8,14 @@ import (
 	"strings"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // Regime is one setting of a comparison — e.g. a dataset spec such as "π = 0" or "π = 0.5, add" —
 // with the runs of every method trained in it (one study: the same seeds for every method).
 type Regime struct {
 	Name string // shown on the x axis; "regime 1", "regime 2", ... if empty
-	Runs []mmlab.Run
+	Runs []results.Run
 }
 
 // The diagnostic subsets SubsetComparison shows by default (docs/DESIGN.md §2.1).
@@ -47,7 +47,7 @@ func MethodComparison(regimes []Regime) (*charts.Bar, error) {
 	var series []ciSeries
 	missing := make([][]string, len(regimes)) // per regime, the methods not run there
 	for _, key := range methods {
-		s := ciSeries{key: key, values: make([]*mmlab.Estimate, len(regimes))}
+		s := ciSeries{key: key, values: make([]*results.Estimate, len(regimes))}
 		for i := range regimes {
 			if ms, ok := sums[i][key]; ok && ms.TestAcc.N > 0 {
 				e := ms.TestAcc
@@ -71,6 +71,7 @@ func MethodComparison(regimes []Regime) (*charts.Bar, error) {
 	return ciBars(ciBarSpec{
 		title:      title,
 		subtitle:   subtitle,
+		names:      modalityNames(regimeRuns(regimes)),
 		categories: names,
 		xName:      "regime",
 		yName:      "test accuracy (fraction)",
@@ -126,7 +127,7 @@ func SubsetComparison(regimes []Regime, subsets ...string) (*charts.Bar, error) 
 	}
 	var series []ciSeries
 	for _, key := range methods {
-		s := ciSeries{key: key, values: make([]*mmlab.Estimate, len(columns))}
+		s := ciSeries{key: key, values: make([]*results.Estimate, len(columns))}
 		for c, col := range columns {
 			if e, ok := sums[col.regime][key].SubsetAcc[subsets[col.subset]]; ok && e.N > 0 {
 				s.values[c] = &e
@@ -154,6 +155,7 @@ func SubsetComparison(regimes []Regime, subsets ...string) (*charts.Bar, error) 
 	return ciBars(ciBarSpec{
 		title:       "Accuracy on diagnostic subsets per method",
 		subtitle:    subtitle,
+		names:       modalityNames(regimeRuns(regimes)),
 		categories:  categories,
 		xName:       xName,
 		yName:       "test accuracy on the subset (fraction)",
@@ -162,14 +164,14 @@ func SubsetComparison(regimes []Regime, subsets ...string) (*charts.Bar, error) 
 	}), nil
 }
 
-// summariseRegimes checks regimes and summarises each one's runs (mmlab.Summaries). It returns
+// summariseRegimes checks regimes and summarises each one's runs (results.Summaries). It returns
 // the regimes' display names.
-func summariseRegimes(where string, regimes []Regime) ([]string, []map[string]mmlab.MethodSummary, error) {
+func summariseRegimes(where string, regimes []Regime) ([]string, []map[string]results.MethodSummary, error) {
 	if len(regimes) == 0 {
 		return nil, nil, errors.New(where + ": no regimes")
 	}
 	names := make([]string, len(regimes))
-	sums := make([]map[string]mmlab.MethodSummary, len(regimes))
+	sums := make([]map[string]results.MethodSummary, len(regimes))
 	for i, r := range regimes {
 		names[i] = r.Name
 		if names[i] == "" {
@@ -181,7 +183,7 @@ func summariseRegimes(where string, regimes []Regime) ([]string, []map[string]mm
 		if len(r.Runs) == 0 {
 			return nil, nil, fmt.Errorf("%s: regime %q has no runs", where, names[i])
 		}
-		sums[i] = mmlab.Summaries(r.Runs)
+		sums[i] = results.Summaries(r.Runs)
 	}
 	return names, sums, nil
 }
@@ -189,7 +191,7 @@ func summariseRegimes(where string, regimes []Regime) ([]string, []map[string]mm
 // predictingMethods lists, in figure order, the summary keys that have predictions (test
 // accuracy) in some regime: every method, and the uni-modal models per modality ("uni/m0", ...)
 // but not the "uni" probes-only row.
-func predictingMethods(sums []map[string]mmlab.MethodSummary) []string {
+func predictingMethods(sums []map[string]results.MethodSummary) []string {
 	var keys []string
 	for _, s := range sums {
 		for key, ms := range s {
@@ -204,7 +206,7 @@ func predictingMethods(sums []map[string]mmlab.MethodSummary) []string {
 }
 
 // reportedSubsets lists the subset names any summary reports, sorted.
-func reportedSubsets(sums []map[string]mmlab.MethodSummary) []string {
+func reportedSubsets(sums []map[string]results.MethodSummary) []string {
 	var names []string
 	for _, s := range sums {
 		for _, ms := range s {
@@ -220,4 +222,13 @@ func reportedSubsets(sums []map[string]mmlab.MethodSummary) []string {
 		return []string{"none"}
 	}
 	return names
+}
+
+// regimeRuns is every run of the regimes.
+func regimeRuns(regimes []Regime) []results.Run {
+	var runs []results.Run
+	for _, r := range regimes {
+		runs = append(runs, r.Runs...)
+	}
+	return runs
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 func TestSplitHeadCurves(t *testing.T) {
@@ -34,7 +34,7 @@ func TestSplitHeadCurves(t *testing.T) {
 	if len(lines) != 3*len(want) {
 		t.Errorf("%d line series, want %d (a mean and two band series per curve)", len(lines), 3*len(want))
 	}
-	// Means by hand (testStudy), the band from mmlab.Summarize with δ = 0.02.
+	// Means by hand (testStudy), the band from results.Summarize with δ = 0.02.
 	wantMeans := [][]float64{{0.50, 0.70, 0.80}, {0.60, 0.75, 0.78}, {0.55, 0.75, 0.85}, {0.65, 0.78, 0.80}}
 	ci := ci3 * 0.02
 	for i, s := range means {
@@ -100,14 +100,14 @@ func TestSplitHeadCurvesUnevenLengths(t *testing.T) {
 
 func TestSplitHeadCurvesErrors(t *testing.T) {
 	broken := testStudy()
-	broken[3].Curves = &mmlab.Curves{Epoch: []int{1, 2, 3}, SplitHeadAcc: [][]float64{{0.5, 0.6}}}
+	broken[3].Curves = &results.Curves{Epoch: []int{1, 2, 3}, SplitHeadAcc: [][]float64{{0.5, 0.6}}}
 	noCurves := testStudy()
 	for i := range noCurves {
 		noCurves[i].Curves = nil
 	}
 	for _, tc := range []struct {
 		name    string
-		runs    []mmlab.Run
+		runs    []results.Run
 		methods []string
 		wantErr string
 	}{
@@ -152,7 +152,7 @@ func TestSplitHeadCurvesUniValAcc(t *testing.T) {
 
 // With one seed there is no interval: no band series, and the subtitle says so.
 func TestSplitHeadCurvesOneSeed(t *testing.T) {
-	var runs []mmlab.Run
+	var runs []results.Run
 	for _, r := range testStudy() {
 		if r.Seed == 1 {
 			runs = append(runs, r)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-echarts/go-echarts/v2/render"
 	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/mmlab-go/mmlab/datasets"
 )
 
 // EChartsVersion is the version of the ECharts script that `make setup` installs from the npm
@@ -32,19 +33,15 @@ const EChartsEnv = "MMLAB_ECHARTS"
 
 // EChartsScriptPath is where `make setup` puts the ECharts script: the file $MMLAB_ECHARTS if
 // that is set (the Docker image keeps it there, outside a volume mounted on $MMLAB_HOME), else
-// $MMLAB_HOME/echarts/echarts-<version>.min.js, with MMLAB_HOME defaulting to the user's cache
-// directory + "/mmlab". It is never committed and never fetched from a CDN.
+// <home>/echarts/echarts-<version>.min.js, with the mmlab home of datasets.Home ($MMLAB_HOME,
+// else the user's cache directory + "/mmlab"). It is never committed and never fetched from a CDN.
 func EChartsScriptPath() (string, error) {
 	if path := os.Getenv(EChartsEnv); path != "" {
 		return path, nil
 	}
-	home := os.Getenv("MMLAB_HOME")
-	if home == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			return "", fmt.Errorf("figures.EChartsScriptPath: MMLAB_HOME is unset and there is no user cache directory: %w", err)
-		}
-		home = filepath.Join(cache, "mmlab")
+	home, err := datasets.Home()
+	if err != nil {
+		return "", fmt.Errorf("figures.EChartsScriptPath: %w", err)
 	}
 	return filepath.Join(home, "echarts", "echarts-"+EChartsVersion+".min.js"), nil
 }
@@ -135,9 +132,16 @@ func between(s, open, close string) string {
 // send only the chart (≈ a few KB), so the executed notebook and its nbconvert HTML export stay
 // small and draw with no network. Show waits for GoNB to receive everything (gonbui.Sync), since
 // rich output is otherwise lost at random when the cell's process exits.
+//
+// When $MMLAB_EXPORT_FIGURE (ExportFigureEnv) names a .png or .svg file that does not exist yet,
+// Show also writes its first chart there with SavePNG or SaveSVG: scripts/nbrun.py sets it around
+// each cell tagged figure:NAME, so the README's figures come from the library's export.
 func Show(charts ...Chart) error {
 	if !gonbui.IsNotebook {
 		return nil
+	}
+	if err := exportShown(charts); err != nil {
+		return fmt.Errorf("figures.Show: %w", err)
 	}
 	var b strings.Builder
 	marker := kernelMarker()
@@ -161,6 +165,28 @@ func Show(charts ...Chart) error {
 		_ = os.WriteFile(marker, nil, 0o644) // best effort: at worst the next chart re-sends the script
 	}
 	return nil
+}
+
+// ExportFigureEnv names the environment variable that makes Show export its first chart (see Show).
+const ExportFigureEnv = "MMLAB_EXPORT_FIGURE"
+
+// exportShown writes the first of charts to $MMLAB_EXPORT_FIGURE if that is set and the file does
+// not exist yet (a cell's later Show calls leave its first chart there).
+func exportShown(charts []Chart) error {
+	path := os.Getenv(ExportFigureEnv)
+	if path == "" || len(charts) == 0 {
+		return nil
+	}
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".png":
+		return SavePNG(path, charts[0])
+	case ".svg":
+		return SaveSVG(path, charts[0])
+	}
+	return fmt.Errorf("$%s=%s: want a file name ending in .png or .svg", ExportFigureEnv, path)
 }
 
 // LoadScript sends the ECharts script to the notebook page again, for when the output that

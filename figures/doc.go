@@ -15,11 +15,13 @@
 //     [ScorePhaseRules] scores a rule over the cells beside "always UME" and "always UMT",
 //     honestly: where the CI of the difference contains 0, only UME (the cheaper) is right;
 //     [ScorePhaseRule] tunes a rule's tolerance on some seeds ([TunePhaseThreshold]) and scores
-//     it on others, with its cost (mmlab.CostOfChoice); [PhaseCellByRule] builds a cell with
-//     any named rule (mmlab.ChooseRules);
-//   - [FeatureMap]: which features each method learned (mmlab.FeatureScores) — the paper's
+//     it on others, with its cost (results.CostOfChoice); [PhaseCellByRule] builds a cell with
+//     any named rule (results.ChooseRules);
+//   - [FeatureMap]: which features each method learned (results.FeatureScores) — the paper's
 //     Figure 1, measured: features × methods, each cell a score from chance to 1 with its CI;
 //   - [ResultsTable]: a table computed from result values, as Markdown or HTML.
+//   - [BarsWithCI]: the bars-with-95%-CI chart of the builders above, for a researcher's own
+//     estimates (categories × series of results.Estimate).
 //   - [Samples]: a grid of an image-like dataset's samples (images, spectrograms), a row per
 //     class and the modalities side by side, as inline PNGs — a look at the data before training.
 //

@@ -12,7 +12,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
 	"github.com/go-echarts/go-echarts/v2/types"
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // Bar layout shared by the bar series and the whisker renderer: the gap between category groups
@@ -49,7 +49,7 @@ var whiskerRenderItem = opts.FuncOpts(fmt.Sprintf(`function (params, api) {
 // ciSeries is one method's bars: values[i] is its estimate for category i, nil for no bar.
 type ciSeries struct {
 	key    string // method key (see MethodColor, MethodLabel)
-	values []*mmlab.Estimate
+	values []*results.Estimate
 }
 
 // ciBarSpec describes a grouped bar chart of estimates with CI whiskers.
@@ -60,6 +60,7 @@ type ciBarSpec struct {
 	xName      string
 	yName      string
 	series     []ciSeries
+	names      []string // the dataset's modality names, for per-modality series (modalityNames)
 	// xLabelLines is the number of lines of the longest category label (0 means 1).
 	xLabelLines int
 }
@@ -82,11 +83,13 @@ func ciBars(spec ciBarSpec) *charts.Bar {
 	yMin, yMax, truncated := accuracyAxis(lo, hi)
 	yMin, yMax, interval := axisTicks(yMin, yMax)
 
-	subtitle := append(append([]string{}, spec.subtitle...), seedsNote("bars", "whiskers", minN, maxN,
-		"bars: one seed each, so no confidence interval", "see tooltips"))
+	// One line of reading notes under the figure's own subtitle lines (short subtitles: the
+	// seeds and the axis start share it).
+	note := seedsNote("bars", "whiskers", minN, maxN, "bars: one seed each, so no confidence interval", "see tooltips")
 	if truncated {
-		subtitle = append(subtitle, truncationNote(yMin, true))
+		note += "; " + truncationNote(yMin, false)
 	}
+	subtitle := append(append([]string{}, spec.subtitle...), note)
 
 	bar := charts.NewBar()
 	bar.Accept(figureVisitor{patch: func(o map[string]any) { fixLegend(o); whiskersOnTop(o); setYInterval(o, interval) }})
@@ -100,8 +103,13 @@ func ciBars(spec ciBarSpec) *charts.Bar {
 	bar.SetXAxis(spec.categories)
 
 	n := len(spec.series)
+	keys := make([]string, n)
 	for k, s := range spec.series {
-		label := MethodLabel(s.key)
+		keys[k] = s.key
+	}
+	colors := figureColors(keys)
+	for k, s := range spec.series {
+		label := seriesLabel(s.key, spec.names)
 		bars := make([]opts.BarData, len(spec.categories))
 		var whiskers []opts.CustomData
 		for i, e := range s.values {
@@ -119,7 +127,7 @@ func ciBars(spec ciBarSpec) *charts.Bar {
 				})
 			}
 		}
-		color := MethodColor(s.key)
+		color := colors[s.key]
 		bar.AddSeries(label, bars,
 			charts.WithItemStyleOpts(opts.ItemStyle{Color: color}),
 			charts.WithBarChartOpts(opts.BarChart{BarGap: pct(barGap), BarCategoryGap: pct(barCategoryGap)}),
@@ -139,12 +147,23 @@ func ciBars(spec ciBarSpec) *charts.Bar {
 	return bar
 }
 
-// fixLegend makes the legend of a bar chart with whiskers display-only: hiding a series would
+// fixLegend makes the legend of a bar chart with whiskers display-only (and spaced): hiding a series would
 // make ECharts lay the remaining bars out anew, and the whiskers, placed for the full group,
 // would no longer sit on their bars.
 func fixLegend(option map[string]any) {
 	if legend, ok := asJSONObject(option["legend"]); ok {
 		legend["selectedMode"] = false
+		option["legend"] = legend
+	}
+	spaceLegend(option)
+}
+
+// spaceLegend widens the gaps between legend entries: ECharts' server-side renderer measures
+// text without a font, a little short, and with the default 10 px a long label ran into the
+// next entry's mark.
+func spaceLegend(option map[string]any) {
+	if legend, ok := asJSONObject(option["legend"]); ok {
+		legend["itemGap"] = 20
 		option["legend"] = legend
 	}
 }

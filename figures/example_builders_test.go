@@ -5,22 +5,22 @@ import (
 	"strings"
 
 	"github.com/mmlab-go/mmlab/figures"
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // exampleRuns is a 2-seed study with two modalities: the uni-modal model of each modality, and
 // joint training. Joint's encoders probe 0.05 below the uni-modal ones on both seeds.
-func exampleRuns() []mmlab.Run {
+func exampleRuns() []results.Run {
 	p := func(x float64) *float64 { return &x }
-	var runs []mmlab.Run
+	var runs []results.Run
 	for seed, d := range []float64{-0.01, 0.01} {
 		m0, m1 := 0, 1
 		runs = append(runs,
-			mmlab.Run{Method: "uni", Modality: &m0, Seed: seed, TestAcc: 0.90 + d, ValAcc: 0.89 + d,
+			results.Run{Method: "uni", Modality: &m0, Seed: seed, TestAcc: 0.90 + d, ValAcc: 0.89 + d,
 				ProbeAcc: []*float64{p(0.94 + d), nil}},
-			mmlab.Run{Method: "uni", Modality: &m1, Seed: seed, TestAcc: 0.91 + d, ValAcc: 0.90 + d,
+			results.Run{Method: "uni", Modality: &m1, Seed: seed, TestAcc: 0.91 + d, ValAcc: 0.90 + d,
 				ProbeAcc: []*float64{nil, p(0.95 + d)}},
-			mmlab.Run{Method: "joint", Seed: seed, TestAcc: 0.97 + d, ValAcc: 0.96 + d,
+			results.Run{Method: "joint", Seed: seed, TestAcc: 0.97 + d, ValAcc: 0.96 + d,
 				SubsetAcc: map[string]float64{"both_hard": 0.45 + d},
 				ProbeAcc:  []*float64{p(0.89 + d), p(0.90 + d)}},
 		)
@@ -65,4 +65,23 @@ func ExampleTable_Markdown() {
 	// Accuracies are fractions: mean ± half-width of the 95% Student-t confidence interval over seeds; —: not measured.
 	// probe mX: linear-probe test accuracy of the method's encoder for modality X.
 	// both_hard, pair_only: test accuracy on those diagnostic subsets.
+}
+
+// ExampleBarsWithCI draws a researcher's own accuracies (two methods on two datasets, 95% CIs
+// from per-seed values) with the figures' bars and whiskers.
+func ExampleBarsWithCI() {
+	joint := results.Summarize([]float64{0.81, 0.83, 0.82})
+	ume := results.Summarize([]float64{0.84, 0.85, 0.83})
+	bar, err := figures.BarsWithCI("Test accuracy on my data", nil, []string{"dataset A", "dataset B"},
+		"dataset", "test accuracy (fraction)",
+		[]figures.CISeries{{Key: "joint", Values: []*results.Estimate{&joint, &joint}}, {Key: "ume", Values: []*results.Estimate{&ume, nil}}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(bar.Title.Title)
+	fmt.Println(strings.Contains(bar.Title.Subtitle, "mean over 3 seeds"))
+	// Output:
+	// Test accuracy on my data
+	// true
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 	"github.com/go-echarts/go-echarts/v2/types"
 	"github.com/mmlab-go/mmlab/datasets"
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // learnedScale is the feature map's sequential colour scale, from unlearned (chance, near white)
@@ -22,7 +22,7 @@ var learnedScale = []string{"#fcfbfd", "#dadaeb", "#9e9ac8", "#6a51a3", "#3f007d
 // noScoreColor fills the cells of methods that have no score for a feature.
 const noScoreColor = "#eeeeee"
 
-// FeatureMap draws which features each method learned (mmlab.FeatureScores): the measured
+// FeatureMap draws which features each method learned (results.FeatureScores): the measured
 // counterpart of Figure 1 of Du et al. (ICML 2023), a diagram of the uni-modal and paired
 // features that joint training learns or leaves unlearned. Rows are the features — each
 // modality's easy and hard uni-modal features, then the paired feature (when the data has
@@ -32,24 +32,25 @@ const noScoreColor = "#eeeeee"
 // seeds and coloured from chance 1/K (white: unlearned) to 1 (dark: learned). Cells of methods
 // without such a score (no encoder for that modality) are grey and say "no score".
 //
-// runs should come from one study, or from studies on one dataset (e.g. with mmlab.Variant). It
-// is an error when mmlab.FeatureScores fails: no runs, runs of different datasets, two runs of a
+// runs should come from one study, or from studies on one dataset (e.g. with results.Variant). It
+// is an error when results.FeatureScores fails: no runs, runs of different datasets, two runs of a
 // method on one seed, or no feature scores at all. The title can be changed through the chart's
 // Title field.
-func FeatureMap(runs []mmlab.Run) (*charts.HeatMap, error) {
+func FeatureMap(runs []results.Run) (*charts.HeatMap, error) {
 	const where = "figures.FeatureMap"
 	if len(runs) == 0 {
 		return nil, errors.New(where + ": no runs")
 	}
-	fm, err := mmlab.FeatureScores(runs)
+	fm, err := results.FeatureScores(runs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	methods := slices.Clone(fm.Methods)
 	sortMethods(methods)
 	rows := make([]string, len(fm.Features))
+	names := modalityNames(runs)
 	for i, f := range fm.Features {
-		rows[i] = featureLabel(f)
+		rows[i] = featureLabel(f, names)
 	}
 	columns := make([]string, len(methods))
 	for j, m := range methods {
@@ -61,7 +62,7 @@ func FeatureMap(runs []mmlab.Run) (*charts.HeatMap, error) {
 	for i, f := range fm.Features {
 		for j, method := range methods {
 			c, _ := fm.Cell(f, method)
-			tip := fmt.Sprintf("%s, %s<br/>%s", featureLabel(f), MethodLabel(method), featureDefinition(f, method))
+			tip := fmt.Sprintf("%s, %s<br/>%s", featureLabel(f, names), MethodLabel(method), featureDefinition(f, method))
 			if c.Score.N == 0 {
 				missing = append(missing, featureItem{Name: "no score", Value: []any{j, i, 0}, Tip: tip + "<br/>no score"})
 				continue
@@ -73,17 +74,16 @@ func FeatureMap(runs []mmlab.Run) (*charts.HeatMap, error) {
 	}
 
 	title := "Which features each method learned: the paper's Figure 1, measured"
+	// Short: the full definitions are in the tooltips and FeatureMap's documentation.
 	subtitle := []string{
 		describeData(fm) + "; cell: mean ± 95% CI over " + describeSeeds(seedCounts),
-		"uni-modal features (m<i> easy/hard): linear-probe accuracy of the method's encoder for modality i on the test samples " +
-			"where modality i carries only that feature (and no paired feature)",
 	}
-	if slices.Contains(fm.Features, mmlab.PairedFeature()) {
-		subtitle = append(subtitle, "paired feature: accuracy of the method's prediction on pair_only samples (no uni-modal feature); "+
-			"for the uni-modal models, the best single modality, i.e. what no cross-modal interaction reaches")
+	what := "m<i> easy/hard: probe accuracy of φ_i on samples with only that feature"
+	if slices.Contains(fm.Features, results.PairedFeature()) {
+		what += "; paired feature: accuracy on pair_only"
 	}
-	subtitle = append(subtitle, fmt.Sprintf("colour: from chance 1/K = %s (white, not learned: the model guesses) to 1.0 (dark, learned); "+
-		"UME's encoders are the uni-modal models'", strconv.FormatFloat(fm.Chance, 'f', -1, 64)))
+	subtitle = append(subtitle, what+fmt.Sprintf("; colour: chance 1/K = %s to 1",
+		strconv.FormatFloat(fm.Chance, 'f', -1, 64)))
 
 	hm := charts.NewHeatMap()
 	hm.Accept(figureVisitor{patch: heatmapPatch(2)})
@@ -128,17 +128,17 @@ type featureItem struct {
 }
 
 // featureLabel names a feature on the axis: "modality 0 easy", "modality 1 hard", "paired".
-func featureLabel(f mmlab.Feature) string {
-	if f.Kind == mmlab.FeaturePaired {
+func featureLabel(f results.Feature, names []string) string {
+	if f.Kind == results.FeaturePaired {
 		return "paired"
 	}
-	return modalityLabel(f.Modality) + " " + f.Kind
+	return modalityName(names, f.Modality) + " " + f.Kind
 }
 
 // featureDefinition says, in a tooltip, what a cell measures.
-func featureDefinition(f mmlab.Feature, method string) string {
-	if f.Kind == mmlab.FeaturePaired {
-		if method == mmlab.UniMethod {
+func featureDefinition(f results.Feature, method string) string {
+	if f.Kind == results.FeaturePaired {
+		if method == results.UniMethod {
 			return "best uni-modal model's accuracy on pair_only test samples"
 		}
 		return "accuracy of the prediction on pair_only test samples"
@@ -147,7 +147,7 @@ func featureDefinition(f mmlab.Feature, method string) string {
 }
 
 // fmtScore is a cell's label: "0.952 ± 0.012", or the mean alone for one seed.
-func fmtScore(e mmlab.Estimate) string {
+func fmtScore(e results.Estimate) string {
 	if e.N < 2 {
 		return fmtAcc(e.Mean)
 	}
@@ -173,7 +173,7 @@ func describeSeeds(counts map[int]bool) string {
 }
 
 // describeData names the feature map's dataset briefly: LazyPair's knobs, or the spec's kind.
-func describeData(fm *mmlab.FeatureMap) string {
+func describeData(fm *results.FeatureMap) string {
 	spec, err := datasets.ParseSpec(fm.Dataset)
 	if err != nil {
 		return fmt.Sprintf("data %s, K = %d", fm.Dataset, fm.NumClasses)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // featureStudy is a feature-map test study on LazyPair with K = 4 (chance 0.25) and paired
@@ -20,13 +20,13 @@ import (
 //	ume        1.00     0.78     0.99     0.80     0.39
 //	joint      0.99     0.50     0.98     0.53     0.70
 //	umt        1.00     0.77     0.97     —        0.56   (no probe of modality 1)
-func featureStudy(pairOnly bool) []mmlab.Run {
+func featureStudy(pairOnly bool) []results.Run {
 	const d = 0.01
 	spec := "lazypair:pi=0.5"
-	var runs []mmlab.Run
+	var runs []results.Run
 	for s := range 3 {
-		run := func(method string, modality int, probes map[int][2]float64, pair float64) mmlab.Run {
-			r := mmlab.Run{Key: fmt.Sprintf("%s-%d-%d", method, modality, s), Method: method, Seed: s, Dataset: spec,
+		run := func(method string, modality int, probes map[int][2]float64, pair float64) results.Run {
+			r := results.Run{Key: fmt.Sprintf("%s-%d-%d", method, modality, s), Method: method, Seed: s, Dataset: spec,
 				SubsetAcc: map[string]float64{"all": 0.9}, ProbeAcc: make([]*float64, 2),
 				ProbeSubsetAcc: make([]map[string]float64, 2)}
 			if modality >= 0 {
@@ -38,7 +38,7 @@ func featureStudy(pairOnly bool) []mmlab.Run {
 			for m, p := range probes {
 				r.ProbeAcc[m] = pval(0.9, d, s)
 				r.ProbeSubsetAcc[m] = map[string]float64{
-					mmlab.EasyFeature(m).Subset(): val(p[0], d, s), mmlab.HardFeature(m).Subset(): val(p[1], d, s)}
+					results.EasyFeature(m).Subset(): val(p[0], d, s), results.HardFeature(m).Subset(): val(p[1], d, s)}
 			}
 			return r
 		}
@@ -146,14 +146,14 @@ func TestFeatureMapNoPair(t *testing.T) {
 }
 
 func TestFeatureMapErrors(t *testing.T) {
-	var bare []mmlab.Run
+	var bare []results.Run
 	for _, r := range featureStudy(false) {
 		r.ProbeSubsetAcc = nil
 		bare = append(bare, r)
 	}
 	for _, tc := range []struct {
 		name    string
-		runs    []mmlab.Run
+		runs    []results.Run
 		wantErr string
 	}{
 		{"no runs", nil, "figures.FeatureMap: no runs"},

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // The test study: 3 seeds (0, 1, 2), two modalities, methods uni (per modality), ume, joint, umt.
@@ -38,8 +38,8 @@ func pval(c, delta float64, s int) *float64 { v := val(c, delta, s); return &v }
 // Curves (3 epochs) exist for uni (own accuracy) and joint (split heads), δ = 0.02:
 // uni m0 0.50, 0.70, 0.80; uni m1 0.55, 0.75, 0.85; joint head 0: 0.60, 0.75, 0.78;
 // joint head 1: 0.65, 0.78, 0.80.
-func testStudy() []mmlab.Run {
-	var runs []mmlab.Run
+func testStudy() []results.Run {
+	var runs []results.Run
 	const d = 0.01
 	epochs := []int{1, 2, 3}
 	curve := func(s int, cs ...float64) []float64 {
@@ -52,25 +52,25 @@ func testStudy() []mmlab.Run {
 	for s := range 3 {
 		m0, m1 := 0, 1
 		runs = append(runs,
-			mmlab.Run{Key: "uni-m0-" + strconv.Itoa(s), Method: "uni", Modality: &m0, Seed: s,
+			results.Run{Key: "uni-m0-" + strconv.Itoa(s), Method: "uni", Modality: &m0, Seed: s,
 				TestAcc: val(0.90, d, s), ValAcc: val(0.89, d, s),
 				SubsetAcc: map[string]float64{"all": val(0.90, d, s), "both_hard": val(0.62, 0.02, s), "pair_only": val(0.36, d, s)},
 				ProbeAcc:  []*float64{pval(0.94, d, s), nil},
-				Curves:    &mmlab.Curves{Epoch: epochs, SplitHeadAcc: [][]float64{curve(s, 0.50, 0.70, 0.80)}}},
-			mmlab.Run{Key: "uni-m1-" + strconv.Itoa(s), Method: "uni", Modality: &m1, Seed: s,
+				Curves:    &results.Curves{Epoch: epochs, SplitHeadAcc: [][]float64{curve(s, 0.50, 0.70, 0.80)}}},
+			results.Run{Key: "uni-m1-" + strconv.Itoa(s), Method: "uni", Modality: &m1, Seed: s,
 				TestAcc: val(0.91, d, s), ValAcc: val(0.90, d, s),
 				SubsetAcc: map[string]float64{"all": val(0.91, d, s), "both_hard": val(0.60, 0.02, s), "pair_only": val(0.35, d, s)},
 				ProbeAcc:  []*float64{nil, pval(0.95, d, s)},
-				Curves:    &mmlab.Curves{Epoch: epochs, SplitHeadAcc: [][]float64{curve(s, 0.55, 0.75, 0.85)}}},
-			mmlab.Run{Key: "ume-" + strconv.Itoa(s), Method: "ume", Seed: s,
+				Curves:    &results.Curves{Epoch: epochs, SplitHeadAcc: [][]float64{curve(s, 0.55, 0.75, 0.85)}}},
+			results.Run{Key: "ume-" + strconv.Itoa(s), Method: "ume", Seed: s,
 				TestAcc: val(0.98, d, s), ValAcc: val(0.97, d, s),
 				SubsetAcc: map[string]float64{"all": val(0.98, d, s), "both_hard": val(0.90, d, s), "pair_only": val(0.36, d, s)}},
-			mmlab.Run{Key: "joint-" + strconv.Itoa(s), Method: "joint", Seed: s,
+			results.Run{Key: "joint-" + strconv.Itoa(s), Method: "joint", Seed: s,
 				TestAcc: val(0.97, d, s), ValAcc: val(0.96, d, s),
 				SubsetAcc: map[string]float64{"all": val(0.97, d, s), "both_hard": val(0.45, 0.05, s), "pair_only": val(0.70, d, s)},
 				ProbeAcc:  []*float64{pval(0.89, d, s), pval(0.90, d, s)},
-				Curves:    &mmlab.Curves{Epoch: epochs, SplitHeadAcc: [][]float64{curve(s, 0.60, 0.75, 0.78), curve(s, 0.65, 0.78, 0.80)}}},
-			mmlab.Run{Key: "umt-" + strconv.Itoa(s), Method: "umt", Seed: s,
+				Curves:    &results.Curves{Epoch: epochs, SplitHeadAcc: [][]float64{curve(s, 0.60, 0.75, 0.78), curve(s, 0.65, 0.78, 0.80)}}},
+			results.Run{Key: "umt-" + strconv.Itoa(s), Method: "umt", Seed: s,
 				TestAcc: val(0.98, d, s), ValAcc: val(0.97, d, s),
 				SubsetAcc: map[string]float64{"all": val(0.98, d, s), "both_hard": val(0.90, d, s), "pair_only": val(0.60, d, s)},
 				ProbeAcc:  []*float64{pval(0.94, d, s), pval(0.95, d, s)}},
@@ -80,8 +80,8 @@ func testStudy() []mmlab.Run {
 }
 
 // without returns runs minus those of the named methods.
-func without(runs []mmlab.Run, methods ...string) []mmlab.Run {
-	var out []mmlab.Run
+func without(runs []results.Run, methods ...string) []results.Run {
+	var out []results.Run
 	for _, r := range runs {
 		keep := true
 		for _, m := range methods {

@@ -5,21 +5,21 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
-// LiftGroup is one block of rows of WeakModalityTable: the Lifts (mmlab.CompareWeak) of the
+// LiftGroup is one block of rows of WeakModalityTable: the Lifts (results.CompareWeak) of the
 // methods trained one way, e.g. Name "SGD" for every method under train.optimizer=sgd.
 type LiftGroup struct {
 	Name  string
-	Lifts []mmlab.Lift
+	Lifts []results.Lift
 }
 
 // WeakModalityTable tabulates, for every group and method, the test accuracy and the probe
 // accuracy of the weaker modality's encoder (mean ± CI95 over seeds), each with its paired
 // difference from the group's reference method (method − reference, mean ± CI95; "—" for the
 // reference itself), and whether the method lifts the weak modality's probe above the
-// reference's beyond that interval (mmlab.Lift.LiftsWeakModality). Every Lift must name the
+// reference's beyond that interval (results.Lift.LiftsWeakModality). Every Lift must name the
 // same weak modality. It is an error if there are no groups or no lifts.
 func WeakModalityTable(groups []LiftGroup) (Table, error) {
 	weak := -1
@@ -64,7 +64,7 @@ func WeakModalityTable(groups []LiftGroup) (Table, error) {
 }
 
 // signedCell formats a paired difference as "+0.012 ± 0.004".
-func signedCell(e mmlab.Estimate) string {
+func signedCell(e results.Estimate) string {
 	s := fmtAcc(e.Mean)
 	if e.Mean >= 0 || s == "0.000" {
 		s = "+" + s

@@ -4,12 +4,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 func TestWeakModalityTable(t *testing.T) {
-	e := func(mean, ci float64) mmlab.Estimate { return mmlab.Estimate{Mean: mean, CI95: ci, N: 5} }
-	groups := []LiftGroup{{Name: "SGD", Lifts: []mmlab.Lift{
+	e := func(mean, ci float64) results.Estimate { return results.Estimate{Mean: mean, CI95: ci, N: 5} }
+	groups := []LiftGroup{{Name: "SGD", Lifts: []results.Lift{
 		{Method: "joint", Reference: "joint", Weak: 1, Test: e(0.97, 0.01), WeakProbe: e(0.80, 0.02)},
 		{Method: "ogmge", Reference: "joint", Weak: 1, Test: e(0.96, 0.01), WeakProbe: e(0.85, 0.02),
 			DTest: e(-0.01, 0.005), DWeakProbe: e(0.05, 0.01)},

@@ -7,32 +7,32 @@ import (
 	"strings"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // LazinessBars draws modality laziness (docs/DESIGN.md §5): for each modality (x axis), the
 // linear-probe test accuracy of that modality's encoder as trained by each method — the
 // uni-modal models first, then every other method whose runs carry probe accuracies (joint, UMT,
 // ...). Bars are means over seeds, whiskers the 95% confidence interval over seeds
-// (mmlab.Summarize). The subtitle gives each method's laziness gap, probe(uni) − probe(method),
-// paired by seed (mmlab.LazinessGap): its interval is usually much narrower than the bars'
+// (results.Summarize). The subtitle gives each method's laziness gap, probe(uni) − probe(method),
+// paired by seed (results.LazinessGap): its interval is usually much narrower than the bars'
 // whiskers suggest, because both share the seed's dataset draw.
 //
 // runs should come from one study. It is an error if runs is empty, if no uni-modal ("uni") run
 // has a probe accuracy, or if no other method has one; the error lists the methods present.
 // The chart's title and subtitle can be changed through its Title field (bar.Title.Subtitle).
-func LazinessBars(runs []mmlab.Run) (*charts.Bar, error) {
+func LazinessBars(runs []results.Run) (*charts.Bar, error) {
 	if len(runs) == 0 {
 		return nil, errors.New("figures.LazinessBars: no runs")
 	}
-	sums := mmlab.Summaries(runs)
-	if uni, ok := sums[mmlab.UniMethod]; !ok || !hasProbe(uni) {
+	sums := results.Summaries(runs)
+	if uni, ok := sums[results.UniMethod]; !ok || !hasProbe(uni) {
 		return nil, fmt.Errorf("figures.LazinessBars: no uni-modal (%q) runs with probe accuracies, the reference of the laziness gap (have: %s)",
-			mmlab.UniMethod, describeProbes(sums))
+			results.UniMethod, describeProbes(sums))
 	}
 	var methods []string
 	for key, s := range sums {
-		if _, _, perModality := splitModalityKey(key); perModality || key == mmlab.UniMethod || !hasProbe(s) {
+		if _, _, perModality := splitModalityKey(key); perModality || key == results.UniMethod || !hasProbe(s) {
 			continue
 		}
 		methods = append(methods, key)
@@ -44,16 +44,16 @@ func LazinessBars(runs []mmlab.Run) (*charts.Bar, error) {
 	sortMethods(methods)
 
 	numModalities := 0
-	for _, key := range append([]string{mmlab.UniMethod}, methods...) {
+	for _, key := range append([]string{results.UniMethod}, methods...) {
 		numModalities = max(numModalities, len(sums[key].ProbeAcc))
 	}
 	categories := make([]string, numModalities)
 	for m := range categories {
-		categories[m] = modalityLabel(m)
+		categories[m] = modalityName(modalityNames(runs), m)
 	}
 	var series []ciSeries
-	for _, key := range append([]string{mmlab.UniMethod}, methods...) {
-		values := make([]*mmlab.Estimate, numModalities)
+	for _, key := range append([]string{results.UniMethod}, methods...) {
+		values := make([]*results.Estimate, numModalities)
 		copy(values, sums[key].ProbeAcc)
 		series = append(series, ciSeries{key: key, values: values})
 	}
@@ -63,6 +63,7 @@ func LazinessBars(runs []mmlab.Run) (*charts.Bar, error) {
 		subtitle = append(subtitle, gapLine(runs, method))
 	}
 	return ciBars(ciBarSpec{
+		names:      modalityNames(runs),
 		title:      "Modality laziness: linear-probe accuracy of each modality's encoder",
 		subtitle:   subtitle,
 		categories: categories,
@@ -74,21 +75,21 @@ func LazinessBars(runs []mmlab.Run) (*charts.Bar, error) {
 
 // gapLine describes method's laziness gap per modality, e.g.
 // "laziness gap uni-modal − joint: modality 0 +0.052 ± 0.011, modality 1 +0.053 ± 0.016 (paired by seed)".
-func gapLine(runs []mmlab.Run, method string) string {
-	head := fmt.Sprintf("laziness gap %s − %s: ", MethodLabel(mmlab.UniMethod), MethodLabel(method))
-	gaps, err := mmlab.LazinessGap(runs, method)
+func gapLine(runs []results.Run, method string) string {
+	head := fmt.Sprintf("laziness gap %s − %s: ", MethodLabel(results.UniMethod), MethodLabel(method))
+	gaps, err := results.LazinessGap(runs, method)
 	if err != nil {
-		return head + "not computed (" + strings.TrimPrefix(err.Error(), "mmlab.LazinessGap: ") + ")"
+		return head + "not computed (" + strings.TrimPrefix(err.Error(), "results.LazinessGap: ") + ")"
 	}
 	parts := make([]string, len(gaps))
 	for m, g := range gaps {
-		parts[m] = modalityLabel(m) + " " + fmtSigned(g)
+		parts[m] = modalityName(modalityNames(runs), m) + " " + fmtSigned(g)
 	}
 	return head + strings.Join(parts, ", ") + " (paired by seed)"
 }
 
 // hasProbe reports whether a summary has a probe accuracy for some modality.
-func hasProbe(s mmlab.MethodSummary) bool {
+func hasProbe(s results.MethodSummary) bool {
 	for _, e := range s.ProbeAcc {
 		if e != nil {
 			return true
@@ -99,7 +100,7 @@ func hasProbe(s mmlab.MethodSummary) bool {
 
 // describeProbes lists the methods in sums (per-modality keys folded into their method) and
 // whether they have probe accuracies, for error messages: "joint (no probes), uni, umt".
-func describeProbes(sums map[string]mmlab.MethodSummary) string {
+func describeProbes(sums map[string]results.MethodSummary) string {
 	var names []string
 	for key, s := range sums {
 		if _, _, perModality := splitModalityKey(key); perModality {

@@ -11,18 +11,18 @@ import (
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
 	"github.com/go-echarts/go-echarts/v2/types"
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // PhaseCell is one cell of the phase diagram: a dataset with easy rate Rho and paired rate Pi
 // (docs/DESIGN.md §2.1), the per-seed paired difference acc(UMT) − acc(UME) there (e.g.
-// mmlab.PairedDifference of the test accuracies), and the method the UME-vs-UMT rule chose
-// (mmlab.Choose, which decides on validation accuracy).
+// results.PairedDifference of the test accuracies), and the method the UME-vs-UMT rule chose
+// (results.Choose, which decides on validation accuracy).
 type PhaseCell struct {
 	Rho, Pi     float64
-	UMTMinusUME mmlab.Estimate
-	Choice      string // "ume" or "umt" (mmlab.UMEMethod, mmlab.UMTMethod)
-	Rule        string // the rule that made Choice, e.g. mmlab.ChooseRuleUMEvsJoint; "" if unnamed
+	UMTMinusUME results.Estimate
+	Choice      string // "ume" or "umt" (results.UMEMethod, results.UMTMethod)
+	Rule        string // the rule that made Choice, e.g. results.ChooseRuleUMEvsJoint; "" if unnamed
 }
 
 // Verdict says whether a cell's choice picked the right method. When the 95% confidence
@@ -39,13 +39,13 @@ type Verdict struct {
 // Judge returns the verdict on c's choice (see Verdict).
 func (c PhaseCell) Judge() Verdict {
 	e := c.UMTMinusUME
-	v := Verdict{Right: mmlab.UMEMethod}
+	v := Verdict{Right: results.UMEMethod}
 	if e.Mean == 0 || (e.N >= 2 && math.Abs(e.Mean) <= e.CI95) {
 		v.Tie = true
 	} else {
-		v.Better = mmlab.UMEMethod
+		v.Better = results.UMEMethod
 		if e.Mean > 0 {
-			v.Better = mmlab.UMTMethod
+			v.Better = results.UMTMethod
 		}
 		v.Right = v.Better
 	}
@@ -96,8 +96,8 @@ func PhaseDiagram(cells []PhaseCell) (*charts.HeatMap, error) {
 		case !finite(c.UMTMinusUME.Mean) || !finite(c.UMTMinusUME.CI95):
 			return nil, fmt.Errorf("%s: %s: UMT − UME is %v ± %v, want finite values", where, at, c.UMTMinusUME.Mean, c.UMTMinusUME.CI95)
 		}
-		if ch := strings.ToLower(c.Choice); ch != mmlab.UMEMethod && ch != mmlab.UMTMethod {
-			return nil, fmt.Errorf("%s: %s: choice %q, want %q or %q", where, at, c.Choice, mmlab.UMEMethod, mmlab.UMTMethod)
+		if ch := strings.ToLower(c.Choice); ch != results.UMEMethod && ch != results.UMTMethod {
+			return nil, fmt.Errorf("%s: %s: choice %q, want %q or %q", where, at, c.Choice, results.UMEMethod, results.UMTMethod)
 		}
 		if seen[point{c.Rho, c.Pi}] {
 			return nil, fmt.Errorf("%s: two cells at ρ = %v, π = %v", where, c.Rho, c.Pi)
@@ -112,6 +112,10 @@ func PhaseDiagram(cells []PhaseCell) (*charts.HeatMap, error) {
 	}
 	slices.Sort(rhos)
 	slices.Sort(pis)
+	// Rows and columns are spaced as their values: an uneven grid (π = 0, 0.2, 0.3, …) gets
+	// the missing rows (0.1) drawn empty, as long as that stays readable.
+	rhoLabels, rhoAt := valueGrid(rhos)
+	piLabels, piAt := valueGrid(pis)
 
 	correct, ties, maxAbs := 0, 0, 0.0
 	items := make([]phaseItem, len(cells))
@@ -128,7 +132,7 @@ func PhaseDiagram(cells []PhaseCell) (*charts.HeatMap, error) {
 		pick, _, _ := strings.Cut(label, "\n")
 		items[i] = phaseItem{
 			Name:  label,
-			Value: []any{slices.Index(rhos, c.Rho), slices.Index(pis, c.Pi), c.UMTMinusUME.Mean},
+			Value: []any{rhoAt[c.Rho], piAt[c.Pi], c.UMTMinusUME.Mean},
 			Tip: fmt.Sprintf("ρ = %v, π = %v<br/>acc(UMT) − acc(UME): %s<br/>rule's pick: %s",
 				c.Rho, c.Pi, fmtEstimate(c.UMTMinusUME), pick),
 		}
@@ -142,9 +146,8 @@ func PhaseDiagram(cells []PhaseCell) (*charts.HeatMap, error) {
 	title := fmt.Sprintf("UMT − UME accuracy over (ρ, π): the rule picked the right method in %d of %d cells (%.0f%%)",
 		correct, len(cells), 100*float64(correct)/float64(len(cells)))
 	subtitle := []string{
-		"colour and second line: mean acc(UMT) − acc(UME) over seeds ± 95% CI; first line: the rule's pick",
-		"✓: the pick is the better method (sign of the mean difference), or UME, the cheaper, when the two tie (the CI contains 0); ✗: otherwise",
-		fmt.Sprintf("%d of the %d cells are ties; trivial rules: %s", ties, len(cells), scoresText(scores[1:])),
+		"cell: the rule's pick (✓ right: the better method, or UME in a tie) and mean UMT − UME ± 95% CI",
+		fmt.Sprintf("%d of %d cells are ties; trivial rules: %s", ties, len(cells), scoresText(scores[1:])),
 	}
 
 	hm := charts.NewHeatMap()
@@ -153,13 +156,13 @@ func PhaseDiagram(cells []PhaseCell) (*charts.HeatMap, error) {
 	hm.SetGlobalOptions(
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item", Formatter: opts.FuncOpts(`function (p) { return p.data.tip; }`)}),
 		charts.WithXAxisOpts(opts.XAxis{Name: "easy rate ρ (fraction of samples with the easy feature, per modality)", NameLocation: "middle",
-			NameGap: xAxisNameGap(1), Type: "category", Data: formatRates(rhos), SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
+			NameGap: xAxisNameGap(1), Type: "category", Data: rhoLabels, SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
 		charts.WithYAxisOpts(opts.YAxis{Name: "paired rate π (fraction of samples with the paired feature)", NameLocation: "middle",
-			NameGap: 45, Type: "category", Data: formatRates(pis), SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
+			NameGap: 45, Type: "category", Data: piLabels, SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
 		charts.WithVisualMapOpts(opts.VisualMap{
 			Type: "continuous", Calculable: opts.Bool(true), Min: float32(-scale), Max: float32(scale),
 			Text:    []string{"UMT better", "UME better"},
-			InRange: &opts.VisualMapInRange{Color: []string{MethodColor(mmlab.UMEMethod), "#f7f7f7", MethodColor(mmlab.UMTMethod)}},
+			InRange: &opts.VisualMapInRange{Color: []string{MethodColor(results.UMEMethod), "#f7f7f7", MethodColor(results.UMTMethod)}},
 			Orient:  "vertical", Right: "10", Top: "middle",
 		}),
 	)
@@ -209,6 +212,69 @@ type phaseItem struct {
 	Name  string `json:"name"`
 	Value []any  `json:"value"`
 	Tip   string `json:"tip"`
+}
+
+// maxGridSteps bounds the rows (or columns) valueGrid draws: beyond it, values are spaced evenly.
+const maxGridSteps = 21
+
+// valueGrid returns the axis categories for sorted distinct values and the category of each
+// value. When the values are multiples of a common step (to 1e-6) and the grid from the first to
+// the last value in that step has at most maxGridSteps entries and at most three times as many as
+// there are values, the categories are that grid (0, 0.1, 0.2, 0.3 for 0, 0.2, 0.3: the missing
+// 0.1 is an empty row), so distances on the axis are distances in value; otherwise they are the
+// values themselves, evenly spaced.
+func valueGrid(values []float64) (labels []string, at map[float64]int) {
+	at = make(map[float64]int, len(values))
+	even := func() ([]string, map[float64]int) {
+		for i, v := range values {
+			at[v] = i
+		}
+		return formatRates(values), at
+	}
+	if len(values) < 3 {
+		return even()
+	}
+	const unit = 1e-6
+	ticks := make([]int64, len(values))
+	for i, v := range values {
+		ticks[i] = int64(math.Round(v / unit))
+		if math.Abs(float64(ticks[i])*unit-v) > unit/10 {
+			return even()
+		}
+	}
+	var step int64
+	for i := 1; i < len(ticks); i++ {
+		step = gcd(step, ticks[i]-ticks[0])
+	}
+	if step <= 0 {
+		return even()
+	}
+	n := int((ticks[len(ticks)-1]-ticks[0])/step) + 1
+	if n > maxGridSteps || n > 3*len(values) {
+		return even()
+	}
+	grid := make([]float64, n)
+	for j := range grid {
+		grid[j] = float64(ticks[0]+int64(j)*step) / 1e6 // division by 1/unit: 0.3, not 0.30000000000000004
+	}
+	for i, v := range values {
+		at[v] = int((ticks[i] - ticks[0]) / step)
+	}
+	return formatRates(grid), at
+}
+
+// gcd is the greatest common divisor of a and b (≥ 0).
+func gcd(a, b int64) int64 {
+	if a < 0 {
+		a = -a
+	}
+	if b < 0 {
+		b = -b
+	}
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 // formatRates formats rates for axis labels: 0.7 → "0.7", 0.75 → "0.75".

@@ -1,15 +1,17 @@
 package figures
 
 import (
+	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
-func est(mean, ci float64) mmlab.Estimate { return mmlab.Estimate{Mean: mean, CI95: ci, N: 5} }
+func est(mean, ci float64) results.Estimate { return results.Estimate{Mean: mean, CI95: ci, N: 5} }
 
 func TestJudge(t *testing.T) {
 	for _, tc := range []struct {
@@ -24,8 +26,8 @@ func TestJudge(t *testing.T) {
 		{"tie, UMT picked", PhaseCell{UMTMinusUME: est(-0.001, 0.004), Choice: "umt"}, Verdict{Tie: true, Right: "ume"}, "the CI contains 0: the cheaper UME is right, UMT is not"},
 		{"tie, UME picked", PhaseCell{UMTMinusUME: est(0.003, 0.004), Choice: "ume"}, Verdict{Tie: true, Right: "ume", Correct: true}, "the CI contains 0: UME is right"},
 		{"tie at the CI edge", PhaseCell{UMTMinusUME: est(0.004, 0.004), Choice: "ume"}, Verdict{Tie: true, Right: "ume", Correct: true}, "|mean| ≤ CI"},
-		{"one seed decides by sign", PhaseCell{UMTMinusUME: mmlab.Estimate{Mean: 0.001, N: 1}, Choice: "ume"}, Verdict{Better: "umt", Right: "umt"}, "no interval"},
-		{"exactly zero", PhaseCell{UMTMinusUME: mmlab.Estimate{Mean: 0, N: 1}, Choice: "umt"}, Verdict{Tie: true, Right: "ume"}, ""},
+		{"one seed decides by sign", PhaseCell{UMTMinusUME: results.Estimate{Mean: 0.001, N: 1}, Choice: "ume"}, Verdict{Better: "umt", Right: "umt"}, "no interval"},
+		{"exactly zero", PhaseCell{UMTMinusUME: results.Estimate{Mean: 0, N: 1}, Choice: "umt"}, Verdict{Tie: true, Right: "ume"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.cell.Judge(); got != tc.want {
@@ -54,7 +56,7 @@ func TestPhaseDiagram(t *testing.T) {
 		t.Errorf("title %q does not give the fraction 2 of 4", title)
 	}
 	// Right answers: ume (tie), umt, ume, umt; so always UME and always UMT are right in 2 each.
-	if sub := path(o, "title", "subtext").(string); !strings.Contains(sub, "1 of the 4 cells are ties") ||
+	if sub := path(o, "title", "subtext").(string); !strings.Contains(sub, "1 of 4 cells are ties") ||
 		!strings.Contains(sub, "always-ume 2/4 (50%), always-umt 2/4 (50%)") {
 		t.Errorf("subtitle:\n%s", sub)
 	}
@@ -117,7 +119,7 @@ func TestPhaseDiagramErrors(t *testing.T) {
 	}{
 		{"no cells", nil, "no cells"},
 		{"bad choice", with(func(c *PhaseCell) { c.Choice = "joint" }), `cell 1 (ρ = 0.7, π = 0.5): choice "joint", want "ume" or "umt"`},
-		{"no seeds", with(func(c *PhaseCell) { c.UMTMinusUME = mmlab.Estimate{} }), "cell 1 (ρ = 0.7, π = 0.5): the UMT − UME estimate has no seeds"},
+		{"no seeds", with(func(c *PhaseCell) { c.UMTMinusUME = results.Estimate{} }), "cell 1 (ρ = 0.7, π = 0.5): the UMT − UME estimate has no seeds"},
 		{"NaN", with(func(c *PhaseCell) { c.UMTMinusUME.Mean = math.NaN() }), "want finite values"},
 		{"NaN rate", with(func(c *PhaseCell) { c.Pi = math.NaN() }), "must be finite"},
 		{"duplicate", with(func(c *PhaseCell) { c.Pi = 0 }), "two cells at ρ = 0.7, π = 0"},
@@ -137,4 +139,45 @@ func TestNiceCeil(t *testing.T) {
 			t.Errorf("niceCeil(%v) = %v, want %v", x, got, want)
 		}
 	}
+}
+
+// TestPhaseDiagramValueSpacing checks that an uneven grid is drawn spaced as its values: π = 0,
+// 0.2, 0.3, 0.5 gets the rows 0 … 0.5 in steps of 0.1 with 0.1 and 0.4 empty, each cell in the
+// row of its value; values with no small common step stay evenly spaced.
+func TestPhaseDiagramValueSpacing(t *testing.T) {
+	var cells []PhaseCell
+	for _, rho := range []float64{0.7, 0.8} {
+		for _, pi := range []float64{0, 0.2, 0.3, 0.5} {
+			cells = append(cells, PhaseCell{Rho: rho, Pi: pi, Choice: "ume", UMTMinusUME: results.Estimate{Mean: pi - 0.25, CI95: 0.01, N: 5}})
+		}
+	}
+	hm, err := PhaseDiagram(cells)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := options(t, hm)
+	yData := o["yAxis"].([]any)[0].(map[string]any)["data"].([]any)
+	if got := fmt.Sprint(yData); got != "[0 0.1 0.2 0.3 0.4 0.5]" {
+		t.Errorf("π rows %s, want [0 0.1 0.2 0.3 0.4 0.5]", got)
+	}
+	for _, d := range series(o, "heatmap")[0]["data"].([]any) {
+		v := d.(map[string]any)["value"].([]any)
+		pi := yData[int(v[1].(float64))]
+		if want := fmt.Sprintf("%.2f", v[2].(float64)+0.25); fmt.Sprintf("%.2f", mustFloat(t, pi)) != want {
+			t.Errorf("cell with UMT − UME %v drawn in row π = %v, want π = %s", v[2], pi, want)
+		}
+	}
+	labels, _ := valueGrid([]float64{0, 0.013, 0.5, 0.71})
+	if len(labels) != 4 {
+		t.Errorf("values without a small common step: %d rows %v, want the 4 values evenly spaced", len(labels), labels)
+	}
+}
+
+func mustFloat(t *testing.T, v any) float64 {
+	t.Helper()
+	f, err := strconv.ParseFloat(fmt.Sprint(v), 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

@@ -6,7 +6,7 @@ import (
 	"math"
 	"slices"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // Threshold is a rule tolerance tuned by TunePhaseThreshold.
@@ -19,10 +19,12 @@ type Threshold struct {
 
 // TunePhaseThreshold picks the threshold t of a rule "UMT when statistic > t, else UME" that
 // gets the most tuning cells right: stats[i] is the rule's statistic on cell i
-// (mmlab.Choice.Statistic) and cells[i] that cell's truth on the same (tuning) seeds — only its
+// (results.Choice.Statistic) and cells[i] that cell's truth on the same (tuning) seeds — only its
 // UMTMinusUME is read, judged as PhaseCell.Judge does (a tie goes to UME). All thresholds between
 // two consecutive distinct statistics pick the same; among the best such intervals it takes the
-// widest bounded one and returns its midpoint. If only an unbounded interval is best (a trivial
+// highest bounded one and returns its midpoint: when the tuning cells cannot tell two thresholds
+// apart, the one that picks the cheaper method, UME, more often wins, as a tie between the
+// methods goes to UME (the scoring). If only an unbounded interval is best (a trivial
 // rule: every cell UMT, or every cell UME) the threshold lies one mean gap between statistics
 // beyond the extreme one. It is an error if there are no cells, the lengths differ or a
 // statistic is not finite.
@@ -46,9 +48,9 @@ func TunePhaseThreshold(cells []PhaseCell, stats []float64) (Threshold, error) {
 	right := func(t float64) int {
 		n := 0
 		for i, c := range cells {
-			pick := mmlab.UMEMethod
+			pick := results.UMEMethod
 			if stats[i] > t {
-				pick = mmlab.UMTMethod
+				pick = results.UMTMethod
 			}
 			if c.Judge().Right == pick {
 				n++
@@ -57,21 +59,21 @@ func TunePhaseThreshold(cells []PhaseCell, stats []float64) (Threshold, error) {
 		return n
 	}
 	best := Threshold{Right: -1, Cells: len(cells)}
-	bestWidth := -1.0
+	bestBounded := false
+	// Intervals come in ascending order, so among equally good bounded ones the last is the highest.
 	consider := func(lo, hi, value float64) {
-		width := hi - lo
-		if math.IsInf(width, 0) {
-			width = 0 // an unbounded interval is a trivial rule: taken only when nothing else is as good
-		}
-		if r := right(value); r > best.Right || (r == best.Right && width > bestWidth) {
-			best.Value, best.Lo, best.Hi, best.Right, bestWidth = value, lo, hi, r, width
+		bounded := !math.IsInf(lo, 0) && !math.IsInf(hi, 0)
+		if r := right(value); r > best.Right || (r == best.Right && (bounded || !bestBounded)) {
+			best.Value, best.Lo, best.Hi, best.Right, bestBounded = value, lo, hi, r, bounded
 		}
 	}
 	consider(math.Inf(-1), sorted[0], sorted[0]-gap)
 	for i := 0; i+1 < len(sorted); i++ {
 		consider(sorted[i], sorted[i+1], (sorted[i]+sorted[i+1])/2)
 	}
-	consider(sorted[len(sorted)-1], math.Inf(1), sorted[len(sorted)-1]+gap)
+	if top := sorted[len(sorted)-1]; right(top+gap) > best.Right { // an unbounded interval only when strictly better
+		best.Value, best.Lo, best.Hi, best.Right = top+gap, top, math.Inf(1), right(top+gap)
+	}
 	return best, nil
 }
 
@@ -83,19 +85,19 @@ type PhaseRuleResult struct {
 	// Cells are the scored cells: truth and the rule's pick on the scoring seeds alone.
 	Cells  []PhaseCell
 	Scores []RuleScore // ScorePhaseRules(Cells): the rule, always UME, always UMT
-	// Cost is the rule's cost summed over the cells (mmlab.CostOfChoice on the scoring seeds).
-	Cost mmlab.ChooseCost
+	// Cost is the rule's cost summed over the cells (results.CostOfChoice on the scoring seeds).
+	Cost results.ChooseCost
 }
 
 // ScorePhaseRule scores the choice rule named rule on a phase grid honestly: studies[i] holds
 // the runs of cell i (ume and umt and what the rule reads, on every seed of tuneSeeds and
 // scoreSeeds). When tuneSeeds is not empty, the rule's tolerance is tuned on those seeds alone
-// (TunePhaseThreshold on each cell's mmlab.Choice.Statistic and its UMT − UME truth there);
+// (TunePhaseThreshold on each cell's results.Choice.Statistic and its UMT − UME truth there);
 // otherwise tol is used. Then, on scoreSeeds alone, every cell's truth (UMT − UME on test) and
 // the rule's pick with that tolerance make the scored cells, and ScorePhaseRules scores them
 // beside the trivial rules. It is an error if scoreSeeds is empty or shares a seed with
 // tuneSeeds, or if a cell fails (PhaseCellByRule's errors, naming the cell).
-func ScorePhaseRule(studies [][]mmlab.Run, rule string, tol float64, tuneSeeds, scoreSeeds []int) (PhaseRuleResult, error) {
+func ScorePhaseRule(studies [][]results.Run, rule string, tol float64, tuneSeeds, scoreSeeds []int) (PhaseRuleResult, error) {
 	const where = "figures.ScorePhaseRule"
 	if len(scoreSeeds) == 0 {
 		return PhaseRuleResult{}, errors.New(where + ": no scoring seeds")
@@ -113,7 +115,7 @@ func ScorePhaseRule(studies [][]mmlab.Run, rule string, tol float64, tuneSeeds, 
 		var cells []PhaseCell
 		var stats []float64
 		for i, runs := range studies {
-			cell, choice, err := PhaseCellByRule(mmlab.RunsOfSeeds(runs, tuneSeeds), rule, tol)
+			cell, choice, err := PhaseCellByRule(results.RunsOfSeeds(runs, tuneSeeds), rule, tol)
 			if err != nil {
 				return PhaseRuleResult{}, fmt.Errorf("%s: tuning, study %d: %w", where, i, err)
 			}
@@ -126,12 +128,12 @@ func ScorePhaseRule(studies [][]mmlab.Run, rule string, tol float64, tuneSeeds, 
 		res.Tuned, res.Threshold = true, t
 	}
 	for i, runs := range studies {
-		scored := mmlab.RunsOfSeeds(runs, scoreSeeds)
+		scored := results.RunsOfSeeds(runs, scoreSeeds)
 		cell, choice, err := PhaseCellByRule(scored, rule, res.Threshold.Value)
 		if err != nil {
 			return PhaseRuleResult{}, fmt.Errorf("%s: scoring, study %d: %w", where, i, err)
 		}
-		cost, err := mmlab.CostOfChoice(choice, scored)
+		cost, err := results.CostOfChoice(choice, scored)
 		if err != nil {
 			return PhaseRuleResult{}, fmt.Errorf("%s: study %d: %w", where, i, err)
 		}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // Names of the trivial rules that ScorePhaseRules scores beside a real rule.
@@ -17,7 +17,7 @@ const (
 // RuleScore is how many phase-grid cells a rule got right (PhaseCell.Judge: the better method,
 // or UME in a tie).
 type RuleScore struct {
-	Rule  string // a rule name: the cells' Rule (e.g. mmlab.ChooseRuleUMEvsJoint), RuleAlwaysUME or RuleAlwaysUMT
+	Rule  string // a rule name: the cells' Rule (e.g. results.ChooseRuleUMEvsJoint), RuleAlwaysUME or RuleAlwaysUMT
 	Right int    // cells where the rule's pick was right
 	Cells int    // cells scored
 }
@@ -54,9 +54,9 @@ func ScorePhaseRules(cells []PhaseCell) ([]RuleScore, error) {
 			return nil, fmt.Errorf("%s: cell %d (ρ = %v, π = %v) has rule %q, cell 0 has %q: score one rule at a time",
 				where, i, c.Rho, c.Pi, c.Rule, rule)
 		}
-		if ch := strings.ToLower(c.Choice); ch != mmlab.UMEMethod && ch != mmlab.UMTMethod {
+		if ch := strings.ToLower(c.Choice); ch != results.UMEMethod && ch != results.UMTMethod {
 			return nil, fmt.Errorf("%s: cell %d (ρ = %v, π = %v): choice %q, want %q or %q",
-				where, i, c.Rho, c.Pi, c.Choice, mmlab.UMEMethod, mmlab.UMTMethod)
+				where, i, c.Rho, c.Pi, c.Choice, results.UMEMethod, results.UMTMethod)
 		}
 	}
 	if rule == "" {
@@ -72,9 +72,9 @@ func ScorePhaseRules(cells []PhaseCell) ([]RuleScore, error) {
 			scores[0].Right++
 		}
 		switch v.Right {
-		case mmlab.UMEMethod:
+		case results.UMEMethod:
 			scores[1].Right++
-		case mmlab.UMTMethod:
+		case results.UMTMethod:
 			scores[2].Right++
 		}
 	}

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // ErrNoChromium is returned (wrapped) when no Chromium executable, needed for PNG export, is found.
@@ -59,7 +59,7 @@ func SavePNG(path string, c Chart) error {
 	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		return fmt.Errorf("figures.SavePNG %s: %s wrote no PNG (%v): %s", path, browser, err, lastChars(strings.TrimSpace(stderr.String()), 600))
 	}
-	if err := mmlab.WriteFileAtomic(path, png); err != nil {
+	if err := results.WriteFileAtomic(path, png); err != nil {
 		return fmt.Errorf("figures.SavePNG: %w", err)
 	}
 	return nil

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // TestPreview saves every figure, built from realistic made-up runs (numbers in the range of
@@ -47,7 +47,7 @@ func TestPreview(t *testing.T) {
 				choice = "ume"
 			}
 			cells = append(cells, PhaseCell{Rho: rho, Pi: pi, Choice: choice,
-				UMTMinusUME: mmlab.Estimate{Mean: d, CI95: 0.004, N: 5}})
+				UMTMinusUME: results.Estimate{Mean: d, CI95: 0.004, N: 5}})
 		}
 	}
 	phase, err := PhaseDiagram(cells)
@@ -68,11 +68,11 @@ func TestPreview(t *testing.T) {
 // realisticRuns makes a 5-seed study like docs/DESIGN.md §2.1's: uni-modal models of 2 modalities,
 // UME, joint and UMT, with probes, subsets and curves. pairGain > 0 adds paired signal (joint and
 // UMT gain on test accuracy, UME does not).
-func realisticRuns(pairGain float64, seed uint64) []mmlab.Run {
+func realisticRuns(pairGain float64, seed uint64) []results.Run {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	noise := func(sd float64) float64 { return rng.NormFloat64() * sd }
 	p := func(x float64) *float64 { x = math.Min(x, 1); return &x }
-	var runs []mmlab.Run
+	var runs []results.Run
 	const epochs = 150
 	curve := func(final, rate float64, sd float64) []float64 {
 		c := make([]float64, epochs)
@@ -92,21 +92,21 @@ func realisticRuns(pairGain float64, seed uint64) []mmlab.Run {
 			mm := m
 			probe := []*float64{nil, nil}
 			probe[m] = p(0.944 + 0.007*float64(m) + d + noise(0.005))
-			runs = append(runs, mmlab.Run{Key: "uni", Method: "uni", Modality: &mm, Seed: s,
+			runs = append(runs, results.Run{Key: "uni", Method: "uni", Modality: &mm, Seed: s,
 				TestAcc: 0.93 + 0.005*float64(m) + d + noise(0.004), ValAcc: 0.93 + d + noise(0.004),
 				SubsetAcc: map[string]float64{"all": 0.93 + d, "both_hard": 0.62 + noise(0.02), "pair_only": 0.36 + noise(0.02)},
 				ProbeAcc:  probe,
-				Curves:    &mmlab.Curves{Epoch: ep, SplitHeadAcc: [][]float64{curve(0.93+0.005*float64(m), 0.03, 0.004)}},
+				Curves:    &results.Curves{Epoch: ep, SplitHeadAcc: [][]float64{curve(0.93+0.005*float64(m), 0.03, 0.004)}},
 			})
 		}
 		runs = append(runs,
-			mmlab.Run{Key: "ume", Method: "ume", Seed: s, TestAcc: 0.994 + d/3 + noise(0.001), ValAcc: 0.993 + d/3,
+			results.Run{Key: "ume", Method: "ume", Seed: s, TestAcc: 0.994 + d/3 + noise(0.001), ValAcc: 0.993 + d/3,
 				SubsetAcc: map[string]float64{"all": 0.994, "both_hard": 0.90 + noise(0.02), "pair_only": 0.37 + noise(0.02)}},
-			mmlab.Run{Key: "joint", Method: "joint", Seed: s, TestAcc: 0.974 + pairGain + d/3 + noise(0.003), ValAcc: 0.973 + pairGain + d/3,
+			results.Run{Key: "joint", Method: "joint", Seed: s, TestAcc: 0.974 + pairGain + d/3 + noise(0.003), ValAcc: 0.973 + pairGain + d/3,
 				SubsetAcc: map[string]float64{"all": 0.974, "both_hard": 0.45 + noise(0.03), "pair_only": 0.37 + 8*pairGain + noise(0.02)},
 				ProbeAcc:  []*float64{p(0.893 + d + noise(0.008)), p(0.898 + d + noise(0.01))},
-				Curves:    &mmlab.Curves{Epoch: ep, SplitHeadAcc: [][]float64{curve(0.86, 0.08, 0.006), curve(0.87, 0.08, 0.006)}}},
-			mmlab.Run{Key: "umt", Method: "umt", Seed: s, TestAcc: math.Min(1, 0.992+0.5*pairGain+d/3+noise(0.001)), ValAcc: 0.993 + d/3,
+				Curves:    &results.Curves{Epoch: ep, SplitHeadAcc: [][]float64{curve(0.86, 0.08, 0.006), curve(0.87, 0.08, 0.006)}}},
+			results.Run{Key: "umt", Method: "umt", Seed: s, TestAcc: math.Min(1, 0.992+0.5*pairGain+d/3+noise(0.001)), ValAcc: 0.993 + d/3,
 				SubsetAcc: map[string]float64{"all": 0.994, "both_hard": 0.90 + noise(0.02), "pair_only": 0.37 + 6*pairGain + noise(0.02)},
 				ProbeAcc:  []*float64{p(0.943 + d + noise(0.005)), p(0.950 + d + noise(0.005))}},
 		)

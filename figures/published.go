@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // Published is one published test accuracy (a fraction) and where it was published.
@@ -15,7 +15,7 @@ type Published struct {
 }
 
 // PublishedRow is one row of a BesidePublished table: what the row is (Label), the
-// mmlab.Summaries key of our result ("uni/m0", "joint", "ume", ...; empty when we have none) and
+// results.Summaries key of our result ("uni/m0", "joint", "ume", ...; empty when we have none) and
 // the published numbers set beside it.
 type PublishedRow struct {
 	Label     string
@@ -28,11 +28,11 @@ type PublishedRow struct {
 // "published" and "source". A row whose key our runs lack shows "—" for ours; a row with several
 // published numbers shows them one per line of its cells. The notes say what the numbers are.
 // It is an error if runs is empty.
-func BesidePublished(runs []mmlab.Run, rows []PublishedRow) (Table, error) {
+func BesidePublished(runs []results.Run, rows []PublishedRow) (Table, error) {
 	if len(runs) == 0 {
 		return Table{}, errors.New("figures.BesidePublished: no runs")
 	}
-	sums := mmlab.Summaries(runs)
+	sums := results.Summaries(runs)
 	t := Table{Title: "Ours beside published", Columns: []string{"model", "ours", "published", "source"}}
 	for _, r := range rows {
 		ours := missingCell
@@ -52,7 +52,7 @@ func BesidePublished(runs []mmlab.Run, rows []PublishedRow) (Table, error) {
 		t.Keys = append(t.Keys, r.Key)
 	}
 	t.Notes = []string{
-		fmt.Sprintf("ours: test accuracy, mean ± half-width of the 95%% Student-t interval over seeds; published: as reported, on the published data set; %s: none.", missingCell),
+		fmt.Sprintf("ours: test accuracy, mean ± half-width of the 95%% Student-t interval over seeds; published: as reported by the source named, on the data set it names (not ours); %s: none.", missingCell),
 	}
 	return t, nil
 }

@@ -5,31 +5,31 @@ import (
 	"fmt"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
-// ShapleyBars draws the Shapley modality contribution (mmlab.ShapleyValues): for each modality
+// ShapleyBars draws the Shapley modality contribution (results.ShapleyValues): for each modality
 // (x axis), its Shapley value of test accuracy under each method whose runs carry them (joint,
 // UME, UMT, MMPareto, ...; not the uni-modal runs). Bars are means over seeds, whiskers the 95%
-// confidence interval over seeds (mmlab.ShapleyContribution). The subtitle says what the values
+// confidence interval over seeds (results.ShapleyContribution). The subtitle says what the values
 // are and gives each method's per-sample distribution in short: the fraction of test samples,
 // pooled over seeds, on which each modality's value is negative (the modality turns a right
 // answer of the others wrong, on average over the coalitions).
 //
 // runs should come from one study. It is an error if no multi-modal method's runs all carry
 // Shapley values; the error lists the methods present.
-func ShapleyBars(runs []mmlab.Run) (*charts.Bar, error) {
+func ShapleyBars(runs []results.Run) (*charts.Bar, error) {
 	if len(runs) == 0 {
 		return nil, errors.New("figures.ShapleyBars: no runs")
 	}
-	sums := mmlab.Summaries(runs)
+	sums := results.Summaries(runs)
 	var methods, without []string
-	values := map[string][]mmlab.Estimate{}
+	values := map[string][]results.Estimate{}
 	for key := range sums {
-		if _, _, perModality := splitModalityKey(key); perModality || key == mmlab.UniMethod {
+		if _, _, perModality := splitModalityKey(key); perModality || key == results.UniMethod {
 			continue
 		}
-		v, err := mmlab.ShapleyContribution(runs, key)
+		v, err := results.ShapleyContribution(runs, key)
 		if err != nil {
 			without = append(without, key)
 			continue
@@ -47,17 +47,17 @@ func ShapleyBars(runs []mmlab.Run) (*charts.Bar, error) {
 	}
 	categories := make([]string, numModalities)
 	for m := range categories {
-		categories[m] = modalityLabel(m)
+		categories[m] = modalityName(modalityNames(runs), m)
 	}
 	subtitle := []string{"Shapley value of test accuracy over modality coalitions; an absent modality's split logits are dropped, v(∅) = 1/K; values sum to accuracy − 1/K"}
 	var series []ciSeries
 	for _, key := range methods {
-		vs := make([]*mmlab.Estimate, numModalities)
+		vs := make([]*results.Estimate, numModalities)
 		for m := range values[key] {
 			vs[m] = &values[key][m]
 		}
 		series = append(series, ciSeries{key: key, values: vs})
-		if dist, err := mmlab.PooledShapleyDistribution(runs, key); err == nil {
+		if dist, err := results.PooledShapleyDistribution(runs, key); err == nil {
 			line := MethodLabel(key) + ": samples with a negative value"
 			for m, bins := range dist {
 				neg := 0.0
@@ -66,12 +66,13 @@ func ShapleyBars(runs []mmlab.Run) (*charts.Bar, error) {
 						neg += b.Fraction
 					}
 				}
-				line += fmt.Sprintf(", %s %.3f", modalityLabel(m), neg)
+				line += fmt.Sprintf(", %s %.3f", modalityName(modalityNames(runs), m), neg)
 			}
 			subtitle = append(subtitle, line)
 		}
 	}
 	return ciBars(ciBarSpec{
+		names:      modalityNames(runs),
 		title:      "Modality contribution: Shapley value of test accuracy",
 		subtitle:   subtitle,
 		categories: categories,

@@ -4,16 +4,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 func TestShapleyBars(t *testing.T) {
-	var runs []mmlab.Run
+	var runs []results.Run
 	for s := range 3 {
 		runs = append(runs,
-			mmlab.Run{Key: "j" + string(rune('0'+s)), Method: "joint", Seed: s, TestAcc: 0.9,
-				Shapley: &mmlab.Shapley{Values: []float64{0.4, 0.25}, PerSample: [][]mmlab.ShapleyBin{{{Value: -0.25, Fraction: 0.1}, {Value: 0.75, Fraction: 0.9}}, {{Value: 0.25, Fraction: 1}}}}},
-			mmlab.Run{Key: "o" + string(rune('0'+s)), Method: "old", Seed: s, TestAcc: 0.9})
+			results.Run{Key: "j" + string(rune('0'+s)), Method: "joint", Seed: s, TestAcc: 0.9,
+				Shapley: &results.Shapley{Values: []float64{0.4, 0.25}, PerSample: [][]results.ShapleyBin{{{Value: -0.25, Fraction: 0.1}, {Value: 0.75, Fraction: 0.9}}, {{Value: 0.25, Fraction: 1}}}}},
+			results.Run{Key: "o" + string(rune('0'+s)), Method: "old", Seed: s, TestAcc: 0.9})
 	}
 	bar, err := ShapleyBars(runs)
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // methodStyles is the one palette of the project: a method keeps its colour in every figure.
@@ -23,21 +23,21 @@ import (
 // means "UME" and green "UMT" everywhere; the uni-modal models are a light blue, the ensemble
 // of them (UME) the dark one.
 var methodStyles = map[string]struct{ label, color string }{
-	mmlab.UniMethod:   {"uni-modal", "#56B4E9"},
-	mmlab.UMEMethod:   {"UME", "#0072B2"},
-	mmlab.JointMethod: {"joint", "#D55E00"},
-	mmlab.UMTMethod:   {"UMT", "#009E73"},
-	"ogmge":           {"OGM-GE", "#CC79A7"},
-	"gblend":          {"G-Blending", "#E69F00"},
-	"mmpareto":        {"MMPareto", "#999999"}, // Okabe–Ito grey
+	results.UniMethod:   {"uni-modal", "#56B4E9"},
+	results.UMEMethod:   {"UME", "#0072B2"},
+	results.JointMethod: {"joint", "#D55E00"},
+	results.UMTMethod:   {"UMT", "#009E73"},
+	"ogmge":             {"OGM-GE", "#CC79A7"},
+	"gblend":            {"G-Blending", "#E69F00"},
+	"mmpareto":          {"MMPareto", "#999999"}, // Okabe–Ito grey
 	// The width-matched joint control of UMT with free dims: joint's hue, darker.
-	mmlab.JointWideMethod: {"joint, width-matched", "#8A3C00"},
+	results.JointWideMethod: {"joint, width-matched", "#8A3C00"},
 }
 
 // methodOrder is the order methods appear in legends and tables: the uni-modal reference, UME,
 // joint training, its width-matched control, UMT, then the baselines; other methods follow
 // alphabetically.
-var methodOrder = []string{mmlab.UniMethod, mmlab.UMEMethod, mmlab.JointMethod, mmlab.JointWideMethod, mmlab.UMTMethod, "ogmge", "gblend", "mmpareto"}
+var methodOrder = []string{results.UniMethod, results.UMEMethod, results.JointMethod, results.JointWideMethod, results.UMTMethod, "ogmge", "gblend", "mmpareto"}
 
 // spareColors colour methods that have no entry in methodStyles; a method's spare colour is
 // picked by a hash of its name, so it is the same in every figure.
@@ -48,7 +48,7 @@ var spareColors = []string{"#7F3C8D", "#11A579", "#3969AC", "#F2B701", "#E73F74"
 var modalityColors = []string{"#1b7837", "#762a83", "#b35806", "#2166ac", "#c51b7d"}
 
 // MethodColor returns the colour (CSS hex) that every figure uses for method, a registry name
-// such as "joint" or a per-modality key such as "uni/m1" (see mmlab.ModalityKey). Modality m of a
+// such as "joint" or a per-modality key such as "uni/m1" (see results.ModalityKey). Modality m of a
 // per-modality method is the method's colour mixed with white, lighter for larger m, so the
 // uni-modal models of different modalities stay recognisably "uni-modal". Methods without an
 // assigned colour get one from a spare list, chosen from their name (stable across figures).
@@ -78,8 +78,41 @@ func MethodLabel(method string) string {
 	return method
 }
 
-// modalityLabel is the name of modality m on axes and in legends.
+// modalityLabel is the name of modality m on axes and in legends when the runs do not name it.
 func modalityLabel(m int) string { return "modality " + strconv.Itoa(m) }
+
+// modalityNames returns the dataset's modality names the runs recorded (results.Run.ModalityNames),
+// or nil when none did or they disagree (runs of different datasets).
+func modalityNames(runs []results.Run) []string {
+	var names []string
+	for _, r := range runs {
+		if len(r.ModalityNames) == 0 {
+			continue
+		}
+		if names != nil && !slices.Equal(names, r.ModalityNames) {
+			return nil
+		}
+		names = r.ModalityNames
+	}
+	return names
+}
+
+// modalityName is the name of modality m: the dataset's (names[m]) if known, else "modality m".
+func modalityName(names []string, m int) string {
+	if m >= 0 && m < len(names) && names[m] != "" {
+		return names[m]
+	}
+	return modalityLabel(m)
+}
+
+// seriesLabel is MethodLabel with the dataset's modality names: "uni/m1" is "uni-modal audio"
+// when names[1] is "audio".
+func seriesLabel(key string, names []string) string {
+	if base, m, ok := splitModalityKey(key); ok && m < len(names) && names[m] != "" {
+		return MethodLabel(base) + " " + names[m]
+	}
+	return MethodLabel(key)
+}
 
 // modalityColor is the colour of modality m in the split-head curves.
 func modalityColor(m int) string { return modalityColors[m%len(modalityColors)] }
@@ -375,7 +408,7 @@ func noNegZero(s string) string {
 }
 
 // fmtEstimate formats an estimate as "0.944 ± 0.011 (n=5)"; one seed has no interval.
-func fmtEstimate(e mmlab.Estimate) string {
+func fmtEstimate(e results.Estimate) string {
 	switch e.N {
 	case 0:
 		return "no data"
@@ -386,7 +419,7 @@ func fmtEstimate(e mmlab.Estimate) string {
 }
 
 // fmtSigned formats a difference with its sign, e.g. "+0.016 ± 0.006".
-func fmtSigned(e mmlab.Estimate) string {
+func fmtSigned(e results.Estimate) string {
 	s := fmtAcc(e.Mean)
 	if !strings.HasPrefix(s, "-") {
 		s = "+" + s
@@ -395,4 +428,97 @@ func fmtSigned(e mmlab.Estimate) string {
 		s += " ± " + fmtAcc(e.CI95)
 	}
 	return s
+}
+
+// figurePalette colours the series of one figure that have no fixed colour of their own (variants
+// named with results.Variant, per-modality keys past m0, unknown methods), and those whose colour is
+// too close to one already in the figure: Paul Tol's "muted" scheme and the rest of Okabe–Ito,
+// both designed to stay distinguishable with the common colour-vision deficiencies.
+var figurePalette = []string{"#332288", "#CC6677", "#999933", "#882255", "#44AA99", "#DDCC77", "#AA4499", "#117733", "#88CCEE", "#000000", "#F0E442"}
+
+// minColorDistance is the smallest CIE76 ΔE (in CIELAB) between two series colours of one figure.
+const minColorDistance = 25
+
+// figureColors returns the colour of every series key of one figure: MethodColor's, unless it
+// is within minColorDistance of a colour given to an earlier key (UMT and a UMT variant, the
+// uni-modal models of two modalities), in which case the first palette colour that is far enough
+// from all of them (or, if none is, the farthest). Keys with a fixed colour (methodStyles, and
+// m0 of a per-modality method) are served first, so they keep it; the rest in order.
+func figureColors(keys []string) map[string]string {
+	out := make(map[string]string, len(keys))
+	var used []string
+	fixed := func(k string) bool {
+		if base, m, ok := splitModalityKey(k); ok {
+			_, known := methodStyles[base]
+			return known && m == 0
+		}
+		_, known := methodStyles[k]
+		return known
+	}
+	for pass := range 2 {
+		for _, k := range keys {
+			if _, done := out[k]; done || fixed(k) != (pass == 0) {
+				continue
+			}
+			c := MethodColor(k)
+			if pass == 1 && nearestDistance(c, used) < minColorDistance {
+				best, bestD := c, nearestDistance(c, used)
+				for _, p := range figurePalette {
+					if d := nearestDistance(p, used); d > bestD {
+						best, bestD = p, d
+						if d >= minColorDistance {
+							break
+						}
+					}
+				}
+				c = best
+			}
+			out[k] = c
+			used = append(used, c)
+		}
+	}
+	return out
+}
+
+// nearestDistance is the CIE76 ΔE from colour c to the nearest of used (+Inf when used is empty).
+func nearestDistance(c string, used []string) float64 {
+	d := math.Inf(1)
+	for _, u := range used {
+		d = math.Min(d, colorDistance(c, u))
+	}
+	return d
+}
+
+// colorDistance is the CIE76 colour difference ΔE between two "#rrggbb" colours (sRGB, D65).
+func colorDistance(a, b string) float64 {
+	la, aa, ba := hexToLab(a)
+	lb, ab, bb := hexToLab(b)
+	return math.Sqrt((la-lb)*(la-lb) + (aa-ab)*(aa-ab) + (ba-bb)*(ba-bb))
+}
+
+// hexToLab converts "#rrggbb" (sRGB) to CIELAB under D65; a malformed colour is black.
+func hexToLab(hex string) (l, a, b float64) {
+	v, err := strconv.ParseUint(strings.TrimPrefix(hex, "#"), 16, 32)
+	if err != nil || len(hex) != 7 {
+		v = 0
+	}
+	lin := func(c uint64) float64 {
+		x := float64(c) / 255
+		if x <= 0.04045 {
+			return x / 12.92
+		}
+		return math.Pow((x+0.055)/1.055, 2.4)
+	}
+	r, g, bl := lin(v>>16&0xff), lin(v>>8&0xff), lin(v&0xff)
+	x := (0.4124*r + 0.3576*g + 0.1805*bl) / 0.95047
+	y := 0.2126*r + 0.7152*g + 0.0722*bl
+	z := (0.0193*r + 0.1192*g + 0.9505*bl) / 1.08883
+	f := func(t float64) float64 {
+		if t > 216.0/24389 {
+			return math.Cbrt(t)
+		}
+		return (24389.0/27*t + 16) / 116
+	}
+	fx, fy, fz := f(x), f(y), f(z)
+	return 116*fy - 16, 500 * (fx - fy), 200 * (fy - fz)
 }

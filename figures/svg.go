@@ -18,7 +18,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 //go:embed ssr.js
@@ -90,7 +90,7 @@ func SaveSVG(path string, c Chart) error {
 	if err != nil {
 		return fmt.Errorf("figures.SaveSVG %s: %w", path, err)
 	}
-	if err := mmlab.WriteFileAtomic(path, svg); err != nil {
+	if err := results.WriteFileAtomic(path, svg); err != nil {
 		return fmt.Errorf("figures.SaveSVG: %w", err)
 	}
 	return nil

@@ -3,6 +3,7 @@ package figures
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // needSVG skips the test when SVG export cannot run here (no node, or no ECharts script
@@ -31,8 +32,8 @@ func needSVG(t *testing.T) {
 }
 
 // firstSeeds keeps the runs of seeds below n.
-func firstSeeds(runs []mmlab.Run, n int) []mmlab.Run {
-	var out []mmlab.Run
+func firstSeeds(runs []results.Run, n int) []results.Run {
+	var out []results.Run
 	for _, r := range runs {
 		if r.Seed < n {
 			out = append(out, r)
@@ -107,6 +108,12 @@ func TestBarChartsSVG(t *testing.T) {
 		{"MethodComparison 2 seeds", func() (Chart, error) { return MethodComparison([]Regime{{Name: "two seeds", Runs: two}}) }},
 		{"SubsetComparison", func() (Chart, error) { return SubsetComparison(regimes) }},
 		{"SubsetComparison 2 seeds", func() (Chart, error) { return SubsetComparison([]Regime{{Name: "two seeds", Runs: two}}) }},
+		{"ShapleyBars", func() (Chart, error) { return ShapleyBars(shapleyStudy()) }},
+		{"BarsWithCI", func() (Chart, error) {
+			a, b := results.Summarize([]float64{0.97, 0.99, 1}), results.Summarize([]float64{0.5, 0.6})
+			return BarsWithCI("own", nil, []string{"x", "y"}, "", "accuracy",
+				[]CISeries{{Key: "joint", Values: []*results.Estimate{&a, &b}}, {Key: "umt", Values: []*results.Estimate{&b, &a}}})
+		}},
 	}
 	for _, b := range builders {
 		t.Run(b.name, func(t *testing.T) {
@@ -184,7 +191,7 @@ func TestOtherChartsSVG(t *testing.T) {
 	}
 	checkAccuracyAxis(t, "SplitHeadCurves", string(svg))
 	cell := func(rho, pi, d float64) PhaseCell {
-		return PhaseCell{Rho: rho, Pi: pi, Choice: "umt", UMTMinusUME: mmlab.Estimate{Mean: d, CI95: 0.004, N: 5}}
+		return PhaseCell{Rho: rho, Pi: pi, Choice: "umt", UMTMinusUME: results.Estimate{Mean: d, CI95: 0.004, N: 5}}
 	}
 	phase, err := PhaseDiagram([]PhaseCell{cell(0.6, 0, -0.0001), cell(0.6, 0.3, 0.01), cell(0.8, 0, 0.02), cell(0.8, 0.3, -0.01)})
 	if err != nil {
@@ -196,6 +203,64 @@ func TestOtherChartsSVG(t *testing.T) {
 	}
 	if bytes.Contains(svg, []byte("-0.000")) {
 		t.Error("the phase diagram shows a negative zero \"-0.000\"")
+	}
+	// An uneven π grid (0, 0.2, 0.3) is drawn spaced as its values: a row label for 0.1.
+	uneven, err := PhaseDiagram([]PhaseCell{cell(0.8, 0, 0.01), cell(0.8, 0.2, 0.01), cell(0.8, 0.3, -0.01)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if svg, err = RenderSVG(uneven); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`>0\.1</text>`).Match(svg) {
+		t.Error("the phase diagram of π = 0, 0.2, 0.3 has no row for π = 0.1: rows are not spaced as values")
+	}
+	fm, err := FeatureMap(featureStudy(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if svg, err = RenderSVG(fm); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(svg, []byte("-0.000")) {
+		t.Error("the feature map shows a negative zero \"-0.000\"")
+	}
+}
+
+// TestSVGTestsCoverEveryBuilder keeps the SVG acceptance tests above complete: every exported
+// function of the package that builds a chart (returns a *charts.Bar, *charts.Line or
+// *charts.HeatMap) is rendered by one of them.
+func TestSVGTestsCoverEveryBuilder(t *testing.T) {
+	self, err := os.ReadFile("svg_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var checks string
+	for _, name := range []string{"TestBarChartsSVG", "TestOtherChartsSVG"} {
+		i := bytes.Index(self, []byte("func "+name+"("))
+		j := bytes.Index(self[i+1:], []byte("\nfunc "))
+		checks += string(self[i : i+1+j])
+	}
+	builder := regexp.MustCompile(`(?m)^func ([A-Z]\w*)\(.*\) \(\*charts\.\w+, error\)`)
+	files, _ := filepath.Glob("*.go")
+	found := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range builder.FindAllSubmatch(src, -1) {
+			found++
+			if !strings.Contains(checks, string(m[1])+"(") {
+				t.Errorf("%s: chart builder %s is not rendered by TestBarChartsSVG or TestOtherChartsSVG", f, m[1])
+			}
+		}
+	}
+	if found < 7 {
+		t.Errorf("found %d chart builders, want the 7 or more of the package: is the pattern broken?", found)
 	}
 }
 
@@ -252,10 +317,10 @@ func TestNoNegativeZero(t *testing.T) {
 	if got := fmtAcc(-0.0006); got != "-0.001" {
 		t.Errorf("fmtAcc(-0.0006) = %q, want -0.001", got)
 	}
-	if got := fmtSigned(mmlab.Estimate{Mean: -0.0001, CI95: 0.002, N: 3}); got != "+0.000 ± 0.002" {
+	if got := fmtSigned(results.Estimate{Mean: -0.0001, CI95: 0.002, N: 3}); got != "+0.000 ± 0.002" {
 		t.Errorf("fmtSigned(-0.0001) = %q, want +0.000 ± 0.002", got)
 	}
-	if got := fmtSigned(mmlab.Estimate{Mean: -0.02, N: 1}); got != "-0.020" {
+	if got := fmtSigned(results.Estimate{Mean: -0.02, N: 1}); got != "-0.020" {
 		t.Errorf("fmtSigned(-0.02) = %q, want -0.020", got)
 	}
 }
@@ -308,5 +373,111 @@ func TestSavePNG(t *testing.T) {
 	t.Setenv("MMLAB_CHROMIUM", filepath.Join(dir, "no-chromium"))
 	if err := SavePNG(filepath.Join(dir, "c.png"), bar); !errors.Is(err, ErrNoChromium) {
 		t.Errorf("missing Chromium: error %v, want ErrNoChromium", err)
+	}
+}
+
+// TestExportShown checks the export hook of Show ($MMLAB_EXPORT_FIGURE, set by scripts/nbrun.py
+// around a cell tagged figure:NAME): the first chart shown is written with SaveSVG, a later one
+// in the same cell does not replace it, and a path that is neither .svg nor .png is an error.
+func TestExportShown(t *testing.T) {
+	needSVG(t)
+	bars, err := LazinessBars(testStudy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := MethodComparison([]Regime{{Name: "r", Runs: testStudy()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "fig.svg")
+	t.Setenv(ExportFigureEnv, path)
+	if err := exportShown([]Chart{bars}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := os.ReadFile(path)
+	if err != nil || !bytes.HasPrefix(first, []byte("<svg")) {
+		t.Fatalf("%s: %v, %.100q; want an SVG", path, err, first)
+	}
+	if err := exportShown([]Chart{other}); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := os.ReadFile(path); !bytes.Equal(again, first) {
+		t.Errorf("a second chart replaced the cell's first exported chart")
+	}
+	want, err := RenderSVG(bars)
+	if err != nil || !bytes.Equal(want, first) {
+		t.Errorf("the exported file is not RenderSVG of the first chart (err %v)", err)
+	}
+	t.Setenv(ExportFigureEnv, filepath.Join(t.TempDir(), "fig.pdf"))
+	if err := exportShown([]Chart{bars}); err == nil || !strings.Contains(err.Error(), ExportFigureEnv) {
+		t.Errorf("a .pdf export path: error %v, want one naming %s", err, ExportFigureEnv)
+	}
+	t.Setenv(ExportFigureEnv, "")
+	if err := exportShown([]Chart{bars}); err != nil {
+		t.Errorf("unset: %v", err)
+	}
+}
+
+// shapleyStudy is 3 seeds of joint and UMT runs with Shapley modality contributions.
+func shapleyStudy() []results.Run {
+	var runs []results.Run
+	for s := range 3 {
+		d := 0.02 * float64(s-1)
+		bins := [][]results.ShapleyBin{{{Value: -0.25, Fraction: 0.1}, {Value: 0.75, Fraction: 0.9}}, {{Value: 0.25, Fraction: 1}}}
+		runs = append(runs,
+			results.Run{Key: fmt.Sprintf("j%d", s), Method: "joint", Seed: s, TestAcc: 0.9,
+				Shapley: &results.Shapley{Values: []float64{0.40 + d, 0.25 - d}, PerSample: bins}},
+			results.Run{Key: fmt.Sprintf("u%d", s), Method: "umt", Seed: s, TestAcc: 0.92,
+				Shapley: &results.Shapley{Values: []float64{0.35 - d, 0.33 + d}, PerSample: bins}})
+	}
+	return runs
+}
+
+// TestModalityNamesInSVG checks that axes and legends name the modalities as the dataset does
+// (results.Run.ModalityNames: "image", "audio"), in every chart builder that shows modalities,
+// and not as "modality 0" or "uni-modal m0".
+func TestModalityNamesInSVG(t *testing.T) {
+	needSVG(t)
+	named := func(runs []results.Run) []results.Run {
+		out := make([]results.Run, len(runs))
+		for i, r := range runs {
+			r.ModalityNames = []string{"image", "audio"}
+			out[i] = r
+		}
+		return out
+	}
+	study := named(testStudy())
+	builders := map[string]func() (Chart, error){
+		"LazinessBars":     func() (Chart, error) { return LazinessBars(study) },
+		"MethodComparison": func() (Chart, error) { return MethodComparison([]Regime{{Name: "r", Runs: study}}) },
+		"SubsetComparison": func() (Chart, error) { return SubsetComparison([]Regime{{Name: "r", Runs: study}}) },
+		"SplitHeadCurves":  func() (Chart, error) { return SplitHeadCurves(named(realisticRuns(0, 1))) },
+		"FeatureMap":       func() (Chart, error) { return FeatureMap(named(featureStudy(true))) },
+		"ShapleyBars":      func() (Chart, error) { return ShapleyBars(named(shapleyStudy())) },
+	}
+	want := map[string][]string{
+		"LazinessBars": {">image<", ">audio<"}, "MethodComparison": {"uni-modal image", "uni-modal audio"},
+		"SubsetComparison": {"uni-modal image", "uni-modal audio"}, "SplitHeadCurves": {"· image", "· audio"},
+		"FeatureMap": {"image easy", "audio hard"}, "ShapleyBars": {">image<", ">audio<"},
+	}
+	for name, build := range builders {
+		c, err := build()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		svg, err := RenderSVG(c)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, w := range want[name] {
+			if !bytes.Contains(svg, []byte(w)) {
+				t.Errorf("%s: the SVG does not show %q", name, w)
+			}
+		}
+		for _, bad := range []string{"modality 0", "modality 1", "uni-modal m0", "uni-modal m1"} {
+			if bytes.Contains(svg, []byte(bad)) {
+				t.Errorf("%s: the SVG shows %q, not the dataset's modality name", name, bad)
+			}
+		}
 	}
 }

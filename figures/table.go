@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // Table is a results table computed from runs (never typed by hand): a header, one row of
@@ -17,7 +17,7 @@ type Table struct {
 	Title   string     // caption; may be empty
 	Columns []string   // column headers; the first is "method"
 	Rows    [][]string // one per method, len(Columns) cells each; the first cell names the method
-	Keys    []string   // Keys[i] is the mmlab.Summaries key of Rows[i] ("uni/m0", "joint", ...)
+	Keys    []string   // Keys[i] is the results.Summaries key of Rows[i] ("uni/m0", "joint", ...)
 	Notes   []string   // what the cells mean, one sentence each
 }
 
@@ -25,16 +25,16 @@ type Table struct {
 // encoder for, or a subset no run reports).
 const missingCell = "—"
 
-// ResultsTable summarises runs over seeds (mmlab.Summaries) into a table with a row per method —
+// ResultsTable summarises runs over seeds (results.Summaries) into a table with a row per method —
 // the uni-modal model of each modality ("uni-modal m0", ...), then UME, joint, UMT and the rest —
 // and columns: test accuracy, validation accuracy, the linear-probe accuracy of the method's
 // encoder for each modality, accuracy on the both_hard and pair_only subsets, and the number of
 // seeds. Each number is "mean ± CI95" over seeds (the half-width of the 95% Student-t interval,
-// mmlab.Summarize); one seed shows the mean alone; a cell over fewer seeds than its row says
+// results.Summarize); one seed shows the mean alone; a cell over fewer seeds than its row says
 // "(n=…)"; "—" marks what a method does not have.
 //
 // It is an error if runs is empty or a run has no method name.
-func ResultsTable(runs []mmlab.Run) (Table, error) {
+func ResultsTable(runs []results.Run) (Table, error) {
 	if len(runs) == 0 {
 		return Table{}, errors.New("figures.ResultsTable: no runs")
 	}
@@ -43,7 +43,7 @@ func ResultsTable(runs []mmlab.Run) (Table, error) {
 			return Table{}, fmt.Errorf("figures.ResultsTable: run %d (key %q, seed %d) has no method name", i, runs[i].Key, runs[i].Seed)
 		}
 	}
-	sums := mmlab.Summaries(runs)
+	sums := results.Summaries(runs)
 	var keys []string
 	numModalities := 0
 	for key, s := range sums {
@@ -77,7 +77,7 @@ func ResultsTable(runs []mmlab.Run) (Table, error) {
 	for _, key := range keys {
 		s := sums[key]
 		n := len(s.Seeds)
-		row := []string{MethodLabel(key), cell(s.TestAcc, n), cell(s.ValAcc, n)}
+		row := []string{seriesLabel(key, modalityNames(runs)), cell(s.TestAcc, n), cell(s.ValAcc, n)}
 		for m := range numModalities {
 			if m < len(s.ProbeAcc) && s.ProbeAcc[m] != nil {
 				row = append(row, cell(*s.ProbeAcc[m], n))
@@ -113,7 +113,7 @@ func ResultsTable(runs []mmlab.Run) (Table, error) {
 
 // costCells formats a summary's cost: parameters and FLOPs as means with an SI prefix, train
 // seconds as mean ± CI95; "—" where no run recorded them.
-func costCells(s mmlab.MethodSummary) []string {
+func costCells(s results.MethodSummary) []string {
 	if s.Params.N == 0 {
 		return []string{missingCell, missingCell, missingCell}
 	}
@@ -138,8 +138,8 @@ func siNumber(x float64) string {
 }
 
 // perModalityMethod reports whether key is a per-modality method's pooled summary (like "uni"),
-// i.e. there are per-modality keys key+"/m0", ... (see mmlab.Summaries).
-func perModalityMethod(sums map[string]mmlab.MethodSummary, key string) bool {
+// i.e. there are per-modality keys key+"/m0", ... (see results.Summaries).
+func perModalityMethod(sums map[string]results.MethodSummary, key string) bool {
 	for k := range sums {
 		if base, _, ok := splitModalityKey(k); ok && base == key {
 			return true
@@ -150,7 +150,7 @@ func perModalityMethod(sums map[string]mmlab.MethodSummary, key string) bool {
 
 // cell formats an estimate over seeds for a row of rowSeeds seeds: "0.944 ± 0.011", the mean
 // alone for one seed, "(n=3)" appended when it covers fewer seeds than the row, "—" for none.
-func cell(e mmlab.Estimate, rowSeeds int) string {
+func cell(e results.Estimate, rowSeeds int) string {
 	var s string
 	switch e.N {
 	case 0:

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 func TestResultsTable(t *testing.T) {
@@ -41,8 +41,8 @@ func TestResultsTable(t *testing.T) {
 			t.Errorf("row %d:\n got %q\nwant %q", i, row, want[i])
 		}
 	}
-	// The numbers come from mmlab.Summarize, not from this test's arithmetic.
-	if e := mmlab.Summarize([]float64{0.59, 0.60}); fmtAcc(e.Mean)+" ± "+fmtAcc(e.CI95) != "0.595 ± 0.064" {
+	// The numbers come from results.Summarize, not from this test's arithmetic.
+	if e := results.Summarize([]float64{0.59, 0.60}); fmtAcc(e.Mean)+" ± "+fmtAcc(e.CI95) != "0.595 ± 0.064" {
 		t.Errorf("two-seed cell: Summarize gives %v", e)
 	}
 
@@ -66,7 +66,7 @@ func TestResultsTable(t *testing.T) {
 }
 
 func TestResultsTableEscapes(t *testing.T) {
-	tab, err := ResultsTable([]mmlab.Run{{Method: "<b>a|b</b>", TestAcc: 0.5}})
+	tab, err := ResultsTable([]results.Run{{Method: "<b>a|b</b>", TestAcc: 0.5}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestResultsTableErrors(t *testing.T) {
 	if _, err := ResultsTable(nil); err == nil || !strings.Contains(err.Error(), "no runs") {
 		t.Errorf("no runs: error %v", err)
 	}
-	_, err := ResultsTable([]mmlab.Run{{Key: "k1", Seed: 4}})
+	_, err := ResultsTable([]results.Run{{Key: "k1", Seed: 4}})
 	if err == nil || !strings.Contains(err.Error(), `run 0 (key "k1", seed 4) has no method name`) {
 		t.Errorf("no method: error %v", err)
 	}
@@ -99,7 +99,7 @@ func TestShowHTMLOutsideNotebook(t *testing.T) {
 
 // TestResultsTableCost: runs that recorded their cost get the cost columns.
 func TestResultsTableCost(t *testing.T) {
-	runs := []mmlab.Run{
+	runs := []results.Run{
 		{Key: "a", Method: "joint", Seed: 0, TestAcc: 0.9, Params: 17028, TrainFLOPs: 1.2e7, TrainSeconds: 3},
 		{Key: "b", Method: "joint", Seed: 1, TestAcc: 0.9, Params: 17028, TrainFLOPs: 1.2e7, TrainSeconds: 5},
 		{Key: "c", Method: "old", Seed: 0, TestAcc: 0.9},

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"sync"
 	"testing"
+
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // Acceptance tests: the paper's claims (docs/DESIGN.md §2.1 "What the model must show") and the
@@ -43,13 +45,15 @@ import (
 // are loaded by the next study that needs them.
 type memStore struct {
 	mu    sync.Mutex
-	runs  map[string]Run
+	runs  map[string]results.Run
 	blobs map[string][]byte
 }
 
-func newMemStore() *memStore { return &memStore{runs: map[string]Run{}, blobs: map[string][]byte{}} }
+func newMemStore() *memStore {
+	return &memStore{runs: map[string]results.Run{}, blobs: map[string][]byte{}}
+}
 
-func (s *memStore) Load(key string) (*Run, bool, error) {
+func (s *memStore) Load(key string) (*results.Run, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	r, ok := s.runs[key]
@@ -59,7 +63,7 @@ func (s *memStore) Load(key string) (*Run, bool, error) {
 	return &r, true, nil
 }
 
-func (s *memStore) Save(run *Run) error {
+func (s *memStore) Save(run *results.Run) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.runs[run.Key] = *run
@@ -106,13 +110,13 @@ var pairedUMTOptions = map[string]string{"umt.free_dims": "32"}
 
 var (
 	// noPairStudy is the default LazyPair (pi = 0): joint, UME and UMT with default options.
-	noPairStudy = acceptanceStudy("lazypair", []string{JointMethod, UMEMethod, UMTMethod}, nil)
+	noPairStudy = acceptanceStudy("lazypair", []string{results.JointMethod, results.UMEMethod, results.UMTMethod}, nil)
 	// pairedStudy is the paired regime: joint, UME and UMT with pairedUMTOptions, and joint_wide,
 	// the joint model of the UMT student's width (its free_dims follows umt.free_dims).
-	pairedStudy = acceptanceStudy(pairedDataset, []string{JointMethod, UMEMethod, UMTMethod, JointWideMethod}, pairedUMTOptions)
+	pairedStudy = acceptanceStudy(pairedDataset, []string{results.JointMethod, results.UMEMethod, results.UMTMethod, results.JointWideMethod}, pairedUMTOptions)
 	// pairedPlainUMTStudy is plain UMT (no free dimensions) in the paired regime; its teachers are
 	// pairedStudy's uni-modal runs, loaded from acceptanceStore.
-	pairedPlainUMTStudy = acceptanceStudy(pairedDataset, []string{UMTMethod}, nil)
+	pairedPlainUMTStudy = acceptanceStudy(pairedDataset, []string{results.UMTMethod}, nil)
 )
 
 // sharedStudy returns a shared study's result, skipping the test with -short.
@@ -131,7 +135,7 @@ func sharedStudy(t *testing.T, name string, study func() (*StudyResult, error)) 
 }
 
 // seedValues collects f of method's runs, ordered by seed.
-func seedValues(t *testing.T, res *StudyResult, method string, f func(r *Run) float64) []float64 {
+func seedValues(t *testing.T, res *StudyResult, method string, f func(r *results.Run) float64) []float64 {
 	t.Helper()
 	runs := res.RunsOf(method, -1)
 	out := make([]float64, len(runs))
@@ -144,10 +148,10 @@ func seedValues(t *testing.T, res *StudyResult, method string, f func(r *Run) fl
 	return out
 }
 
-func testAcc(r *Run) float64 { return r.TestAcc }
+func testAcc(r *results.Run) float64 { return r.TestAcc }
 
-func subsetAcc(name string) func(r *Run) float64 {
-	return func(r *Run) float64 { return r.SubsetAcc[name] }
+func subsetAcc(name string) func(r *results.Run) float64 {
+	return func(r *results.Run) float64 { return r.SubsetAcc[name] }
 }
 
 // tieTolerance is how far apart UME and UMT may be, in test accuracy, where they should tie (no
@@ -161,11 +165,11 @@ const tieTolerance = 0.005
 // ties UME.
 func TestAcceptanceLaziness(t *testing.T) {
 	res := sharedStudy(t, "default study", noPairStudy)
-	jointGap, err := LazinessGap(res.Runs, JointMethod)
+	jointGap, err := results.LazinessGap(res.Runs, results.JointMethod)
 	if err != nil {
 		t.Fatal(err)
 	}
-	umtGap, err := LazinessGap(res.Runs, UMTMethod)
+	umtGap, err := results.LazinessGap(res.Runs, results.UMTMethod)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,15 +184,15 @@ func TestAcceptanceLaziness(t *testing.T) {
 			t.Errorf("modality %d: UMT's gap %s is more than half of joint's %s", m, umtGap[m], jointGap[m])
 		}
 	}
-	joint, ume, umt := seedValues(t, res, JointMethod, testAcc), seedValues(t, res, UMEMethod, testAcc), seedValues(t, res, UMTMethod, testAcc)
-	hard := PairedDifference(seedValues(t, res, UMEMethod, subsetAcc("both_hard")), seedValues(t, res, JointMethod, subsetAcc("both_hard")))
+	joint, ume, umt := seedValues(t, res, results.JointMethod, testAcc), seedValues(t, res, results.UMEMethod, testAcc), seedValues(t, res, results.UMTMethod, testAcc)
+	hard := results.PairedDifference(seedValues(t, res, results.UMEMethod, subsetAcc("both_hard")), seedValues(t, res, results.JointMethod, subsetAcc("both_hard")))
 	t.Logf("both_hard: ume − joint %s", hard)
 	// joint's both_hard accuracy is clearly below UME's: by at least 0.2 (measured 0.39; the
 	// prototype's 0.90 − 0.45).
 	if hard.Mean-hard.CI95 < 0.2 {
 		t.Errorf("both_hard: UME − joint = %s, want a lower bound ≥ 0.2", hard)
 	}
-	umeJoint, umtUme := PairedDifference(ume, joint), PairedDifference(umt, ume)
+	umeJoint, umtUme := results.PairedDifference(ume, joint), results.PairedDifference(umt, ume)
 	t.Logf("test: ume − joint %s, umt − ume %s", umeJoint, umtUme)
 	// UME ≥ joint, strictly here (measured +0.018 ± 0.003).
 	if umeJoint.Mean-umeJoint.CI95 <= 0 {
@@ -208,17 +212,17 @@ func TestAcceptanceLaziness(t *testing.T) {
 func TestAcceptancePaired(t *testing.T) {
 	res := sharedStudy(t, "paired study", pairedStudy)
 	plain := sharedStudy(t, "paired plain-UMT study", pairedPlainUMTStudy)
-	joint, ume, umt := seedValues(t, res, JointMethod, testAcc), seedValues(t, res, UMEMethod, testAcc), seedValues(t, res, UMTMethod, testAcc)
-	plainUMT := seedValues(t, plain, UMTMethod, testAcc)
+	joint, ume, umt := seedValues(t, res, results.JointMethod, testAcc), seedValues(t, res, results.UMEMethod, testAcc), seedValues(t, res, results.UMTMethod, testAcc)
+	plainUMT := seedValues(t, plain, results.UMTMethod, testAcc)
 	// The plain study's teachers are the paired study's uni runs: the same runs, not retrained.
 	if plain.Trained != acceptanceSeeds {
 		t.Errorf("plain-UMT study trained %d runs, want only its %d UMT runs", plain.Trained, acceptanceSeeds)
 	}
-	jointUme, umtUme, umtJoint := PairedDifference(joint, ume), PairedDifference(umt, ume), PairedDifference(umt, joint)
+	jointUme, umtUme, umtJoint := results.PairedDifference(joint, ume), results.PairedDifference(umt, ume), results.PairedDifference(umt, joint)
 	t.Logf("test: joint %s, ume %s, umt(free_dims=32) %s, plain umt %s",
-		Summarize(joint), Summarize(ume), Summarize(umt), Summarize(plainUMT))
+		results.Summarize(joint), results.Summarize(ume), results.Summarize(umt), results.Summarize(plainUMT))
 	t.Logf("test: joint − ume %s, umt(32) − ume %s, umt(32) − joint %s", jointUme, umtUme, umtJoint)
-	t.Logf("test: plain umt − ume %s, plain umt − joint %s", PairedDifference(plainUMT, ume), PairedDifference(plainUMT, joint))
+	t.Logf("test: plain umt − ume %s, plain umt − joint %s", results.PairedDifference(plainUMT, ume), results.PairedDifference(plainUMT, joint))
 	// Lower bounds measured at 0.010 and 0.013: the intervals exclude 0. On a second seed set
 	// (dataset seed 6 instead of 1) the three differences measured +0.016 ± 0.005,
 	// +0.014 ± 0.002 and −0.002 ± 0.006, so the claims do not hang on these five datasets.
@@ -238,9 +242,9 @@ func TestAcceptancePaired(t *testing.T) {
 	// +0.0004 ± 0.0040 (upper bound +0.004), joint_wide − joint −0.001 ± 0.003; on the second seed
 	// set (dataset seed 6) −0.002 ± 0.005 (upper bound +0.003) and +0.000 ± 0.002. So the tie is
 	// not bought with width, and there is no win here for width to explain.
-	wide := seedValues(t, res, JointWideMethod, testAcc)
-	umtWide := PairedDifference(umt, wide)
-	t.Logf("test: joint_wide %s, umt(32) − joint_wide %s, joint_wide − joint %s", Summarize(wide), umtWide, PairedDifference(wide, joint))
+	wide := seedValues(t, res, results.JointWideMethod, testAcc)
+	umtWide := results.PairedDifference(umt, wide)
+	t.Logf("test: joint_wide %s, umt(32) − joint_wide %s, joint_wide − joint %s", results.Summarize(wide), umtWide, results.PairedDifference(wide, joint))
 	if umtWide.Mean+umtWide.CI95 < 0 {
 		t.Errorf("UMT(free_dims=32) − joint_wide = %s: below the width-matched joint beyond the 95%% CI", umtWide)
 	}
@@ -253,7 +257,7 @@ const windowDataset = "lazypair:rho=0.7,pi=0.4,pair=add"
 
 // windowStudy: joint, UME, UMT with 64 free dimensions (the prototype's setting, docs/DESIGN.md §2.1)
 // and its width-matched joint control.
-var windowStudy = acceptanceStudy(windowDataset, []string{JointMethod, UMEMethod, UMTMethod, JointWideMethod},
+var windowStudy = acceptanceStudy(windowDataset, []string{results.JointMethod, results.UMEMethod, results.UMTMethod, results.JointWideMethod},
 	map[string]string{"umt.free_dims": "64"})
 
 // TestAcceptanceBeatsBoth: near the crossover (windowDataset) UMT with free dimensions beats UME,
@@ -267,15 +271,15 @@ var windowStudy = acceptanceStudy(windowDataset, []string{JointMethod, UMEMethod
 // 78 s on this project's 2-core machine while other jobs loaded it (load average ≈ 18).
 func TestAcceptanceBeatsBoth(t *testing.T) {
 	res := sharedStudy(t, "window study", windowStudy)
-	joint, wide := seedValues(t, res, JointMethod, testAcc), seedValues(t, res, JointWideMethod, testAcc)
-	ume, umt := seedValues(t, res, UMEMethod, testAcc), seedValues(t, res, UMTMethod, testAcc)
-	t.Logf("test: joint %s, joint_wide %s, ume %s, umt(free_dims=64) %s", Summarize(joint), Summarize(wide), Summarize(ume), Summarize(umt))
-	t.Logf("test: joint_wide − joint %s", PairedDifference(wide, joint))
+	joint, wide := seedValues(t, res, results.JointMethod, testAcc), seedValues(t, res, results.JointWideMethod, testAcc)
+	ume, umt := seedValues(t, res, results.UMEMethod, testAcc), seedValues(t, res, results.UMTMethod, testAcc)
+	t.Logf("test: joint %s, joint_wide %s, ume %s, umt(free_dims=64) %s", results.Summarize(joint), results.Summarize(wide), results.Summarize(ume), results.Summarize(umt))
+	t.Logf("test: joint_wide − joint %s", results.PairedDifference(wide, joint))
 	for _, other := range []struct {
 		name string
 		acc  []float64
-	}{{UMEMethod, ume}, {JointMethod, joint}, {JointWideMethod, wide}} {
-		d := PairedDifference(umt, other.acc)
+	}{{results.UMEMethod, ume}, {results.JointMethod, joint}, {results.JointWideMethod, wide}} {
+		d := results.PairedDifference(umt, other.acc)
 		t.Logf("test: umt(64) − %s %s", other.name, d)
 		if d.Mean-d.CI95 <= 0 {
 			t.Errorf("UMT(free_dims=64) − %s = %s, want > 0 beyond the 95%% CI", other.name, d)
@@ -295,13 +299,13 @@ func TestAcceptanceChoose(t *testing.T) {
 		margin float64 // how far the chosen method may fall below the other beyond the CI
 	}{
 		// Measured: validation UME − joint +0.018 ± 0.004; test UME − UMT +0.0001 ± 0.0009.
-		{"no paired signal (default LazyPair)", noPairStudy, UMEMethod, tieTolerance},
+		{"no paired signal (default LazyPair)", noPairStudy, results.UMEMethod, tieTolerance},
 		// Measured: validation UME − joint −0.016 ± 0.006; test UMT(32) − UME +0.016 ± 0.003.
-		{"paired (pair=add, pi=0.5, umt.free_dims=32)", pairedStudy, UMTMethod, 0},
+		{"paired (pair=add, pi=0.5, umt.free_dims=32)", pairedStudy, results.UMTMethod, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := sharedStudy(t, tc.name, tc.study)
-			c, err := Choose(res.Runs, DefaultChooseTolerance)
+			c, err := results.Choose(res.Runs, results.DefaultChooseTolerance)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -309,11 +313,11 @@ func TestAcceptanceChoose(t *testing.T) {
 			if c.Method != tc.want {
 				t.Errorf("Choose picked %s, want %s", c.Method, tc.want)
 			}
-			other := UMTMethod
-			if c.Method == UMTMethod {
-				other = UMEMethod
+			other := results.UMTMethod
+			if c.Method == results.UMTMethod {
+				other = results.UMEMethod
 			}
-			d := PairedDifference(seedValues(t, res, c.Method, testAcc), seedValues(t, res, other, testAcc))
+			d := results.PairedDifference(seedValues(t, res, c.Method, testAcc), seedValues(t, res, other, testAcc))
 			t.Logf("test: %s (chosen) − %s %s", c.Method, other, d)
 			if d.Mean+d.CI95 < -tc.margin {
 				t.Errorf("chosen %s − %s = %s in test accuracy: below the other beyond the CI (allowed %v)", c.Method, other, d, tc.margin)
@@ -328,13 +332,13 @@ func TestAcceptanceChoose(t *testing.T) {
 // the study is small (it runs with -short too).
 func TestAcceptanceReproducible(t *testing.T) {
 	ctx := context.Background()
-	study := Study{Dataset: smallSpec, Methods: []string{JointMethod, UMEMethod, UMTMethod}, Seeds: 2, Quiet: true,
+	study := Study{Dataset: smallSpec, Methods: []string{results.JointMethod, results.UMEMethod, results.UMTMethod}, Seeds: 2, Quiet: true,
 		Options: map[string]string{"train.epochs": "3", "probe.steps": "40", "umt.free_dims": "8"}}
 	fresh, err := RunStudy(ctx, study)
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := OpenStore(t.TempDir())
+	store, err := results.OpenStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,10 +376,10 @@ type runMetrics struct {
 	ValAcc, TestAcc float64
 	SubsetAcc       map[string]float64
 	ProbeAcc        []*float64
-	Curves          *Curves
+	Curves          *results.Curves
 }
 
-func metricsOf(r *Run) runMetrics {
+func metricsOf(r *results.Run) runMetrics {
 	return runMetrics{Key: r.Key, Method: r.Method, Modality: r.Modality, Seed: r.Seed, ValAcc: r.ValAcc, TestAcc: r.TestAcc,
 		SubsetAcc: maps.Clone(r.SubsetAcc), ProbeAcc: r.ProbeAcc, Curves: r.Curves}
 }
@@ -395,7 +399,7 @@ const xorDataset = "lazypair:pair=xor,pi=0.5,pair_only=0.5,n_train=4000"
 // +0.028 ± 0.015 over UME, −0.146 ± 0.010 below joint).
 var xorOptions = map[string]string{"model.fusion": FusionConcatMLP, "train.epochs": "300", "umt.free_dims": "32"}
 
-var xorStudy = acceptanceStudy(xorDataset, []string{JointMethod, UMEMethod, UMTMethod}, xorOptions)
+var xorStudy = acceptanceStudy(xorDataset, []string{results.JointMethod, results.UMEMethod, results.UMTMethod}, xorOptions)
 
 // TestAcceptanceXOR: with a paired feature that no modality carries alone (see xorDataset) and a
 // concat_mlp fusion head, joint training and UMT with free dimensions beat UME, which cannot read
@@ -416,12 +420,14 @@ func TestAcceptanceXOR(t *testing.T) {
 		t.Skip("5-seed xor study (2–4 min): set MMLAB_LONG_TESTS=1 to run it")
 	}
 	res := sharedStudy(t, "xor study", xorStudy)
-	joint, ume, umt := seedValues(t, res, JointMethod, testAcc), seedValues(t, res, UMEMethod, testAcc), seedValues(t, res, UMTMethod, testAcc)
-	pairOnly := func(method string) Estimate { return Summarize(seedValues(t, res, method, subsetAcc("pair_only"))) }
-	jointUme, umtUme, umtJoint := PairedDifference(joint, ume), PairedDifference(umt, ume), PairedDifference(umt, joint)
-	t.Logf("test: joint %s, ume %s, umt(free_dims=32) %s", Summarize(joint), Summarize(ume), Summarize(umt))
+	joint, ume, umt := seedValues(t, res, results.JointMethod, testAcc), seedValues(t, res, results.UMEMethod, testAcc), seedValues(t, res, results.UMTMethod, testAcc)
+	pairOnly := func(method string) results.Estimate {
+		return results.Summarize(seedValues(t, res, method, subsetAcc("pair_only")))
+	}
+	jointUme, umtUme, umtJoint := results.PairedDifference(joint, ume), results.PairedDifference(umt, ume), results.PairedDifference(umt, joint)
+	t.Logf("test: joint %s, ume %s, umt(free_dims=32) %s", results.Summarize(joint), results.Summarize(ume), results.Summarize(umt))
 	t.Logf("test: joint − ume %s, umt − ume %s, umt − joint %s", jointUme, umtUme, umtJoint)
-	t.Logf("pair_only: joint %s, ume %s, umt %s", pairOnly(JointMethod), pairOnly(UMEMethod), pairOnly(UMTMethod))
+	t.Logf("pair_only: joint %s, ume %s, umt %s", pairOnly(results.JointMethod), pairOnly(results.UMEMethod), pairOnly(results.UMTMethod))
 	// Measured lower bounds 0.15 and 0.13: far from 0, because UME is at chance on a quarter of
 	// the samples.
 	if jointUme.Mean-jointUme.CI95 <= 0 {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // Acceptance on AV-MNIST (datasets.AVMNISTSpec: real MNIST digits reduced to 4 principal
@@ -33,7 +34,7 @@ import (
 const avmnistSeeds = 3
 
 var avmnistStudy = sync.OnceValues(func() (*StudyResult, error) {
-	return RunStudy(context.Background(), Study{Dataset: "avmnist", Methods: []string{UMEMethod, JointMethod, UMTMethod},
+	return RunStudy(context.Background(), Study{Dataset: "avmnist", Methods: []string{results.UMEMethod, results.JointMethod, results.UMTMethod},
 		Seeds: avmnistSeeds, Options: map[string]string{"train.epochs": "20"}, Store: acceptanceStore, Quiet: true})
 })
 
@@ -51,17 +52,17 @@ func TestAcceptanceAVMNIST(t *testing.T) {
 	for s := range image {
 		better[s] = max(image[s], audio[s])
 	}
-	t.Logf("test: image %s, audio %s", Summarize(image), Summarize(audio))
+	t.Logf("test: image %s, audio %s", results.Summarize(image), results.Summarize(audio))
 	// Neither modality alone is near-perfect (published AV-MNIST: image ≈ 0.65, audio ≈ 0.43–0.66).
 	for name, acc := range map[string][]float64{"image": image, "audio": audio} {
-		if e := Summarize(acc); e.Mean > 0.8 || e.Mean < 0.3 {
+		if e := results.Summarize(acc); e.Mean > 0.8 || e.Mean < 0.3 {
 			t.Errorf("uni-modal %s: test accuracy %s, want between 0.3 and 0.8", name, e)
 		}
 	}
-	for _, method := range []string{JointMethod, UMEMethod, UMTMethod} {
+	for _, method := range []string{results.JointMethod, results.UMEMethod, results.UMTMethod} {
 		acc := seedValues(t, res, method, testAcc)
-		d := PairedDifference(acc, better)
-		t.Logf("test: %s %s, %s − better modality %s", method, Summarize(acc), method, d)
+		d := results.PairedDifference(acc, better)
+		t.Logf("test: %s %s, %s − better modality %s", method, results.Summarize(acc), method, d)
 		if d.Mean-d.CI95 <= 0 {
 			t.Errorf("%s − better single modality = %s, want > 0", method, d)
 		}

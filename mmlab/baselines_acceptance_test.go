@@ -3,6 +3,8 @@ package mmlab
 import (
 	"math"
 	"testing"
+
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // Acceptance test of the baselines of Du et al.'s comparison, OGM-GE and G-Blending, on the
@@ -45,7 +47,7 @@ import (
 // keys as noPairStudy's, so in one test process they are trained once.
 
 // baselineStudy is the no-pair regime with every method of the comparison.
-var baselineStudy = acceptanceStudy("lazypair", []string{JointMethod, UMEMethod, UMTMethod, OGMGEMethod, GBlendMethod}, nil)
+var baselineStudy = acceptanceStudy("lazypair", []string{results.JointMethod, results.UMEMethod, results.UMTMethod, results.OGMGEMethod, results.GBlendMethod}, nil)
 
 // saneTestAcc is the lowest test accuracy a completed run may have: 0.9, far above chance (0.25
 // with 4 classes) and below every method's measured accuracy by a wide margin (joint, the lowest
@@ -61,14 +63,14 @@ const saneProbeAcc = 0.8
 
 func TestAcceptanceBaselines(t *testing.T) {
 	res := sharedStudy(t, "baselines study", baselineStudy)
-	for _, method := range []string{JointMethod, UMEMethod, UMTMethod, OGMGEMethod, GBlendMethod} {
+	for _, method := range []string{results.JointMethod, results.UMEMethod, results.UMTMethod, results.OGMGEMethod, results.GBlendMethod} {
 		runs := res.RunsOf(method, -1)
 		if len(runs) != acceptanceSeeds {
 			t.Fatalf("%s: %d runs, want %d", method, len(runs), acceptanceSeeds)
 		}
 		test := seedValues(t, res, method, testAcc)
 		hard := seedValues(t, res, method, subsetAcc("both_hard"))
-		gaps, err := LazinessGap(res.Runs, method)
+		gaps, err := results.LazinessGap(res.Runs, method)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,10 +83,10 @@ func TestAcceptanceBaselines(t *testing.T) {
 				probes[m] = append(probes[m], *r.ProbeAcc[m])
 			}
 		}
-		seconds := seedValues(t, res, method, func(r *Run) float64 { return r.TrainSeconds })
+		seconds := seedValues(t, res, method, func(r *results.Run) float64 { return r.TrainSeconds })
 		t.Logf("%-6s test %s  both_hard %s  probe m0 %s  m1 %s  gap m0 %s  m1 %s  train %.1f s", method,
-			Summarize(test), Summarize(hard), Summarize(probes[0]), Summarize(probes[1]), gaps[0], gaps[1], Summarize(seconds).Mean)
-		if method != OGMGEMethod && method != GBlendMethod {
+			results.Summarize(test), results.Summarize(hard), results.Summarize(probes[0]), results.Summarize(probes[1]), gaps[0], gaps[1], results.Summarize(seconds).Mean)
+		if method != results.OGMGEMethod && method != results.GBlendMethod {
 			continue
 		}
 		for i, r := range runs {
@@ -98,20 +100,20 @@ func TestAcceptanceBaselines(t *testing.T) {
 			}
 		}
 	}
-	for _, b := range []string{OGMGEMethod, GBlendMethod} {
-		for _, other := range []string{JointMethod, UMEMethod, UMTMethod} {
-			d, err := MethodDifference(res.Runs, b, other, MetricTestAcc)
+	for _, b := range []string{results.OGMGEMethod, results.GBlendMethod} {
+		for _, other := range []string{results.JointMethod, results.UMEMethod, results.UMTMethod} {
+			d, err := results.MethodDifference(res.Runs, b, other, results.MetricTestAcc)
 			if err != nil {
 				t.Fatal(err)
 			}
-			h, err := MethodDifference(res.Runs, b, other, MetricSubsetAcc("both_hard"))
+			h, err := results.MethodDifference(res.Runs, b, other, results.MetricSubsetAcc("both_hard"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Logf("%s − %-5s test %s  both_hard %s", b, other, d, h)
 		}
 	}
-	for _, r := range res.RunsOf(GBlendMethod, -1) {
+	for _, r := range res.RunsOf(results.GBlendMethod, -1) {
 		if r.Curves == nil || len(r.Curves.LossWeights) == 0 {
 			t.Fatalf("gblend seed %d: no loss weights recorded", r.Seed)
 		}

@@ -27,6 +27,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/mmlab-go/mmlab/datasets"
 )
 
@@ -217,16 +218,15 @@ func benchImages(channels, size int) *datasets.Dataset {
 // takes ≈ 1 ms (BenchmarkTrainStep).
 func BenchmarkCNNTrainStep(b *testing.B) {
 	const stepsPerEpoch = 2048 / 256
-	for _, impl := range []string{"im2col", convSlices, convBuiltin} {
+	variants := map[string]func(x, kernel *graph.Node) *graph.Node{"im2col": nil, "slices": convSameSlices, "builtin": convBuiltinCBHW}
+	for _, impl := range []string{"im2col", "slices", "builtin"} {
 		for _, channels := range []int{3, 1} {
 			ds := benchImages(channels, 16)
 			b.Run(fmt.Sprintf("%s/%dx16x16", impl, channels), func(b *testing.B) {
 				epochs := (b.N + stepsPerEpoch - 1) / stepsPerEpoch
 				env := testEnv(b, ds, epochs)
 				env.Modality = 0
-				if impl != "im2col" {
-					env.Model.convOp = impl
-				}
+				env.Model.convOp = variants[impl]
 				job, err := uniMethod{}.job(env)
 				if err != nil {
 					b.Fatal(err)

@@ -23,13 +23,6 @@ import (
 // convKernel is the spatial size of the CNN encoder's convolutions (3×3).
 const convKernel = 3
 
-// convBuiltin is the value of ModelOptions.convOp that selects GoMLX's generic convolution
-// (graph.Convolve) instead of convSame: for benchmarks and tests.
-const convBuiltin = "builtin"
-
-// convSlices is the value of ModelOptions.convOp that selects convSameSlices (benchmarks).
-const convSlices = "slices"
-
 // CNNFeatures builds the convolution blocks of a CNN encoder under scope and returns their
 // output flattened, [batch, Conv[-1]·H'·W'] (what CNN encoders feed to the dense layers).
 //
@@ -103,12 +96,9 @@ func (o *ModelOptions) convBlock(scope *model.Scope, x *graph.Node, out int) *gr
 	g := x.Graph()
 	kernel, bias := w.NodeValue(g), b.NodeValue(g)
 	var y *graph.Node
-	switch o.convOp {
-	case convBuiltin:
-		y = graph.Add(convBuiltinCBHW(x, kernel), graph.Reshape(bias, out, 1, 1, 1))
-	case convSlices:
-		y = graph.Add(convSameSlices(x, kernel), graph.Reshape(bias, out, 1, 1, 1))
-	default:
+	if o.convOp != nil { // another convolution, for tests and benchmarks (cnn_variants_test.go)
+		y = graph.Add(o.convOp(x, kernel), graph.Reshape(bias, out, 1, 1, 1))
+	} else {
 		y = convSame(x, kernel, bias)
 	}
 	return activation.Relu(maxPool2x2(y))
@@ -234,47 +224,6 @@ func im2colProduct(x, kernel, bias *graph.Node) *graph.Node {
 // can differ from a +0 fill.
 func padZero(x *graph.Node) *graph.Node {
 	return graph.Scalar(x.Graph(), x.DType(), math.Copysign(0, -1))
-}
-
-// convSameSlices is convSame without bias, with the shifted copies sliced from a zero-padded x
-// and every gradient left to GoMLX's automatic differentiation: the straightforward im2col, for
-// tests and benchmarks.
-func convSameSlices(x, kernel *graph.Node) *graph.Node {
-	c, out := convSameDims("mmlab.convSameSlices", x, kernel)
-	d := x.Shape().Dimensions
-	batch, h, w := d[1], d[2], d[3]
-	k := kernel.Shape().Dimensions[0]
-	p := k / 2
-	xpad := x
-	if p > 0 {
-		// Every axis is given: GoMLX v0.28.16's Pad gradient mishandles omitted trailing axes.
-		xpad = graph.Pad(x, graph.ScalarZero(x.Graph(), x.DType()),
-			compute.PadAxis{}, compute.PadAxis{}, compute.PadAxis{Start: p, End: p}, compute.PadAxis{Start: p, End: p})
-	}
-	rows := make([]*graph.Node, 0, k*k)
-	for dy := range k {
-		for dx := range k {
-			rows = append(rows, graph.Slice(xpad, graph.AxisRange(), graph.AxisRange(), graph.AxisRange(dy, dy+h), graph.AxisRange(dx, dx+w)))
-		}
-	}
-	patches := rows[0]
-	if len(rows) > 1 {
-		patches = graph.Concatenate(rows, 0)
-	}
-	kmat := graph.Reshape(graph.TransposeAllAxes(kernel, 3, 0, 1, 2), out, k*k*c)
-	y := graph.DotProduct(kmat, graph.Reshape(patches, k*k*c, batch*h*w))
-	return graph.Reshape(y, out, batch, h, w)
-}
-
-// convBuiltinCBHW is GoMLX's generic convolution (graph.Convolve, "same" padding) on
-// x [C, batch, H, W] and kernel [k, k, C, C_out] → [C_out, batch, H, W]: the reference of the
-// tests and the alternative of the benchmarks.
-func convBuiltinCBHW(x, kernel *graph.Node) *graph.Node {
-	return graph.Convolve(x, kernel).AxesConfig(graph.ConvolveAxesConfig{
-		InputBatch: 1, InputChannels: 0, InputSpatial: []int{2, 3},
-		KernelInputChannels: 2, KernelOutputChannels: 3, KernelSpatial: []int{0, 1},
-		OutputBatch: 1, OutputChannels: 0, OutputSpatial: []int{2, 3},
-	}).PadSame().Done()
 }
 
 // maxPool2x2 is 2×2 max-pooling with stride 2 of x [C, batch, H, W] → [C, batch, ⌊H/2⌋, ⌊W/2⌋]:

@@ -17,6 +17,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // randomTensor returns a tensor of the given dimensions with values from N(0, 1) drawn with seed.
@@ -436,7 +437,7 @@ func TestCNNMethods(t *testing.T) {
 		unis = append(unis, pred)
 	}
 	env.Modality = -1
-	env.Deps[UniMethod] = unis
+	env.Deps[results.UniMethod] = unis
 	if _, _, err := (jointMethod{}).Train(context.Background(), env, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -5,9 +5,12 @@ package mmlab
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/gomlx/compute"
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // Evaluation holds what the analysis measures of one predictor on one dataset.
@@ -26,7 +29,7 @@ type Evaluation struct {
 	ProbeSubsetAcc []map[string]float64
 	// Shapley holds the predictor's Shapley modality contributions on the test split (see
 	// ShapleyValues), nil where its prediction is not a sum of per-modality logits.
-	Shapley *Shapley
+	Shapley *results.Shapley
 }
 
 // Evaluate measures p on ds. With probe nil the encoders are not probed.
@@ -144,7 +147,7 @@ func probeModality(backend compute.Backend, p Predictor, m int, ds *datasets.Dat
 		return r, true, nil
 	}
 	r.subsets = map[string]float64{}
-	for _, name := range FeatureSubsets(m) {
+	for _, name := range results.FeatureSubsets(m) {
 		idx, err := featureSubset(ds.Test, name)
 		if err != nil {
 			return r, false, fmt.Errorf("probe of modality %d: %w", m, err)
@@ -197,4 +200,34 @@ func Accuracy(logits []float32, labels []int32, idx []int) (float64, error) {
 		return 0, fmt.Errorf("mmlab.Accuracy: no rows to score")
 	}
 	return float64(correct) / float64(total), nil
+}
+
+// featureSubset returns the indices of the test samples in the feature subset name of s (see
+// FeatureSubsets), increasing; an empty subset is an empty, non-nil slice.
+func featureSubset(s *datasets.Split, name string) ([]int, error) {
+	rest, ok := strings.CutPrefix(name, "m")
+	var kind string
+	if ok {
+		rest, kind, ok = strings.Cut(rest, "_")
+	}
+	m, err := strconv.Atoi(rest)
+	if !ok || err != nil || m < 0 || (kind != results.FeatureEasy && kind != results.FeatureHard) {
+		return nil, fmt.Errorf("unknown feature subset %q; want m<modality>_easy or m<modality>_hard", name)
+	}
+	if m >= len(s.Features) || m >= datasets.MaxTaggedModalities {
+		return nil, fmt.Errorf("feature subset %q: the split has %d modalities", name, len(s.Features))
+	}
+	if s.Tags == nil || len(s.Tags) != s.Len() {
+		return nil, fmt.Errorf("feature subset %q needs one tag per sample (have %d tags for %d samples)", name, len(s.Tags), s.Len())
+	}
+	idx := []int{}
+	for i, t := range s.Tags {
+		if t.Has(datasets.TagPaired) || t.Has(datasets.TagPairOnly) {
+			continue
+		}
+		if t.Has(datasets.TagHard(m)) == (kind == results.FeatureHard) {
+			idx = append(idx, i)
+		}
+	}
+	return idx, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/mmlab-go/mmlab/datasets"
 	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // A study trains joint, UME and UMT (and the uni-modal runs they share) on every seed, and
@@ -34,7 +35,7 @@ func ExampleRunStudy() {
 		}
 		fmt.Printf("seed %d %-8s encoders probed: %d\n", r.Seed, name, countProbes(r.ProbeAcc))
 	}
-	gaps, err := mmlab.LazinessGap(res.Runs, "joint")
+	gaps, err := results.LazinessGap(res.Runs, "joint")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // TestFeatureSubsets: the feature subsets select by tag exactly as FeatureSubsets documents.
@@ -48,7 +49,7 @@ func TestFeatureSubsets(t *testing.T) {
 			}
 		})
 	}
-	if got := FeatureSubsets(1); !slices.Equal(got, []string{"m1_easy", "m1_hard"}) {
+	if got := results.FeatureSubsets(1); !slices.Equal(got, []string{"m1_easy", "m1_hard"}) {
 		t.Errorf("FeatureSubsets(1) = %q", got)
 	}
 	if _, err := featureSubset(&datasets.Split{Features: split.Features, Labels: split.Labels}, "m0_easy"); err == nil {
@@ -84,8 +85,8 @@ func TestEvaluateProbeSubsets(t *testing.T) {
 	}
 	for m := range ds.Modalities {
 		easy, hard := ev.ProbeSubsetAcc[m]["m"+fmt.Sprint(m)+"_easy"], ev.ProbeSubsetAcc[m]["m"+fmt.Sprint(m)+"_hard"]
-		ie, _ := featureSubset(ds.Test, EasyFeature(m).Subset())
-		ih, _ := featureSubset(ds.Test, HardFeature(m).Subset())
+		ie, _ := featureSubset(ds.Test, results.EasyFeature(m).Subset())
+		ih, _ := featureSubset(ds.Test, results.HardFeature(m).Subset())
 		t.Logf("modality %d: probe on raw input: all %.3f, easy %.3f (%d samples), hard %.3f (%d samples)",
 			m, *ev.ProbeAcc[m], easy, len(ie), hard, len(ih))
 		if len(ie)+len(ih) != ds.Test.Len() {
@@ -103,8 +104,8 @@ func TestEvaluateProbeSubsets(t *testing.T) {
 
 // fmRun builds a run for FeatureScores tests: probe scores easy/hard per modality (NaN: none)
 // and a pair_only accuracy (NaN: none).
-func fmRun(method string, modality, seed int, probe [][2]float64, pairOnly float64) Run {
-	r := Run{Key: fmt.Sprintf("%s-%d-%d", method, modality, seed), Method: method, Seed: seed,
+func fmRun(method string, modality, seed int, probe [][2]float64, pairOnly float64) results.Run {
+	r := results.Run{Key: fmt.Sprintf("%s-%d-%d", method, modality, seed), Method: method, Seed: seed,
 		Dataset: "lazypair:k=5", SubsetAcc: map[string]float64{"all": 0.9}}
 	if modality >= 0 {
 		m := modality
@@ -118,7 +119,7 @@ func fmRun(method string, modality, seed int, probe [][2]float64, pairOnly float
 		r.ProbeAcc = append(r.ProbeAcc, &acc)
 		var sub map[string]float64
 		if !math.IsNaN(p[0]) {
-			sub = map[string]float64{EasyFeature(m).Subset(): p[0], HardFeature(m).Subset(): p[1]}
+			sub = map[string]float64{results.EasyFeature(m).Subset(): p[0], results.HardFeature(m).Subset(): p[1]}
 		}
 		r.ProbeSubsetAcc = append(r.ProbeSubsetAcc, sub)
 	}
@@ -128,9 +129,9 @@ func fmRun(method string, modality, seed int, probe [][2]float64, pairOnly float
 // fmStudy: 3 seeds; every score is a centre plus {−1, 0, +1}·0.01 over the seeds (so its mean is
 // the centre). uni m0 reads pair_only at 0.40, uni m1 at 0.30: the uni-modal paired score is
 // their per-seed maximum, 0.40. No probe for the second modality of "late" (nil map).
-func fmStudy() []Run {
+func fmStudy() []results.Run {
 	nan := math.NaN()
-	var runs []Run
+	var runs []results.Run
 	for s := range 3 {
 		d := 0.01 * float64(s-1)
 		runs = append(runs,
@@ -144,14 +145,14 @@ func fmStudy() []Run {
 }
 
 func TestFeatureScores(t *testing.T) {
-	fm, err := FeatureScores(fmStudy())
+	fm, err := results.FeatureScores(fmStudy())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if fm.NumClasses != 5 || math.Abs(fm.Chance-0.2) > 1e-15 {
 		t.Errorf("K %d, chance %v: want the spec's k = 5 and 1/5", fm.NumClasses, fm.Chance)
 	}
-	wantFeatures := []Feature{EasyFeature(0), HardFeature(0), EasyFeature(1), HardFeature(1), PairedFeature()}
+	wantFeatures := []results.Feature{results.EasyFeature(0), results.HardFeature(0), results.EasyFeature(1), results.HardFeature(1), results.PairedFeature()}
 	if !slices.Equal(fm.Features, wantFeatures) || !slices.Equal(fm.Methods, []string{"uni", "joint", "late"}) {
 		t.Fatalf("rows %v, columns %v", fm.Features, fm.Methods)
 	}
@@ -178,21 +179,21 @@ func TestFeatureScores(t *testing.T) {
 		}
 	}
 	// joint − uni on m0 hard: −0.3 on every seed, so the paired interval is 0.
-	d, err := fm.Difference(HardFeature(0), "joint", "uni")
+	d, err := fm.Difference(results.HardFeature(0), "joint", "uni")
 	if err != nil || math.Abs(d.Mean+0.3) > 1e-12 || d.CI95 > 1e-12 {
 		t.Errorf("Difference(m0 hard, joint, uni) = %v, %v; want −0.3 ± 0", d, err)
 	}
-	if _, err := fm.Difference(HardFeature(1), "late", "uni"); err == nil || !strings.Contains(err.Error(), `no m1 hard score of "late"`) {
+	if _, err := fm.Difference(results.HardFeature(1), "late", "uni"); err == nil || !strings.Contains(err.Error(), `no m1 hard score of "late"`) {
 		t.Errorf("Difference with a missing score: error %v", err)
 	}
 
 	// Without paired samples the paired row disappears.
-	var noPair []Run
+	var noPair []results.Run
 	for _, r := range fmStudy() {
 		delete(r.SubsetAcc, "pair_only")
 		noPair = append(noPair, r)
 	}
-	if fm, err := FeatureScores(noPair); err != nil || len(fm.Features) != 4 || slices.Contains(fm.Features, PairedFeature()) {
+	if fm, err := results.FeatureScores(noPair); err != nil || len(fm.Features) != 4 || slices.Contains(fm.Features, results.PairedFeature()) {
 		t.Errorf("no pair_only: rows %v, %v; want the four uni-modal features", fm.Features, err)
 	}
 }
@@ -201,7 +202,7 @@ func TestFeatureScoresErrors(t *testing.T) {
 	other := fmStudy()
 	other[3].Dataset = "lazypair:k=4"
 	dup := append(fmStudy(), fmStudy()[2])
-	var bare []Run
+	var bare []results.Run
 	for _, r := range fmStudy() {
 		r.ProbeSubsetAcc = nil
 		delete(r.SubsetAcc, "pair_only")
@@ -209,7 +210,7 @@ func TestFeatureScoresErrors(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name    string
-		runs    []Run
+		runs    []results.Run
 		wantErr string
 	}{
 		{"no runs", nil, "no runs"},
@@ -218,7 +219,7 @@ func TestFeatureScoresErrors(t *testing.T) {
 		{"no scores", bare, "no run has a feature score"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := FeatureScores(tc.runs)
+			_, err := results.FeatureScores(tc.runs)
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Errorf("error %v, want %q", err, tc.wantErr)
 			}
@@ -227,7 +228,7 @@ func TestFeatureScoresErrors(t *testing.T) {
 }
 
 // logFeatureMap logs every cell of a feature map.
-func logFeatureMap(t *testing.T, name string, fm *FeatureMap) {
+func logFeatureMap(t *testing.T, name string, fm *results.FeatureMap) {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s feature map (chance %.3f):\n%-10s", name, fm.Chance, "")
@@ -277,19 +278,19 @@ func logFeatureMap(t *testing.T, name string, fm *FeatureMap) {
 func TestAcceptanceFeatureMap(t *testing.T) {
 	t.Run("no paired feature", func(t *testing.T) {
 		res := sharedStudy(t, "default study", noPairStudy)
-		fm, err := FeatureScores(res.Runs)
+		fm, err := results.FeatureScores(res.Runs)
 		if err != nil {
 			t.Fatal(err)
 		}
 		logFeatureMap(t, "no-pair", fm)
-		if slices.Contains(fm.Features, PairedFeature()) {
+		if slices.Contains(fm.Features, results.PairedFeature()) {
 			t.Errorf("rows %v: no paired row expected without paired samples", fm.Features)
 		}
 		for m := range 2 {
-			f := HardFeature(m)
-			umeJoint, err1 := fm.Difference(f, UMEMethod, JointMethod)
-			umtJoint, err2 := fm.Difference(f, UMTMethod, JointMethod)
-			umtUme, err3 := fm.Difference(f, UMTMethod, UMEMethod)
+			f := results.HardFeature(m)
+			umeJoint, err1 := fm.Difference(f, results.UMEMethod, results.JointMethod)
+			umtJoint, err2 := fm.Difference(f, results.UMTMethod, results.JointMethod)
+			umtUme, err3 := fm.Difference(f, results.UMTMethod, results.UMEMethod)
 			if err := firstErr(err1, err2, err3); err != nil {
 				t.Fatal(err)
 			}
@@ -304,19 +305,19 @@ func TestAcceptanceFeatureMap(t *testing.T) {
 	})
 	t.Run("paired", func(t *testing.T) {
 		res := sharedStudy(t, "paired study", pairedStudy)
-		fm, err := FeatureScores(res.Runs)
+		fm, err := results.FeatureScores(res.Runs)
 		if err != nil {
 			t.Fatal(err)
 		}
 		logFeatureMap(t, "paired", fm)
-		f := PairedFeature()
-		jointUme, err1 := fm.Difference(f, JointMethod, UMEMethod)
-		umtUme, err2 := fm.Difference(f, UMTMethod, UMEMethod)
-		umeUni, err3 := fm.Difference(f, UMEMethod, UniMethod)
+		f := results.PairedFeature()
+		jointUme, err1 := fm.Difference(f, results.JointMethod, results.UMEMethod)
+		umtUme, err2 := fm.Difference(f, results.UMTMethod, results.UMEMethod)
+		umeUni, err3 := fm.Difference(f, results.UMEMethod, results.UniMethod)
 		if err := firstErr(err1, err2, err3); err != nil {
 			t.Fatal(err)
 		}
-		ume, _ := fm.Cell(f, UMEMethod)
+		ume, _ := fm.Cell(f, results.UMEMethod)
 		t.Logf("paired: joint − ume %s, umt − ume %s, ume − best single modality %s; ume − chance %+.3f",
 			jointUme, umtUme, umeUni, ume.Score.Mean-fm.Chance)
 		if jointUme.Mean-jointUme.CI95 <= 0 {
@@ -340,20 +341,20 @@ func TestAcceptanceFeatureMap(t *testing.T) {
 			t.Skip("reuses the 5-seed xor study: set MMLAB_LONG_TESTS=1 to run it")
 		}
 		res := sharedStudy(t, "xor study", xorStudy)
-		fm, err := FeatureScores(res.Runs)
+		fm, err := results.FeatureScores(res.Runs)
 		if err != nil {
 			t.Fatal(err)
 		}
 		logFeatureMap(t, "xor", fm)
-		f := PairedFeature()
+		f := results.PairedFeature()
 		for _, tc := range []struct {
 			method string
-			check  func(e Estimate) bool
+			check  func(e results.Estimate) bool
 			want   string
 		}{
-			{UMEMethod, func(e Estimate) bool { return e.Mean+e.CI95 <= fm.Chance+0.05 }, "near chance (upper bound ≤ chance + 0.05)"},
-			{JointMethod, func(e Estimate) bool { return e.Mean-e.CI95 >= fm.Chance+0.25 }, "above chance (lower bound ≥ chance + 0.25)"},
-			{UMTMethod, func(e Estimate) bool { return e.Mean-e.CI95 >= fm.Chance+0.25 }, "above chance (lower bound ≥ chance + 0.25)"},
+			{results.UMEMethod, func(e results.Estimate) bool { return e.Mean+e.CI95 <= fm.Chance+0.05 }, "near chance (upper bound ≤ chance + 0.05)"},
+			{results.JointMethod, func(e results.Estimate) bool { return e.Mean-e.CI95 >= fm.Chance+0.25 }, "above chance (lower bound ≥ chance + 0.25)"},
+			{results.UMTMethod, func(e results.Estimate) bool { return e.Mean-e.CI95 >= fm.Chance+0.25 }, "above chance (lower bound ≥ chance + 0.25)"},
 		} {
 			c, ok := fm.Cell(f, tc.method)
 			if !ok {

@@ -53,12 +53,10 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
-// GBlendMethod is the registry name of G-Blending.
-const GBlendMethod = "gblend"
-
-func init() { Register(GBlendMethod, gblendMethod{}) }
+func init() { Register(results.GBlendMethod, gblendMethod{}) }
 
 // G-Blending's modes (GBlendOptions.Mode).
 const (
@@ -85,14 +83,12 @@ func DefaultGBlendOptions() GBlendOptions {
 // Validate implements Validator.
 func (o *GBlendOptions) Validate() error {
 	switch {
-	case o.Mode != GBlendOnline && o.Mode != GBlendOffline:
-		return fmt.Errorf("gblend.mode=%q: valid values are online, offline", o.Mode)
 	case o.SuperEpoch < 1:
 		return fmt.Errorf("gblend.super_epoch=%d: must be ≥ 1 epoch", o.SuperEpoch)
 	case !(o.Holdout > 0 && o.Holdout < 1):
 		return fmt.Errorf("gblend.holdout=%g: must be a fraction of the training split in (0, 1)", o.Holdout)
 	}
-	return nil
+	return checkChoices(o, "gblend.")
 }
 
 // ValidateTrain implements TrainValidator: a super-epoch cannot be longer than training.
@@ -153,7 +149,7 @@ func (gblendMethod) job(env *Env, data *datasets.Dataset, weights []float64) *Tr
 }
 
 // Train implements Method.
-func (g gblendMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *Curves, error) {
+func (g gblendMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *results.Curves, error) {
 	o := opts.(*GBlendOptions)
 	if err := o.ValidateTrain(&env.Engine.Options); err != nil {
 		return nil, nil, fmt.Errorf("mmlab: gblend: %w", err)
@@ -173,7 +169,7 @@ func (g gblendMethod) Train(ctx context.Context, env *Env, opts Validator) (Pred
 		if err != nil {
 			return nil, nil, err
 		}
-		curves.LossWeights = []LossWeights{{Epoch: 0, Weights: weights}}
+		curves.LossWeights = []results.LossWeights{{Epoch: 0, Weights: weights}}
 		return net, curves, nil
 	}
 	uniform := make([]float64, heads)
@@ -181,7 +177,7 @@ func (g gblendMethod) Train(ctx context.Context, env *Env, opts Validator) (Pred
 		uniform[i] = 1 / float64(heads)
 	}
 	job := g.job(env, fit, uniform)
-	var history []LossWeights
+	var history []results.LossWeights
 	epochs := env.Engine.Options.Epochs
 	job.OnEpoch = func(done int, net *Network) error {
 		if done%o.SuperEpoch != 0 || done >= epochs {
@@ -206,7 +202,7 @@ func (g gblendMethod) Train(ctx context.Context, env *Env, opts Validator) (Pred
 		if err := v.SetValue(tensors.FromFlatDataAndDimensions(w32, len(w32))); err != nil {
 			return fmt.Errorf("mmlab: gblend: setting the loss weights: %w", err)
 		}
-		history = append(history, LossWeights{Epoch: done, Weights: weights})
+		history = append(history, results.LossWeights{Epoch: done, Weights: weights})
 		return nil
 	}
 	net, curves, err := env.Engine.Fit(ctx, job)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // TestBlendingWeights checks G-Blending's weights on fixed losses against values computed by hand.
@@ -80,11 +81,11 @@ func TestGBlendOptions(t *testing.T) {
 	if err := d.Validate(); err != nil || d.Mode != GBlendOnline || d.SuperEpoch != 10 || d.Holdout != 0.2 {
 		t.Errorf("defaults %+v: %v", d, err)
 	}
-	if _, err := ParseConfig([]string{GBlendMethod}, map[string]string{"gblend.super_epoch": "50", "train.epochs": "40"}); err == nil ||
+	if _, err := ParseConfig([]string{results.GBlendMethod}, map[string]string{"gblend.super_epoch": "50", "train.epochs": "40"}); err == nil ||
 		!strings.Contains(err.Error(), "gblend.super_epoch=50 is longer than training (train.epochs=40)") {
 		t.Errorf("super-epoch longer than training: got %v", err)
 	}
-	if _, err := ParseConfig([]string{GBlendMethod}, map[string]string{"gblend.mode": "offline", "gblend.holdout": "0.1"}); err != nil {
+	if _, err := ParseConfig([]string{results.GBlendMethod}, map[string]string{"gblend.mode": "offline", "gblend.holdout": "0.1"}); err != nil {
 		t.Error(err)
 	}
 }
@@ -183,7 +184,7 @@ func TestGBlendLossWeightsReachTheLoss(t *testing.T) {
 // exactly from its weights.
 func TestGBlendModes(t *testing.T) {
 	ds := testData(t, smallSpec)
-	method, _ := LookupMethod(GBlendMethod)
+	method, _ := LookupMethod(results.GBlendMethod)
 	for _, tc := range []struct {
 		mode        string
 		wantEpochs  []int

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // smallSpec is a LazyPair small enough for unit tests: 512 training samples (two batches of
@@ -82,7 +83,7 @@ func checkRestores(t testing.TB, method Method, env *Env, opts Validator, pred P
 // teachers, UME's members) or fails the test.
 func trainTeachers(t testing.TB, ds *datasets.Dataset, epochs int) []Predictor {
 	t.Helper()
-	uni, err := LookupMethod(UniMethod)
+	uni, err := LookupMethod(results.UniMethod)
 	if err != nil {
 		t.Fatal(err)
 	}

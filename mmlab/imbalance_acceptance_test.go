@@ -1,6 +1,10 @@
 package mmlab
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/mmlab-go/mmlab/results"
+)
 
 // Acceptance test of issue 12's imbalanced regime: on LazyPair with modality 1 made weaker
 // (rho1=0.3: 30% easy samples in m1 against 80% in m0), OGM-GE trained as its official code
@@ -22,20 +26,20 @@ import "testing"
 // CLI study there.
 func TestAcceptanceOGMGELiftsWeakModality(t *testing.T) {
 	skipUnlessLong(t)
-	res, err := acceptanceStudy("lazypair:rho1=0.3", []string{UniMethod, JointMethod, OGMGEMethod}, map[string]string{
+	res, err := acceptanceStudy("lazypair:rho1=0.3", []string{results.UniMethod, results.JointMethod, results.OGMGEMethod}, map[string]string{
 		"train.optimizer": OptimizerSGD, "train.schedule": ScheduleStep, "train.lr": "0.1", "ogmge.modulate": OGMModulateWeights,
 	})()
 	if err != nil {
 		t.Fatal(err)
 	}
-	weak, uni, err := WeakerModality(res.Runs)
+	weak, uni, err := results.WeakerModality(res.Runs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if weak != 1 {
 		t.Fatalf("weaker modality m%d (uni-modal test accuracy %v), want m1 (rho1=0.3)", weak, uni)
 	}
-	lifts, err := CompareWeak(res.Runs, weak, JointMethod, OGMGEMethod)
+	lifts, err := results.CompareWeak(res.Runs, weak, results.JointMethod, results.OGMGEMethod)
 	if err != nil {
 		t.Fatal(err)
 	}

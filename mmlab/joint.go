@@ -9,9 +9,10 @@ import (
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmlab-go/mmlab/results"
 )
 
-func init() { Register(JointMethod, jointMethod{}) }
+func init() { Register(results.JointMethod, jointMethod{}) }
 
 type jointMethod struct{}
 
@@ -38,12 +39,8 @@ func (jointMethod) job(env *Env) *TrainJob {
 func (j jointMethod) TrainJob(env *Env, _ Validator) (*TrainJob, error) { return j.job(env), nil }
 
 // Train implements Method.
-func (j jointMethod) Train(ctx context.Context, env *Env, _ Validator) (Predictor, *Curves, error) {
-	net, curves, err := env.Engine.Fit(ctx, j.job(env))
-	if err != nil {
-		return nil, nil, err
-	}
-	return net, curves, nil
+func (j jointMethod) Train(ctx context.Context, env *Env, _ Validator) (Predictor, *results.Curves, error) {
+	return env.Fit(ctx, j.job(env))
 }
 
 // Restore implements Restorer.

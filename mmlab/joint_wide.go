@@ -13,12 +13,10 @@ import (
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmlab-go/mmlab/results"
 )
 
-// JointWideMethod is the registry name of the width-matched joint control.
-const JointWideMethod = "joint_wide"
-
-func init() { Register(JointWideMethod, jointWideMethod{}) }
+func init() { Register(results.JointWideMethod, jointWideMethod{}) }
 
 // JointWideOptions are joint_wide's options ("joint_wide.<key>"). A key the study does not set
 // takes the study's umt value (umt.free_dims, umt.free_mode; Follow), so that a study with umt
@@ -40,16 +38,14 @@ func (o *JointWideOptions) Validate() error {
 	switch {
 	case o.FreeDims < 0:
 		return fmt.Errorf("joint_wide.free_dims=%d: must be ≥ 0", o.FreeDims)
-	case o.FreeMode != FreeShared && o.FreeMode != FreeBranch:
-		return fmt.Errorf("joint_wide.free_mode=%q: valid values are shared, branch", o.FreeMode)
 	}
-	return nil
+	return checkChoices(o, "joint_wide.")
 }
 
 // Follow implements OptionFollower: the keys the study did not set take umt's values when umt
 // is in the study.
 func (o *JointWideOptions) Follow(methods map[string]Validator, set map[string]bool) {
-	u, ok := methods[UMTMethod].(*UMTOptions)
+	u, ok := methods[results.UMTMethod].(*UMTOptions)
 	if !ok {
 		return
 	}
@@ -90,12 +86,8 @@ func (j jointWideMethod) TrainJob(env *Env, opts Validator) (*TrainJob, error) {
 }
 
 // Train implements Method.
-func (j jointWideMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *Curves, error) {
-	net, curves, err := env.Engine.Fit(ctx, j.job(env, opts.(*JointWideOptions)))
-	if err != nil {
-		return nil, nil, err
-	}
-	return net, curves, nil
+func (j jointWideMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *results.Curves, error) {
+	return env.Fit(ctx, j.job(env, opts.(*JointWideOptions)))
 }
 
 // Restore implements Restorer.

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // TestJointWideFollowsUMT: joint_wide's options take the study's umt.free_dims and
@@ -17,26 +19,26 @@ func TestJointWideFollowsUMT(t *testing.T) {
 		options map[string]string
 		want    JointWideOptions
 	}{
-		{"follows umt", []string{JointMethod, UMTMethod, JointWideMethod},
+		{"follows umt", []string{results.JointMethod, results.UMTMethod, results.JointWideMethod},
 			map[string]string{"umt.free_dims": "32", "umt.free_mode": "branch"}, JointWideOptions{32, FreeBranch}},
-		{"an explicit key wins", []string{UMTMethod, JointWideMethod},
+		{"an explicit key wins", []string{results.UMTMethod, results.JointWideMethod},
 			map[string]string{"umt.free_dims": "32", "umt.free_mode": "branch", "joint_wide.free_dims": "16"}, JointWideOptions{16, FreeBranch}},
-		{"no umt in the study", []string{JointWideMethod}, nil, JointWideOptions{0, FreeShared}},
-		{"set without umt", []string{JointWideMethod}, map[string]string{"joint_wide.free_dims": "8"}, JointWideOptions{8, FreeShared}},
+		{"no umt in the study", []string{results.JointWideMethod}, nil, JointWideOptions{0, FreeShared}},
+		{"set without umt", []string{results.JointWideMethod}, map[string]string{"joint_wide.free_dims": "8"}, JointWideOptions{8, FreeShared}},
 	} {
 		c, err := ParseConfig(tc.methods, tc.options)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if got := *c.Methods[JointWideMethod].(*JointWideOptions); got != tc.want {
+		if got := *c.Methods[results.JointWideMethod].(*JointWideOptions); got != tc.want {
 			t.Errorf("%s: joint_wide options %+v, want %+v", tc.name, got, tc.want)
 		}
-		if got := c.Values(JointWideMethod)["joint_wide.free_dims"]; got != tc.want.FreeDims {
+		if got := c.Values(results.JointWideMethod)["joint_wide.free_dims"]; got != tc.want.FreeDims {
 			t.Errorf("%s: the run's config has joint_wide.free_dims=%v, want %d", tc.name, got, tc.want.FreeDims)
 		}
 	}
 	for _, bad := range []map[string]string{{"joint_wide.free_mode": "twin"}, {"joint_wide.free_dims": "-1"}} {
-		if _, err := ParseConfig([]string{JointWideMethod}, bad); err == nil || !strings.Contains(err.Error(), "joint_wide") {
+		if _, err := ParseConfig([]string{results.JointWideMethod}, bad); err == nil || !strings.Contains(err.Error(), "joint_wide") {
 			t.Errorf("%v: got %v, want an error naming joint_wide", bad, err)
 		}
 	}
@@ -51,8 +53,8 @@ func TestJointWide(t *testing.T) {
 	ds := testData(t, smallSpec)
 	ctx := context.Background()
 	teachers := trainTeachers(t, ds, 1)
-	jw, _ := LookupMethod(JointWideMethod)
-	umt, _ := LookupMethod(UMTMethod)
+	jw, _ := LookupMethod(results.JointWideMethod)
+	umt, _ := LookupMethod(results.UMTMethod)
 	weights := func(t *testing.T, p Predictor) []savedWeight {
 		t.Helper()
 		data, err := p.(WeightSaver).MarshalWeights()
@@ -74,7 +76,7 @@ func TestJointWide(t *testing.T) {
 	for _, tc := range freeDimCases {
 		t.Run(tc.name, func(t *testing.T) {
 			env := testEnv(t, ds, 2)
-			env.Deps[UniMethod] = teachers
+			env.Deps[results.UniMethod] = teachers
 			o := JointWideOptions{FreeDims: tc.freeDims, FreeMode: tc.freeMode}
 			job, err := jw.(JobTrainer).TrainJob(env, &o)
 			if err != nil {
@@ -110,7 +112,7 @@ func TestJointWide(t *testing.T) {
 				t.Errorf("features of dimension %d, want %d", dim, 64+tc.freeDims)
 			}
 			if tc.freeDims == 0 {
-				joint, _ := LookupMethod(JointMethod)
+				joint, _ := LookupMethod(results.JointMethod)
 				jp, _, err := joint.Train(ctx, env, nil)
 				if err != nil {
 					t.Fatal(err)

@@ -36,6 +36,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/gomlx/gomlx/support/exceptions"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // replica is one network of a training group and its bookkeeping.
@@ -46,7 +47,7 @@ type replica struct {
 	resident  []*tensors.Tensor // the training split's inputs, labels and extras, in TrainJob order
 	order     []int32           // the batch order of the current epoch
 	shuffler  *pcg
-	curves    *Curves
+	curves    *results.Curves
 	active    bool
 	err       error
 	steps     int
@@ -80,7 +81,7 @@ type group struct {
 // network's own store) and returns, for each, its network and curves. The jobs have passed
 // TrainJob.check and, if there are several, are Replicable with the same number of steps per
 // epoch. An error is that of the first job, in the order of jobs, that failed.
-func (e *Engine) train(ctx context.Context, jobs []*TrainJob, caller string) ([]*Network, []*Curves, error) {
+func (e *Engine) train(ctx context.Context, jobs []*TrainJob, caller string) ([]*Network, []*results.Curves, error) {
 	g, err := e.newGroup(jobs, caller)
 	if err != nil {
 		return nil, nil, err
@@ -155,7 +156,7 @@ func newReplica(job *TrainJob, net *Network) *replica {
 	n := ds.Train.Len()
 	rep := &replica{job: job, net: net, active: true, bestAcc: -1,
 		shuffler: newPCG(uint64(job.Seed), shuffleStream),
-		curves:   &Curves{SplitHeadAcc: make([][]float64, len(job.Inputs))},
+		curves:   &results.Curves{SplitHeadAcc: make([][]float64, len(job.Inputs))},
 		order:    make([]int32, n)}
 	for i := range rep.order {
 		rep.order[i] = int32(i)
@@ -550,14 +551,14 @@ func (g *group) afterEpoch(rep *replica, done int, acc float64) error {
 // results returns every replica's network and curves, or the error of the first replica that
 // failed. A replica in a shared store gets its variables back (as they were when it stopped);
 // with early stopping, every network then gets its best epoch's trainable weights.
-func (g *group) results(elapsed time.Duration) ([]*Network, []*Curves, error) {
+func (g *group) results(elapsed time.Duration) ([]*Network, []*results.Curves, error) {
 	for _, rep := range g.reps {
 		if rep.err != nil {
 			return nil, nil, rep.err
 		}
 	}
 	nets := make([]*Network, len(g.reps))
-	curves := make([]*Curves, len(g.reps))
+	curves := make([]*results.Curves, len(g.reps))
 	for r, rep := range g.reps {
 		if err := rep.restoreInto(g.store); err != nil {
 			return nil, nil, fmt.Errorf("%s: %s: %w", g.caller, rep.job.Name, err)

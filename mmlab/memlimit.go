@@ -10,6 +10,8 @@ package mmlab
 // drops the pooled buffers; it does not change any computed value. Measured on this project's
 // shared 2-core machine (load average ≈ 20), a 2-seed, 1-epoch avsynth study (10 runs):
 // max RSS 1949 MiB in 347 s without a limit, 766 MiB in 278 s with GOMEMLIMIT=700MiB.
+// The limit only drops memory the collector can free: it cannot make a study fit in less than
+// its live data and its largest evaluation's buffers.
 
 import (
 	"math"
@@ -24,16 +26,22 @@ const (
 	// backend's working buffers, compiled graphs, weights.
 	studyMemoryBase = 512 << 20
 	// studyMemoryPerDataByte is the limit's bytes per byte of the datasets the study holds: the
-	// dataset, its resident copies in training (one per replica) and in evaluation, and headroom,
-	// so that the limit stays above the live heap (the collector would otherwise run
-	// continuously, up to half the CPU).
+	// dataset, its resident copies in training (one per replica) and in evaluation, and headroom.
 	studyMemoryPerDataByte = 4
+	// studyMemoryPerSplitByte is the limit's bytes per byte of the largest split held: an
+	// evaluation pass computes a whole split at once, and a CNN's activations and im2col patches
+	// are many times its input (avsynth: ≈ 23 × the input bytes of the evaluated samples).
+	// Together the three terms keep the limit above the live heap, where the collector would run
+	// continuously (up to half the CPU); on large image sets the limit is then far above what
+	// small ones need, and rarely binds.
+	studyMemoryPerSplitByte = 16
 )
 
 // memoryLimit is the soft memory limit RunStudy sets: only when the process has none (GOMEMLIMIT
 // unset and debug.SetMemoryLimit not called), studyMemoryBase + studyMemoryPerDataByte × the
-// bytes of the datasets the study holds, updated as it generates and releases them, and removed
-// when RunStudy returns.
+// bytes of the datasets the study holds + studyMemoryPerSplitByte × the bytes of the largest of
+// their splits (studyMemoryLimit), updated as it generates and releases them, and removed when
+// RunStudy returns.
 type memoryLimit struct {
 	active bool
 }
@@ -58,13 +66,22 @@ func (l *memoryLimit) update(held map[string]*datasets.Dataset) {
 	if !l.active {
 		return
 	}
-	var bytes int64
-	for _, ds := range held {
-		bytes += datasetBytes(ds)
-	}
 	memoryLimitMu.Lock()
 	defer memoryLimitMu.Unlock()
-	debug.SetMemoryLimit(studyMemoryBase + studyMemoryPerDataByte*bytes)
+	debug.SetMemoryLimit(studyMemoryLimit(held))
+}
+
+// studyMemoryLimit is the limit for the datasets held (see memoryLimit).
+func studyMemoryLimit(held map[string]*datasets.Dataset) int64 {
+	var data, split int64
+	for _, ds := range held {
+		for _, s := range []*datasets.Split{ds.Train, ds.Val, ds.Test} {
+			b := splitBytes(s)
+			data += b
+			split = max(split, b)
+		}
+	}
+	return studyMemoryBase + studyMemoryPerDataByte*data + studyMemoryPerSplitByte*split
 }
 
 // stop removes the limit start set.
@@ -78,17 +95,14 @@ func (l *memoryLimit) stop() {
 	l.active = false
 }
 
-// datasetBytes is the size of ds's features and labels in memory.
-func datasetBytes(ds *datasets.Dataset) int64 {
-	var n int64
-	for _, s := range []*datasets.Split{ds.Train, ds.Val, ds.Test} {
-		if s == nil {
-			continue
-		}
-		for _, f := range s.Features {
-			n += 4 * int64(len(f))
-		}
-		n += 4 * int64(len(s.Labels))
+// splitBytes is the size of s's features and labels in memory.
+func splitBytes(s *datasets.Split) int64 {
+	if s == nil {
+		return 0
 	}
-	return n
+	var n int64
+	for _, f := range s.Features {
+		n += 4 * int64(len(f))
+	}
+	return n + 4*int64(len(s.Labels))
 }

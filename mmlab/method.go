@@ -13,6 +13,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // Method is a training method (uni, joint, ume, umt, ...). Implementations register themselves
@@ -30,7 +31,7 @@ type Method interface {
 	PerModality() bool
 	// Train trains (or composes) the method's predictor for env's dataset and seed. opts is the
 	// value DefaultOptions returned, set and validated. Curves may be nil (no training).
-	Train(ctx context.Context, env *Env, opts Validator) (Predictor, *Curves, error)
+	Train(ctx context.Context, env *Env, opts Validator) (Predictor, *results.Curves, error)
 }
 
 // Restorer is implemented by methods whose predictors can be rebuilt from saved weights
@@ -60,6 +61,16 @@ type Env struct {
 	Engine *Engine
 	// Name identifies the run in messages, e.g. "umt seed 3" or "uni m1 seed 0".
 	Name string
+}
+
+// Fit trains job with env's engine (Engine.Fit) and returns the network as the method's
+// Predictor: on error a nil interface, never a typed nil *Network.
+func (env *Env) Fit(ctx context.Context, job *TrainJob) (Predictor, *results.Curves, error) {
+	net, curves, err := env.Engine.Fit(ctx, job)
+	if err != nil {
+		return nil, nil, err
+	}
+	return net, curves, nil
 }
 
 // Backend is the compute backend of env's engine.

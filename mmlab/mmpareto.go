@@ -62,6 +62,7 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // MMParetoMethod is the registry name of MMPareto.
@@ -232,12 +233,8 @@ func (m mmparetoMethod) TrainJob(env *Env, opts Validator) (*TrainJob, error) {
 }
 
 // Train implements Method.
-func (m mmparetoMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *Curves, error) {
-	net, curves, err := env.Engine.Fit(ctx, m.job(env, opts.(*MMParetoOptions)))
-	if err != nil {
-		return nil, nil, err
-	}
-	return net, curves, nil
+func (m mmparetoMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *results.Curves, error) {
+	return env.Fit(ctx, m.job(env, opts.(*MMParetoOptions)))
 }
 
 // Restore implements Restorer. The saved weights include the uni-modal heads, which prediction

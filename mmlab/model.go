@@ -7,7 +7,6 @@ package mmlab
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -63,9 +62,10 @@ type ModelOptions struct {
 	EncoderKind  string `opt:"encoder" choices:"auto|mlp|cnn" help:"encoder kind: auto is cnn for inputs of per-sample rank ≥ 2 (images, spectrograms), mlp for vectors"`
 	Conv         []int  `opt:"conv" help:"output channels of the cnn encoder's blocks (3×3 conv, 2×2 max-pool, ReLU), before the hidden layers (ours)"`
 
-	// convOp selects the convolution of the cnn encoder: "" (convSame, the implementation),
-	// convSlices or convBuiltin (GoMLX's Convolve); only benchmarks and tests set it.
-	convOp string
+	// convOp, when set, replaces the cnn encoder's convolution (convSame) by another one, without
+	// bias, on x [C, batch, H, W] and kernel [k, k, C, C_out]: only tests and benchmarks set it
+	// (cnn_variants_test.go: convSameSlices, or GoMLX's Convolve).
+	convOp func(x, kernel *graph.Node) *graph.Node
 }
 
 // DefaultModelOptions returns the default model options: encoders d→64→64 (ReLU after each
@@ -86,17 +86,12 @@ func (o *ModelOptions) Validate() error {
 			return fmt.Errorf("model.hidden=%v: widths must be positive", o.Hidden)
 		}
 	}
-	if !slices.Contains([]string{FusionConcatLinear, FusionSum, FusionConcatMLP}, o.Fusion) {
-		return fmt.Errorf("model.fusion=%q: valid values are concat_linear, sum, concat_mlp", o.Fusion)
-	}
 	if o.FusionHidden <= 0 {
 		return fmt.Errorf("model.fusion_hidden=%d: must be positive", o.FusionHidden)
 	}
-	if o.Init != InitUniform && o.Init != InitHe {
-		return fmt.Errorf("model.init=%q: valid values are uniform, he", o.Init)
-	}
-	if !slices.Contains([]string{EncoderAuto, EncoderMLP, EncoderCNN}, o.EncoderKind) {
-		return fmt.Errorf("model.encoder=%q: valid values are auto, mlp, cnn", o.EncoderKind)
+	// The choices first: the conv check below depends on a valid encoder.
+	if err := checkChoices(o, "model."); err != nil {
+		return err
 	}
 	if len(o.Conv) == 0 && o.EncoderKind != EncoderMLP {
 		return fmt.Errorf("model.conv is empty: want at least one block width, e.g. 16,32 (or model.encoder=mlp)")

@@ -149,6 +149,17 @@ func (n *Network) run(s *datasets.Split) error {
 	return nil
 }
 
+// release frees the network's compiled inference graph and cached outputs (RunStudy does so for
+// finished runs that nothing pending needs); a later Logits or Features compiles the graph again.
+func (n *Network) release() {
+	if n.infer != nil {
+		n.infer.Finalize()
+		n.infer = nil
+	}
+	finalizeAll(n.cache.outs)
+	n.cache.split, n.cache.outs = nil, nil
+}
+
 // ensureInfer creates the inference executor: inputs → logits and every input's features.
 func (n *Network) ensureInfer() error {
 	if n.infer != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // TestRunStudyReadsNPYOnce: a training run on a user's npy data (the CLI parses --data, RunStudy
@@ -24,7 +25,7 @@ func TestRunStudyReadsNPYOnce(t *testing.T) {
 	}
 	files := int64(len(entries))        // labels, split, tags and two modalities
 	time.Sleep(1100 * time.Millisecond) // files changed within a second are read again (npyRacyWindow)
-	store, err := OpenStore(t.TempDir())
+	store, err := results.OpenStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,12 +66,10 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/support/exceptions"
+	"github.com/mmlab-go/mmlab/results"
 )
 
-// OGMGEMethod is the registry name of OGM-GE.
-const OGMGEMethod = "ogmge"
-
-func init() { Register(OGMGEMethod, ogmgeMethod{}) }
+func init() { Register(results.OGMGEMethod, ogmgeMethod{}) }
 
 // OGMGEOptions are OGM-GE's options ("ogmge.<key>"). Epochs are 0-based and the window is
 // inclusive, as the official code's `modulation_starts <= epoch <= modulation_ends`.
@@ -111,10 +109,8 @@ func (o *OGMGEOptions) Validate() error {
 	case o.EndEpoch < o.StartEpoch:
 		return fmt.Errorf("ogmge.start_epoch=%d > ogmge.end_epoch=%d: the modulation window is empty (both ends are inclusive)",
 			o.StartEpoch, o.EndEpoch)
-	case o.Modulate != OGMModulateEncoder && o.Modulate != OGMModulateWeights:
-		return fmt.Errorf("ogmge.modulate=%q: valid values are %s, %s", o.Modulate, OGMModulateEncoder, OGMModulateWeights)
 	}
-	return nil
+	return checkChoices(o, "ogmge.")
 }
 
 // ValidateTrain implements TrainValidator: the window must overlap training.
@@ -148,7 +144,7 @@ func (ogmgeMethod) job(env *Env, o *OGMGEOptions) *TrainJob {
 }
 
 // Train implements Method.
-func (m ogmgeMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *Curves, error) {
+func (m ogmgeMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *results.Curves, error) {
 	o := opts.(*OGMGEOptions)
 	if n := len(env.Data.Modalities); n != 2 {
 		return nil, nil, fmt.Errorf("mmlab: ogmge: the method compares a modality with \"the other\" and is defined for 2 modalities; "+

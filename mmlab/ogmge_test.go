@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // ln3 makes a 2-class softmax row [ln 3, 0] equal to [3/4, 1/4].
@@ -302,15 +303,15 @@ func TestOGMGEOptions(t *testing.T) {
 		{map[string]string{"ogmge.start_epoch": "60", "ogmge.end_epoch": "55"}, "window is empty"},
 		{map[string]string{"ogmge.start_epoch": "40", "train.epochs": "40"}, "ogmge.start_epoch=40: training has train.epochs=40 epochs"},
 	} {
-		if _, err := ParseConfig([]string{OGMGEMethod}, tc.options); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+		if _, err := ParseConfig([]string{results.OGMGEMethod}, tc.options); err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 			t.Errorf("%v: got %v, want an error containing %q", tc.options, err, tc.wantErr)
 		}
 	}
-	c, err := ParseConfig([]string{OGMGEMethod}, map[string]string{"ogmge.alpha": "0.3", "ogmge.end_epoch": "500", "ogmge.ge": "false"})
+	c, err := ParseConfig([]string{results.OGMGEMethod}, map[string]string{"ogmge.alpha": "0.3", "ogmge.end_epoch": "500", "ogmge.ge": "false"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o := c.Methods[OGMGEMethod].(*OGMGEOptions); o.Alpha != 0.3 || o.EndEpoch != 500 || o.GE {
+	if o := c.Methods[results.OGMGEMethod].(*OGMGEOptions); o.Alpha != 0.3 || o.EndEpoch != 500 || o.GE {
 		t.Errorf("parsed %+v", o)
 	}
 }
@@ -321,7 +322,7 @@ func TestOGMGETrainAndRestore(t *testing.T) {
 	ds := testData(t, smallSpec)
 	env := testEnv(t, ds, 3)
 	o := DefaultOGMGEOptions()
-	method, _ := LookupMethod(OGMGEMethod)
+	method, _ := LookupMethod(results.OGMGEMethod)
 	pred, curves, err := method.Train(context.Background(), env, &o)
 	if err != nil {
 		t.Fatal(err)

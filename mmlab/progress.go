@@ -80,7 +80,9 @@ func (p *studyProgress) Step(loss float64) {
 	p.lastLoss = loss
 	units := p.stepsDone * p.weight * progressUnits / p.steps
 	if units > p.unitsDone {
-		if now := time.Now(); now.Sub(p.lastDraw) > 250*time.Millisecond {
+		// The last step of the study's last run completes the bar, which then prints its final
+		// line and a newline: its description must hold the final loss before that Add.
+		if now := time.Now(); now.Sub(p.lastDraw) > 250*time.Millisecond || p.stepsDone == p.steps {
 			p.bar.Describe(fmt.Sprintf("%s loss %.4f", p.desc, loss))
 			p.lastDraw = now
 		}
@@ -91,8 +93,12 @@ func (p *studyProgress) Step(loss float64) {
 
 // End implements Progress: the description keeps the run's final loss, not the last one drawn
 // (drawing is throttled, so a short run would otherwise show its first-step loss).
+//
+// A completed bar is left alone: progressbar's Describe redraws a finished bar, which would print
+// its 100% line a second time, after the newline and with none of its own, gluing the study's
+// next message to it.
 func (p *studyProgress) End() {
-	if p == nil || p.stepsDone == 0 {
+	if p == nil || p.stepsDone == 0 || p.bar.IsFinished() {
 		return
 	}
 	p.bar.Describe(fmt.Sprintf("%s loss %.4f", p.desc, p.lastLoss))

@@ -3,6 +3,8 @@ package mmlab
 import (
 	"os"
 	"testing"
+
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // Acceptance on the procedural real-signal datasets (datasets.AVSynthSpec, datasets.TwoViewSpec;
@@ -48,9 +50,9 @@ const avPairedDataset = "avsynth:pi=0.6"
 var avPairedOptions = map[string]string{"train.epochs": "40", "umt.free_dims": "32", "umt.lambda": "1"}
 
 var (
-	twoViewStudy  = acceptanceStudy("twoview", []string{UMEMethod, JointMethod, UMTMethod}, realSignalOptions)
-	avStudy       = acceptanceStudy("avsynth", []string{UMEMethod, JointMethod, UMTMethod}, realSignalOptions)
-	avPairedStudy = acceptanceStudy(avPairedDataset, []string{UMEMethod, JointMethod, UMTMethod}, avPairedOptions)
+	twoViewStudy  = acceptanceStudy("twoview", []string{results.UMEMethod, results.JointMethod, results.UMTMethod}, realSignalOptions)
+	avStudy       = acceptanceStudy("avsynth", []string{results.UMEMethod, results.JointMethod, results.UMTMethod}, realSignalOptions)
+	avPairedStudy = acceptanceStudy(avPairedDataset, []string{results.UMEMethod, results.JointMethod, results.UMTMethod}, avPairedOptions)
 )
 
 // skipUnlessLong skips a real-signal acceptance test unless MMLAB_LONG_TESTS=1.
@@ -62,9 +64,9 @@ func skipUnlessLong(t *testing.T) {
 }
 
 // logLazinessGap reports a method's probe gap per modality (the issue asks for it on both sets).
-func logLazinessGap(t *testing.T, res *StudyResult, method string) []Estimate {
+func logLazinessGap(t *testing.T, res *StudyResult, method string) []results.Estimate {
 	t.Helper()
-	gap, err := LazinessGap(res.Runs, method)
+	gap, err := results.LazinessGap(res.Runs, method)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +79,7 @@ func logLazinessGap(t *testing.T, res *StudyResult, method string) []Estimate {
 // uniTestAcc collects the test accuracy of modality m's uni-modal runs, ordered by seed.
 func uniTestAcc(t *testing.T, res *StudyResult, m int) []float64 {
 	t.Helper()
-	runs := res.RunsOf(UniMethod, m)
+	runs := res.RunsOf(results.UniMethod, m)
 	out := make([]float64, len(runs))
 	for i := range runs {
 		if runs[i].Seed != i {
@@ -95,18 +97,18 @@ func TestAcceptanceTwoView(t *testing.T) {
 	skipUnlessLong(t)
 	res := sharedStudy(t, "twoview study", twoViewStudy)
 	front, rear := uniTestAcc(t, res, 0), uniTestAcc(t, res, 1)
-	joint, ume := seedValues(t, res, JointMethod, testAcc), seedValues(t, res, UMEMethod, testAcc)
+	joint, ume := seedValues(t, res, results.JointMethod, testAcc), seedValues(t, res, results.UMEMethod, testAcc)
 	better := make([]float64, len(front))
 	for s := range front {
 		better[s] = max(front[s], rear[s])
 	}
-	t.Logf("test: front %s, rear %s, ume %s, joint %s", Summarize(front), Summarize(rear), Summarize(ume), Summarize(joint))
-	umeJoint, umeBetter := PairedDifference(ume, joint), PairedDifference(ume, better)
+	t.Logf("test: front %s, rear %s, ume %s, joint %s", results.Summarize(front), results.Summarize(rear), results.Summarize(ume), results.Summarize(joint))
+	umeJoint, umeBetter := results.PairedDifference(ume, joint), results.PairedDifference(ume, better)
 	t.Logf("test: ume − joint %s, ume − better view %s", umeJoint, umeBetter)
-	logLazinessGap(t, res, JointMethod)
+	logLazinessGap(t, res, results.JointMethod)
 	// Each view alone is informative: far above chance (1/6; measured 0.73 and 0.74).
 	for name, acc := range map[string][]float64{"front": front, "rear": rear} {
-		if e := Summarize(acc); e.Mean < 0.5 {
+		if e := results.Summarize(acc); e.Mean < 0.5 {
 			t.Errorf("uni-modal %s view: test accuracy %s, want ≥ 0.5 (chance 0.167)", name, e)
 		}
 	}
@@ -130,14 +132,16 @@ func TestAcceptanceTwoView(t *testing.T) {
 func TestAcceptanceAVSynthPaired(t *testing.T) {
 	skipUnlessLong(t)
 	res := sharedStudy(t, "avsynth paired study", avPairedStudy)
-	joint, ume, umt := seedValues(t, res, JointMethod, testAcc), seedValues(t, res, UMEMethod, testAcc), seedValues(t, res, UMTMethod, testAcc)
-	pairOnly := func(method string) Estimate { return Summarize(seedValues(t, res, method, subsetAcc("pair_only"))) }
-	umtUme, jointUme := PairedDifference(umt, ume), PairedDifference(joint, ume)
-	t.Logf("test: ume %s, joint %s, umt %s", Summarize(ume), Summarize(joint), Summarize(umt))
-	t.Logf("test: umt − ume %s, joint − ume %s, umt − joint %s", umtUme, jointUme, PairedDifference(umt, joint))
-	t.Logf("pair_only: ume %s, joint %s, umt %s", pairOnly(UMEMethod), pairOnly(JointMethod), pairOnly(UMTMethod))
-	jointGap := logLazinessGap(t, res, JointMethod)
-	logLazinessGap(t, res, UMTMethod)
+	joint, ume, umt := seedValues(t, res, results.JointMethod, testAcc), seedValues(t, res, results.UMEMethod, testAcc), seedValues(t, res, results.UMTMethod, testAcc)
+	pairOnly := func(method string) results.Estimate {
+		return results.Summarize(seedValues(t, res, method, subsetAcc("pair_only")))
+	}
+	umtUme, jointUme := results.PairedDifference(umt, ume), results.PairedDifference(joint, ume)
+	t.Logf("test: ume %s, joint %s, umt %s", results.Summarize(ume), results.Summarize(joint), results.Summarize(umt))
+	t.Logf("test: umt − ume %s, joint − ume %s, umt − joint %s", umtUme, jointUme, results.PairedDifference(umt, joint))
+	t.Logf("pair_only: ume %s, joint %s, umt %s", pairOnly(results.UMEMethod), pairOnly(results.JointMethod), pairOnly(results.UMTMethod))
+	jointGap := logLazinessGap(t, res, results.JointMethod)
+	logLazinessGap(t, res, results.UMTMethod)
 	// UMT > UME (measured +0.017 ± 0.007 with umt.init=auto, +0.018 ± 0.013 from scratch) and
 	// joint > UME (+0.067 ± 0.011).
 	if umtUme.Mean-umtUme.CI95 <= 0 {
@@ -193,6 +197,13 @@ const umtResolution = 0.001
 // and UMT reads the paired cue only in part (pair_only 0.525 against joint's 0.782): the pull
 // towards teachers that lack the cue, not the training budget or the student's start, is what
 // holds it back. UMT − UME (+0.017 ± 0.007) is asserted by TestAcceptanceAVSynthPaired.
+// A looser pull was tried on the unreported seeds 5–7 (validation accuracy, free_dims 32,
+// 40 epochs; joint 0.960/0.937/0.954, UME 0.882/0.884/0.879): λ = 1 gives UMT
+// 0.907/0.894/0.913 (UMT − joint −0.046 ± 0.016), λ = 0.1 gives 0.932/0.919/0.926
+// (−0.025 ± 0.014; λ 0.1 − λ 1 +0.021 ± 0.017): half the gap closes, the rest stays beyond the CI,
+// and as λ → 0 UMT becomes the width-matched joint model started from the teachers. Branch
+// free dims, 128 free dims and teacher_var were not run (CPU), so λ = 1 stays and this regime's
+// claim is asserted as measured: UMT below joint.
 //
 // Added time (measured on the 2-core machine under a load average of 15–25, so CI's should be
 // lower): twoview's UMT runs are 24% of its study's training time (320 of 1346 s); the avsynth
@@ -205,8 +216,10 @@ func TestAcceptanceUMTWithCNNs(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		study func() (*StudyResult, error)
-		// belowBest: why the claim "within the CI of the better of UME and joint" is not
-		// asserted ("" = it is).
+		// belowBest: the regime where UMT is known to fall below the better of UME and joint
+		// (the open part of issue 12, see above): there the test asserts that measured fact, so
+		// a change that closes the gap fails it and must turn it into the claim ("" = the claim
+		// "within the CI of the better of UME and joint, or above" is asserted).
 		belowBest string
 	}{
 		{"twoview", twoViewStudy, ""},
@@ -215,27 +228,30 @@ func TestAcceptanceUMTWithCNNs(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			res := sharedStudy(t, c.name+" study", c.study)
-			umt := seedValues(t, res, UMTMethod, testAcc)
+			umt := seedValues(t, res, results.UMTMethod, testAcc)
 			m0, m1 := uniTestAcc(t, res, 0), uniTestAcc(t, res, 1)
 			teacher := make([]float64, len(m0))
 			for s := range m0 {
 				teacher[s] = max(m0[s], m1[s])
 			}
-			best := UMEMethod
-			ume, joint := seedValues(t, res, UMEMethod, testAcc), seedValues(t, res, JointMethod, testAcc)
+			best := results.UMEMethod
+			ume, joint := seedValues(t, res, results.UMEMethod, testAcc), seedValues(t, res, results.JointMethod, testAcc)
 			bestAcc := ume
-			if Summarize(joint).Mean > Summarize(ume).Mean {
-				best, bestAcc = JointMethod, joint
+			if results.Summarize(joint).Mean > results.Summarize(ume).Mean {
+				best, bestAcc = results.JointMethod, joint
 			}
-			vsTeacher, vsBest := PairedDifference(umt, teacher), PairedDifference(umt, bestAcc)
-			t.Logf("test: umt %s, better teacher %s, ume %s, joint %s", Summarize(umt), Summarize(teacher), Summarize(ume), Summarize(joint))
+			vsTeacher, vsBest := results.PairedDifference(umt, teacher), results.PairedDifference(umt, bestAcc)
+			t.Logf("test: umt %s, better teacher %s, ume %s, joint %s", results.Summarize(umt), results.Summarize(teacher), results.Summarize(ume), results.Summarize(joint))
 			t.Logf("test: umt − better teacher %s, umt − %s %s", vsTeacher, best, vsBest)
 			if vsTeacher.Mean < 0 && vsTeacher.Mean-vsTeacher.CI95 < -umtTeacherMargin {
 				t.Errorf("UMT − better teacher = %s: below the teacher (lower bound under −%v)", vsTeacher, umtTeacherMargin)
 			}
 			switch {
 			case c.belowBest != "":
-				t.Logf("not asserted: UMT within the CI of %s (%s)", best, c.belowBest)
+				if vsBest.Mean+vsBest.CI95 >= -umtResolution {
+					t.Errorf("UMT − %s = %s: now within the CI (expected below: %s); assert the claim for this regime", best, vsBest, c.belowBest)
+				}
+				t.Logf("UMT − %s = %s: below beyond the CI, as measured (%s)", best, vsBest, c.belowBest)
 			case vsBest.Mean+vsBest.CI95 < -umtResolution:
 				t.Errorf("UMT − %s = %s: below the better of UME and joint beyond the 95%% CI", best, vsBest)
 			}

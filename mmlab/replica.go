@@ -11,6 +11,8 @@ package mmlab
 import (
 	"context"
 	"fmt"
+
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // Replicable reports whether FitReplicas can train job as a replica: jobs with a Transform or an
@@ -40,14 +42,14 @@ func replicaScope(r int) string { return fmt.Sprintf("replica%d", r) }
 // returned then. Every network's TrainTime is the wall time of the whole group.
 //
 // Measured on this project's 2-core machine: see BenchmarkFitReplicas and bench/README.md.
-func (e *Engine) FitReplicas(ctx context.Context, jobs []*TrainJob) ([]*Network, []*Curves, error) {
+func (e *Engine) FitReplicas(ctx context.Context, jobs []*TrainJob) ([]*Network, []*results.Curves, error) {
 	const caller = "mmlab.Engine.FitReplicas"
 	opts := e.Options
 	if err := opts.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", caller, err)
 	}
 	nets := make([]*Network, len(jobs))
-	curves := make([]*Curves, len(jobs))
+	curves := make([]*results.Curves, len(jobs))
 	var group []int // indices of the jobs trained as replicas
 	for i, job := range jobs {
 		if err := job.check(); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // replicaTestJobs returns jobs of different structure on different data: uni m0 and uni m1 of
@@ -57,7 +58,7 @@ func replicaTestJobs(t *testing.T, epochs int) (*Engine, []*TrainJob) {
 
 // checkSameTraining fails unless two trainings of the same job gave bit-identical weights and
 // identical curves and step counts.
-func checkSameTraining(t *testing.T, name string, a, b *Network, ca, cb *Curves) {
+func checkSameTraining(t *testing.T, name string, a, b *Network, ca, cb *results.Curves) {
 	t.Helper()
 	wa, errA := a.MarshalWeights()
 	wb, errB := b.MarshalWeights()

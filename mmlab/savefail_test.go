@@ -6,12 +6,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // failingStore is a *Store whose writes fail (as on a full disk) once failAfter writes succeeded,
 // or only for blobs when blobsOnly is set.
 type failingStore struct {
-	*Store
+	*results.Store
 	mu        sync.Mutex
 	failAfter int // writes (records and blobs) that succeed before they all fail; <0: never fail
 	blobsOnly bool
@@ -30,7 +32,7 @@ func (f *failingStore) fail(blob bool) bool {
 	return f.writes > f.failAfter
 }
 
-func (f *failingStore) Save(run *Run) error {
+func (f *failingStore) Save(run *results.Run) error {
 	if f.fail(false) {
 		return errDiskFull
 	}
@@ -49,7 +51,7 @@ func (f *failingStore) SaveBlob(key, name string, data []byte) error {
 // dependency retrained because its weights were lost gets them saved again.
 func TestRunStudySaveFailures(t *testing.T) {
 	ctx := context.Background()
-	store, err := OpenStore(t.TempDir())
+	store, err := results.OpenStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +84,7 @@ func TestRunStudySaveFailures(t *testing.T) {
 	}
 
 	// A failed weights save does not write the record.
-	store2, err := OpenStore(t.TempDir())
+	store2, err := results.OpenStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,4 +22,14 @@ func TestRunSeeds(t *testing.T) {
 			t.Errorf("SeedList=%v: error %v, want one containing %q", tc.list, err, tc.want)
 		}
 	}
+	many := make([]int, MaxSeeds+1)
+	for i := range many {
+		many[i] = i
+	}
+	for _, study := range []Study{{Seeds: MaxSeeds + 1}, {SeedList: many}} {
+		study.Dataset, study.Methods = "lazypair", []string{"joint"}
+		if _, err := newStudyRunner(study); err == nil || !strings.Contains(err.Error(), "MaxSeeds") {
+			t.Errorf("%d seeds: error %v, want one naming MaxSeeds", len(study.RunSeeds()), err)
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // constantGradientJob is a job whose only weight w ([K]) gives every sample the logits w, with
@@ -96,7 +97,7 @@ func TestStepSchedule(t *testing.T) {
 // hold a momentum buffer for every trainable variable, which Adam never creates, and their
 // weights differ from Adam's.
 func TestTrainOptimizerOption(t *testing.T) {
-	methods := []string{JointMethod, GBlendMethod, OGMGEMethod}
+	methods := []string{results.JointMethod, results.GBlendMethod, results.OGMGEMethod}
 	c, err := ParseConfig(methods, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +111,7 @@ func TestTrainOptimizerOption(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := c.Values(JointMethod)["train.optimizer"]; v != "sgd" || c.Train.Optimizer != OptimizerSGD {
+	if v := c.Values(results.JointMethod)["train.optimizer"]; v != "sgd" || c.Train.Optimizer != OptimizerSGD {
 		t.Errorf("run configuration has train.optimizer = %v (Train.Optimizer %q), want sgd", v, c.Train.Optimizer)
 	}
 	for _, tc := range []struct {

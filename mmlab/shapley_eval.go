@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // splitPredictor is a predictor whose logits are the sum of one part per dataset modality.
@@ -111,7 +112,7 @@ func (e *Ensemble) SplitLogits(s *datasets.Split) ([][]float32, bool, error) {
 
 // shapleyOf returns p's Shapley modality contributions on ds's test split, nil where p has no
 // linear per-modality split.
-func shapleyOf(p Predictor, ds *datasets.Dataset) (*Shapley, error) {
+func shapleyOf(p Predictor, ds *datasets.Dataset) (*results.Shapley, error) {
 	sp, ok := p.(splitPredictor)
 	if !ok {
 		return nil, nil
@@ -120,5 +121,5 @@ func shapleyOf(p Predictor, ds *datasets.Dataset) (*Shapley, error) {
 	if err != nil || !ok {
 		return nil, err
 	}
-	return ShapleyValues(split, ds.Test.Labels, ds.NumClasses)
+	return results.ShapleyValues(split, ds.Test.Labels, ds.NumClasses)
 }

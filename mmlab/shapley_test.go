@@ -4,6 +4,8 @@ import (
 	"context"
 	"math"
 	"testing"
+
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // TestShapleyValues checks the values on fixed split logits against values computed by hand.
@@ -19,7 +21,7 @@ func TestShapleyValues(t *testing.T) {
 		{1, 0, 0, 1, 0, 1, 0, 2},
 	}
 	labels := []int32{0, 0, 0, 0}
-	s, err := ShapleyValues(split, labels, 2)
+	s, err := results.ShapleyValues(split, labels, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +38,7 @@ func TestShapleyValues(t *testing.T) {
 		t.Errorf("Σφ = %g, want v(all) − v(∅) = %g", sum, s.Full-s.Empty)
 	}
 	// Per-sample distribution of m1: −0.75 once, −0.25 twice, 0.25 once.
-	wantBins := []ShapleyBin{{-0.75, 0.25}, {-0.25, 0.5}, {0.25, 0.25}}
+	wantBins := []results.ShapleyBin{{Value: -0.75, Fraction: 0.25}, {Value: -0.25, Fraction: 0.5}, {Value: 0.25, Fraction: 0.25}}
 	if got := s.PerSample[1]; len(got) != len(wantBins) {
 		t.Errorf("m1 distribution %v, want %v", got, wantBins)
 	} else {
@@ -51,7 +53,7 @@ func TestShapleyValues(t *testing.T) {
 	// coalitions: m0+m2 and m1+m2 wrong, m0+m1 and all right. Weights 1/3, 1/6, 1/6, 1/3:
 	// φ_0 = ⅓(1 − ½) + ⅙(1 − 1) + ⅙(0 − 0) + ⅓(1 − 0) = ½ = φ_1;
 	// φ_2 = ⅓(0 − ½) + ⅙(0 − 1) + ⅙(0 − 1) + ⅓(1 − 1) = −½; Σ = ½ = 1 − ½.
-	s3, err := ShapleyValues([][]float32{{1, 0}, {1, 0}, {0, 1.5}}, []int32{0}, 2)
+	s3, err := results.ShapleyValues([][]float32{{1, 0}, {1, 0}, {0, 1.5}}, []int32{0}, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,10 +62,10 @@ func TestShapleyValues(t *testing.T) {
 			t.Errorf("three modalities: φ_%d = %g, want %g", m, s3.Values[m], w)
 		}
 	}
-	if _, err := ShapleyValues([][]float32{{1, 0}, {1}}, []int32{0}, 2); err == nil {
+	if _, err := results.ShapleyValues([][]float32{{1, 0}, {1}}, []int32{0}, 2); err == nil {
 		t.Error("ragged logits: no error")
 	}
-	if _, err := ShapleyValues([][]float32{{1, 0}}, []int32{2}, 2); err == nil {
+	if _, err := results.ShapleyValues([][]float32{{1, 0}}, []int32{2}, 2); err == nil {
 		t.Error("label outside the classes: no error")
 	}
 }

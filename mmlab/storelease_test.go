@@ -12,12 +12,13 @@ import (
 	"time"
 
 	"github.com/mmlab-go/mmlab/internal/lease"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 func TestLeaseConstantsAreTheDefaults(t *testing.T) {
-	if lease.Heartbeat != LeaseHeartbeat || lease.Timeout != LeaseTimeout || lease.MaxAge != LeaseMaxAge {
+	if lease.Heartbeat != results.LeaseHeartbeat || lease.Timeout != results.LeaseTimeout || lease.MaxAge != results.LeaseMaxAge {
 		t.Fatalf("internal/lease uses %v, %v, %v; mmlab documents %v, %v, %v", lease.Heartbeat, lease.Timeout,
-			lease.MaxAge, LeaseHeartbeat, LeaseTimeout, LeaseMaxAge)
+			lease.MaxAge, results.LeaseHeartbeat, results.LeaseTimeout, results.LeaseMaxAge)
 	}
 }
 
@@ -34,7 +35,7 @@ func leaseFiles(t *testing.T, home string) []string {
 // checkAllStored asserts that every run of res loads, valid, from a fresh view of the store.
 func checkAllStored(t *testing.T, home string, res *StudyResult) {
 	t.Helper()
-	store, err := OpenStore(home)
+	store, err := results.OpenStore(home)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,10 +58,10 @@ func TestRunStudySharesWork(t *testing.T) {
 	study := Study{Dataset: smallSpec, Methods: []string{"joint", "umt"}, Seeds: 2, Quiet: true,
 		Options: map[string]string{"train.epochs": "2", "probe.steps": "10"}}
 	var wg sync.WaitGroup
-	results := make([]*StudyResult, 2)
+	studyRes := make([]*StudyResult, 2)
 	errs := make([]error, 2)
-	for i := range results {
-		store, err := OpenStore(home)
+	for i := range studyRes {
+		store, err := results.OpenStore(home)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,7 +70,7 @@ func TestRunStudySharesWork(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i], errs[i] = RunStudy(context.Background(), s)
+			studyRes[i], errs[i] = RunStudy(context.Background(), s)
 		}()
 	}
 	wg.Wait()
@@ -78,7 +79,7 @@ func TestRunStudySharesWork(t *testing.T) {
 			t.Fatalf("study %d: %v", i, err)
 		}
 	}
-	a, b := results[0], results[1]
+	a, b := studyRes[0], studyRes[1]
 	total := len(a.Runs) // 2 seeds × (joint, uni m0, uni m1, umt)
 	if total != 8 || len(b.Runs) != total {
 		t.Fatalf("%d and %d runs, want 8 each", len(a.Runs), len(b.Runs))
@@ -117,7 +118,7 @@ func TestRunStudyTakesOverStaleLeases(t *testing.T) {
 		t.Fatal(err)
 	}
 	home := t.TempDir()
-	store, err := OpenStore(home)
+	store, err := results.OpenStore(home)
 	if err != nil {
 		t.Fatal(err)
 	}

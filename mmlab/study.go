@@ -14,14 +14,16 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/gobackend"
+	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // RunStore is where RunStudy loads finished runs and saves new ones. *Store implements it.
 type RunStore interface {
 	// Load returns the run stored under key; found is false (with a nil error) when there is none.
-	Load(key string) (run *Run, found bool, err error)
+	Load(key string) (run *results.Run, found bool, err error)
 	// Save stores run under run.Key.
-	Save(run *Run) error
+	Save(run *results.Run) error
 }
 
 // BlobStore is implemented by a RunStore that can also keep data next to a run (*Store does).
@@ -62,6 +64,12 @@ type Study struct {
 	// Options set hyperparameters by "group.key" → value, e.g. "umt.lambda": "10",
 	// "model.hidden": "64,64", "train.epochs": "150"; see ParseConfig and OptionHelp.
 	Options map[string]string
+	// Spec and Config, if set, are Dataset and Options already parsed at the edge (the CLI, a
+	// notebook): datasets.ParseSpec(Dataset) and ParseConfig(Methods, Options). RunStudy then
+	// uses them instead of parsing again (so npy files are not read twice); the strings are
+	// kept for messages and reports and must be what was parsed.
+	Spec   datasets.Spec
+	Config *Config
 	// Store, if set, is consulted before training: a run whose key is there is loaded instead of
 	// trained, and new runs are saved to it (with their weights, if it is also a BlobStore).
 	Store RunStore
@@ -91,7 +99,7 @@ type StudyResult struct {
 	// study's order, each method's requirements inserted before it.
 	Methods []string
 	// Runs holds every run, ordered by seed, then by Methods, then by modality.
-	Runs []Run
+	Runs []results.Run
 	// Trained counts runs computed by this call, Loaded runs taken from the store, Retrained
 	// dependencies recomputed because their stored weights were missing.
 	Trained, Loaded, Retrained int
@@ -135,10 +143,10 @@ type plannedRun struct {
 	seed     int
 	deps     map[string][]*plannedRun
 	key      string
-	run      *Run      // loaded or computed
-	pred     Predictor // set when trained, restored or composed
-	needPred bool      // a run to compute needs this run's predictor
-	compute  bool      // not in the store: compute it
+	run      *results.Run // loaded or computed
+	pred     Predictor    // set when trained, restored or composed
+	needPred bool         // a run to compute needs this run's predictor
+	compute  bool         // not in the store: compute it
 }
 
 func (p *plannedRun) name() string {
@@ -228,7 +236,7 @@ func planSeed(dataset string, numModalities int, methods []string, cfg *Config, 
 					in.Deps = append(in.Deps, d.key)
 				}
 			}
-			p.key = Key(in)
+			p.key = results.Key(in)
 			byMethod[name] = append(byMethod[name], p)
 			plan = append(plan, p)
 		}
@@ -323,8 +331,8 @@ func (e *SaveError) Error() string {
 func (e *SaveError) Unwrap() []error { return e.Errs }
 
 // RunsOf returns the runs of method (and, for per-modality methods, of modality m; m < 0 for all).
-func (r *StudyResult) RunsOf(method string, m int) []Run {
-	var out []Run
+func (r *StudyResult) RunsOf(method string, m int) []results.Run {
+	var out []results.Run
 	for _, run := range r.Runs {
 		if run.Method == method && (m < 0 || run.Modality == nil || *run.Modality == m) {
 			out = append(out, run)
@@ -345,8 +353,16 @@ func (s Study) RunSeeds() []int {
 	return seeds
 }
 
+// MaxSeeds bounds the run seeds of one study (Seeds, or the length of SeedList). A study plans
+// every run of every seed before it trains one, so --seeds 100000000 used to spend 30 s and
+// 251 MB planning; 10,000 seeds is far beyond any use of confidence intervals over seeds.
+const MaxSeeds = 10000
+
 // checkSeedList returns an error naming a negative or repeated seed of list.
 func checkSeedList(list []int) error {
+	if len(list) > MaxSeeds {
+		return fmt.Errorf("SeedList: %d seeds, more than MaxSeeds = %d", len(list), MaxSeeds)
+	}
 	seen := map[int]bool{}
 	for _, seed := range list {
 		if seed < 0 {

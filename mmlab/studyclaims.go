@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // claimPoll is how often RunStudy looks again at runs that other processes are computing, when
@@ -26,19 +28,19 @@ const (
 // studyClaims holds the leases of one RunStudy call.
 type studyClaims struct {
 	store    RunStore
-	claimer  RunClaimer // nil: the store takes no leases
+	claimer  results.RunClaimer // nil: the store takes no leases
 	out      io.Writer
 	quiet    bool
 	warn     func(format string, args ...any)
-	held     map[*plannedRun]*Lease
+	held     map[*plannedRun]*results.Lease
 	told     map[*plannedRun]bool // "waiting for" was printed
 	noLeases bool                 // a claim failed for another reason than a holder: stop trying
 }
 
 func newClaims(store RunStore, out io.Writer, quiet bool, warn func(string, ...any)) *studyClaims {
-	claimer, _ := store.(RunClaimer)
+	claimer, _ := store.(results.RunClaimer)
 	return &studyClaims{store: store, claimer: claimer, out: out, quiet: quiet, warn: warn,
-		held: map[*plannedRun]*Lease{}, told: map[*plannedRun]bool{}}
+		held: map[*plannedRun]*results.Lease{}, told: map[*plannedRun]bool{}}
 }
 
 // claim claims run p, which the plan found missing from the store. After a successful claim it
@@ -52,7 +54,7 @@ func (c *studyClaims) claim(p *plannedRun) claimState {
 		return claimMine
 	}
 	l, err := c.claimer.Claim(p.key)
-	if errors.Is(err, ErrLeaseHeld) {
+	if errors.Is(err, results.ErrLeaseHeld) {
 		if !c.told[p] && !c.quiet {
 			fmt.Fprintf(c.out, "mmlab: waiting for %s, which another process is computing (%v)\n", p.name(), err)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // studyRunner is the state of one RunStudy call.
@@ -35,7 +36,7 @@ type studyRunner struct {
 	engine    *Engine
 	blobs     BlobStore
 	claims    *studyClaims
-	versions  Versions
+	versions  results.Versions
 	replicas  int
 	datasetOf map[string]*datasets.Dataset // by seed spec: generated when first needed
 	probes    map[int]probeCache           // by seed
@@ -54,12 +55,19 @@ func newStudyRunner(study Study) (*studyRunner, error) {
 	if len(study.SeedList) == 0 && study.Seeds < 1 {
 		return nil, fmt.Errorf("mmlab.RunStudy: Seeds=%d: want at least 1", study.Seeds)
 	}
-	var err error
-	if s.spec, err = datasets.ParseSpec(study.Dataset); err != nil {
-		return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+	if len(study.SeedList) == 0 && study.Seeds > MaxSeeds {
+		return nil, fmt.Errorf("mmlab.RunStudy: Seeds=%d: more than MaxSeeds = %d", study.Seeds, MaxSeeds)
 	}
-	if s.cfg, err = ParseConfig(study.Methods, study.Options); err != nil {
-		return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+	var err error
+	if s.spec, s.cfg = study.Spec, study.Config; s.spec == nil {
+		if s.spec, err = datasets.ParseSpec(study.Dataset); err != nil {
+			return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+		}
+	}
+	if s.cfg == nil {
+		if s.cfg, err = ParseConfig(study.Methods, study.Options); err != nil {
+			return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+		}
 	}
 	s.methods, _ = withDependencies(study.Methods)
 	if s.backend == nil {
@@ -185,6 +193,31 @@ func (s *studyRunner) releaseData() {
 	s.memLimit.update(s.datasetOf)
 }
 
+// releasePredictors drops the predictors of the runs that no pending run needs, itself or as a
+// dependency (ours: the study used to hold every trained network until it returned); a Network's
+// compiled inference graph and cached outputs are freed at once.
+func (s *studyRunner) releasePredictors() {
+	needed := map[*plannedRun]bool{}
+	for _, q := range s.pending {
+		needed[q] = true
+		for _, deps := range q.deps {
+			for _, d := range deps {
+				needed[d] = true
+			}
+		}
+	}
+	for _, seedPlan := range s.plans {
+		for _, p := range seedPlan {
+			if p.pred != nil && !needed[p] {
+				if net, ok := p.pred.(*Network); ok {
+					net.release()
+				}
+				p.pred = nil
+			}
+		}
+	}
+}
+
 // newEnv returns the environment in which run p trains: its seed's data, the engine and the
 // predictors of its dependencies.
 func (s *studyRunner) newEnv(p *plannedRun) (*Env, error) {
@@ -211,7 +244,7 @@ func (s *studyRunner) saveFailed(p *plannedRun, what string, err error) {
 }
 
 // finish evaluates and records a trained run, and stores it.
-func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *Curves, trainSeconds, trainFLOPs float64) error {
+func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *results.Curves, trainSeconds, trainFLOPs float64) error {
 	if s.probes[p.seed] == nil {
 		s.probes[p.seed] = probeCache{}
 	}
@@ -220,14 +253,17 @@ func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *Cu
 		return fmt.Errorf("%s: %w", p.name(), err)
 	}
 	p.pred = pred
-	p.run = &Run{Key: p.key, Method: p.method, Seed: p.seed, Dataset: s.spec.String(),
-		Config: s.cfg.Values(p.method), Versions: s.versions,
+	p.run = &results.Run{Key: p.key, Method: p.method, Seed: p.seed, Dataset: s.spec.String(),
+		Config: s.cfg.Values(p.method), Versions: s.versions, NumClasses: env.Data.NumClasses,
 		ValAcc: ev.ValAcc, TestAcc: ev.TestAcc, SubsetAcc: ev.SubsetAcc, ProbeAcc: ev.ProbeAcc,
 		ProbeSubsetAcc: ev.ProbeSubsetAcc, TrainSeconds: trainSeconds, Shapley: ev.Shapley, Curves: curves,
 		Params: ParamCount(pred), TrainFLOPs: trainFLOPs / float64(env.Data.Train.Len())}
 	if p.modality >= 0 {
 		m := p.modality
 		p.run.Modality = &m
+	}
+	for _, mod := range env.Data.Modalities {
+		p.run.ModalityNames = append(p.run.ModalityNames, mod.Name)
 	}
 	s.res.Trained++
 	if s.study.Store != nil {
@@ -300,6 +336,7 @@ func (s *studyRunner) computeAll(ctx context.Context) error {
 			return err
 		}
 		s.releaseData()
+		s.releasePredictors()
 		p := s.next()
 		if p == nil {
 			// Everything left waits for runs that other processes are computing.

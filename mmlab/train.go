@@ -22,6 +22,7 @@ import (
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/gomlx/gomlx/support/exceptions"
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // Learning-rate schedules (TrainOptions.Schedule).
@@ -72,21 +73,17 @@ func (o *TrainOptions) Validate() error {
 		return fmt.Errorf("train.batch=%d: must be ≥ 1", o.Batch)
 	case !(o.LR > 0) || math.IsInf(o.LR, 0):
 		return fmt.Errorf("train.lr=%g: must be a positive number", o.LR)
-	case o.Schedule != ScheduleConstant && o.Schedule != ScheduleCosine && o.Schedule != ScheduleStep:
-		return fmt.Errorf("train.schedule=%q: valid values are constant, cosine, step", o.Schedule)
 	case o.MinLR < 0 || o.MinLR > o.LR:
 		return fmt.Errorf("train.min_lr=%g: must be in [0, train.lr=%g]", o.MinLR, o.LR)
 	case o.WeightDecay < 0:
 		return fmt.Errorf("train.weight_decay=%g: must be ≥ 0", o.WeightDecay)
 	case o.Patience < 0:
 		return fmt.Errorf("train.patience=%d: must be ≥ 0 (0 disables early stopping)", o.Patience)
-	case o.Optimizer != OptimizerAdam && o.Optimizer != OptimizerSGD:
-		return fmt.Errorf("train.optimizer=%q: valid values are %s, %s", o.Optimizer, OptimizerAdam, OptimizerSGD)
 	case o.Optimizer == OptimizerSGD && o.WeightDecay != 0:
 		return fmt.Errorf("train.optimizer=sgd has the official L2 weight decay %g; train.weight_decay=%g is AdamW's and must be 0 with it",
 			SGDWeightDecay, o.WeightDecay)
 	}
-	return nil
+	return checkChoices(o, "train.")
 }
 
 // learningRate returns the learning rate of step t (0-based) of total steps (total is a
@@ -198,7 +195,7 @@ const shuffleStream = 0x6d6d6c6162 // "mmlab"
 // above the first step's (see DivergenceFactor) — stops training with an error naming the job,
 // the step or epoch, and the option to change. With Options.Patience > 0 the network returned
 // holds the weights of the epoch with the best validation accuracy.
-func (e *Engine) Fit(ctx context.Context, job *TrainJob) (net *Network, curves *Curves, err error) {
+func (e *Engine) Fit(ctx context.Context, job *TrainJob) (net *Network, curves *results.Curves, err error) {
 	const caller = "mmlab.Engine.Fit"
 	if err := e.Options.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("%s: %s: %w", caller, job.Name, err)

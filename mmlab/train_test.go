@@ -13,13 +13,14 @@ import (
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // TestFitDeterministic checks docs/DESIGN.md §6: the same seed and inputs give bit-identical curves,
 // weights and predictions; another seed gives different ones.
 func TestFitDeterministic(t *testing.T) {
 	ds := testData(t, smallSpec)
-	fit := func(seed int) (*Network, *Curves) {
+	fit := func(seed int) (*Network, *results.Curves) {
 		env := testEnv(t, ds, 4)
 		env.Seed = seed
 		net, curves, err := env.Engine.Fit(context.Background(), jointMethod{}.job(env))

@@ -9,9 +9,10 @@ import (
 	"math"
 
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
-func init() { Register(UMEMethod, umeMethod{}) }
+func init() { Register(results.UMEMethod, umeMethod{}) }
 
 // Combination rules of UME (UMEOptions.Combine).
 const (
@@ -28,10 +29,7 @@ type UMEOptions struct {
 
 // Validate implements Validator.
 func (o *UMEOptions) Validate() error {
-	if o.Combine != CombineLogits && o.Combine != CombineProbs {
-		return fmt.Errorf("ume.combine=%q: valid values are logits, probs", o.Combine)
-	}
-	return nil
+	return checkChoices(o, "ume.")
 }
 
 type umeMethod struct{}
@@ -44,12 +42,12 @@ func (umeMethod) Doc() string {
 
 // DefaultOptions, Requires and PerModality implement Method.
 func (umeMethod) DefaultOptions() Validator { return &UMEOptions{Combine: CombineLogits} }
-func (umeMethod) Requires() []string        { return []string{UniMethod} }
+func (umeMethod) Requires() []string        { return []string{results.UniMethod} }
 func (umeMethod) PerModality() bool         { return false }
 
 // Train implements Method.
-func (umeMethod) Train(_ context.Context, env *Env, opts Validator) (Predictor, *Curves, error) {
-	members := env.Deps[UniMethod]
+func (umeMethod) Train(_ context.Context, env *Env, opts Validator) (Predictor, *results.Curves, error) {
+	members := env.Deps[results.UniMethod]
 	if len(members) != len(env.Data.Modalities) {
 		return nil, nil, fmt.Errorf("mmlab: ume: %d uni-modal models for %d modalities", len(members), len(env.Data.Modalities))
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // fixedPredictor returns fixed logits (for every split) and features for modality m.
@@ -44,7 +45,7 @@ func TestUMECombine(t *testing.T) {
 		opts := m.DefaultOptions().(*UMEOptions)
 		opts.Combine = tc.combine
 		env := &Env{Data: &datasets.Dataset{Modalities: make([]datasets.Modality, 2)},
-			Deps: map[string][]Predictor{UniMethod: {a, b}}}
+			Deps: map[string][]Predictor{results.UniMethod: {a, b}}}
 		pred, curves, err := m.Train(context.Background(), env, opts)
 		if err != nil || curves != nil {
 			t.Fatalf("%s: %v, curves %v", tc.combine, err, curves)
@@ -67,7 +68,7 @@ func TestUMECombine(t *testing.T) {
 		t.Error("combine=max accepted")
 	}
 	m, _ := LookupMethod("ume")
-	if m.Requires()[0] != UniMethod || m.PerModality() {
+	if m.Requires()[0] != results.UniMethod || m.PerModality() {
 		t.Error("ume must require uni and make one run per seed")
 	}
 }

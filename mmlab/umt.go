@@ -22,9 +22,10 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
+	"github.com/mmlab-go/mmlab/results"
 )
 
-func init() { Register(UMTMethod, umtMethod{}) }
+func init() { Register(results.UMTMethod, umtMethod{}) }
 
 // Distances of UMT's distillation term (UMTOptions.Distance).
 const (
@@ -96,18 +97,10 @@ func (o *UMTOptions) Validate() error {
 	switch {
 	case o.Lambda < 0:
 		return fmt.Errorf("umt.lambda=%g: must be ≥ 0", o.Lambda)
-	case o.Distance != DistanceMSE && o.Distance != DistanceL1 && o.Distance != DistanceCosine:
-		return fmt.Errorf("umt.distance=%q: valid values are mse, l1, cosine", o.Distance)
 	case o.FreeDims < 0:
 		return fmt.Errorf("umt.free_dims=%d: must be ≥ 0", o.FreeDims)
-	case o.FreeMode != FreeShared && o.FreeMode != FreeBranch:
-		return fmt.Errorf("umt.free_mode=%q: valid values are shared, branch", o.FreeMode)
-	case o.Init != InitAuto && o.Init != InitScratch && o.Init != InitTeacher:
-		return fmt.Errorf("umt.init=%q: valid values are auto, scratch, teacher", o.Init)
-	case o.DistillNorm != DistillNormNone && o.DistillNorm != DistillNormTeacherVar:
-		return fmt.Errorf("umt.distill_norm=%q: valid values are none, teacher_var", o.DistillNorm)
 	}
-	return nil
+	return checkChoices(o, "umt.")
 }
 
 type umtMethod struct{}
@@ -123,7 +116,7 @@ func (umtMethod) Doc() string {
 
 // DefaultOptions, Requires and PerModality implement Method.
 func (umtMethod) DefaultOptions() Validator { o := DefaultUMTOptions(); return &o }
-func (umtMethod) Requires() []string        { return []string{UniMethod} }
+func (umtMethod) Requires() []string        { return []string{results.UniMethod} }
 func (umtMethod) PerModality() bool         { return false }
 
 // job describes the student network; teachers (per modality: features of the training split,
@@ -189,7 +182,7 @@ func FeatureDistance(distance string, student, teacher *graph.Node) *graph.Node 
 // features of the training split as its extras.
 func (u umtMethod) TrainJob(env *Env, opts Validator) (*TrainJob, error) {
 	o := opts.(*UMTOptions)
-	members := env.Deps[UniMethod]
+	members := env.Deps[results.UniMethod]
 	if len(members) != len(env.Data.Modalities) {
 		return nil, fmt.Errorf("mmlab: umt: %d teachers for %d modalities", len(members), len(env.Data.Modalities))
 	}
@@ -370,16 +363,12 @@ func leadingFits(teacher, student []int) bool {
 }
 
 // Train implements Method.
-func (u umtMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *Curves, error) {
+func (u umtMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *results.Curves, error) {
 	job, err := u.TrainJob(env, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	net, curves, err := env.Engine.Fit(ctx, job)
-	if err != nil {
-		return nil, nil, err
-	}
-	return net, curves, nil
+	return env.Fit(ctx, job)
 }
 
 // Restore implements Restorer.

@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/mmlab-go/mmlab/datasets"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 func TestFeatureDistance(t *testing.T) {
@@ -86,7 +87,7 @@ func TestUMT(t *testing.T) {
 	for _, tc := range freeDimCases {
 		t.Run(tc.name, func(t *testing.T) {
 			env := testEnv(t, ds, 20)
-			env.Deps[UniMethod] = teachers
+			env.Deps[results.UniMethod] = teachers
 			opts := DefaultUMTOptions()
 			opts.FreeDims, opts.FreeMode = tc.freeDims, tc.freeMode
 			pred, _, err := umt.Train(ctx, env, &opts)
@@ -113,7 +114,7 @@ func TestUMT(t *testing.T) {
 		})
 	}
 	env := testEnv(t, ds, 1)
-	env.Deps[UniMethod] = teachers[:1]
+	env.Deps[results.UniMethod] = teachers[:1]
 	if _, _, err := umt.Train(ctx, env, umt.DefaultOptions()); err == nil || !strings.Contains(err.Error(), "1 teachers for 2 modalities") {
 		t.Errorf("missing teacher: %v", err)
 	}
@@ -194,7 +195,7 @@ func TestUMTTeacherInit(t *testing.T) {
 	}{{"reference", 0, FreeShared, true}, {"shared free dims", 8, FreeShared, false}, {"branch free dims", 8, FreeBranch, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := testEnv(t, ds, 2)
-			env.Deps[UniMethod] = teachers
+			env.Deps[results.UniMethod] = teachers
 			opts := DefaultUMTOptions()
 			opts.FreeDims, opts.FreeMode, opts.Init = tc.freeDims, tc.freeMode, InitTeacher
 			job, err := umt.(JobTrainer).TrainJob(env, &opts)
@@ -257,7 +258,7 @@ func TestUMTTeacherInit(t *testing.T) {
 		})
 	}
 	env := testEnv(t, ds, 2)
-	env.Deps[UniMethod] = teachers
+	env.Deps[results.UniMethod] = teachers
 	opts := DefaultUMTOptions()
 	opts.Init, opts.DistillNorm = InitTeacher, DistillNormTeacherVar
 	pred, curves, err := umt.Train(ctx, env, &opts)
@@ -308,8 +309,8 @@ func TestUMTInitAuto(t *testing.T) {
 	}
 	// End to end: the default job equals the explicit one it stands for.
 	ctx := context.Background()
-	uni, _ := LookupMethod(UniMethod)
-	umt, _ := LookupMethod(UMTMethod)
+	uni, _ := LookupMethod(results.UniMethod)
+	umt, _ := LookupMethod(results.UMTMethod)
 	for _, tc := range []struct {
 		name string
 		data *datasets.Dataset
@@ -333,7 +334,7 @@ func TestUMTInitAuto(t *testing.T) {
 			}
 			jobOf := func(init string) *TrainJob {
 				env := newEnv()
-				env.Deps[UniMethod] = teachers
+				env.Deps[results.UniMethod] = teachers
 				opts := DefaultUMTOptions()
 				opts.Init = init
 				job, err := umt.(JobTrainer).TrainJob(env, &opts)

@@ -9,9 +9,10 @@ import (
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/mmlab-go/mmlab/results"
 )
 
-func init() { Register(UniMethod, uniMethod{}) }
+func init() { Register(results.UniMethod, uniMethod{}) }
 
 type uniMethod struct{}
 
@@ -42,16 +43,12 @@ func (uniMethod) job(env *Env) (*TrainJob, error) {
 func (u uniMethod) TrainJob(env *Env, _ Validator) (*TrainJob, error) { return u.job(env) }
 
 // Train implements Method.
-func (u uniMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *Curves, error) {
+func (u uniMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *results.Curves, error) {
 	job, err := u.TrainJob(env, opts)
 	if err != nil {
 		return nil, nil, err
 	}
-	net, curves, err := env.Engine.Fit(ctx, job)
-	if err != nil {
-		return nil, nil, err
-	}
-	return net, curves, nil
+	return env.Fit(ctx, job)
 }
 
 // Restore implements Restorer.

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // modulePath is this repository's Go module path.
@@ -37,11 +39,11 @@ const gitTimeout = 2 * time.Second
 //     changes, so the commit alone does not reproduce the run.
 //
 // The commit is looked up once per process.
-func CurrentVersions(backend string) Versions {
+func CurrentVersions(backend string) results.Versions {
 	if backend == "" {
 		backend = "go"
 	}
-	return Versions{
+	return results.Versions{
 		Go:      runtime.Version(),
 		GoMLX:   gomlxVersion(),
 		Backend: backend,

@@ -96,10 +96,14 @@ class Charts(unittest.TestCase):
             self.assertEqual(nbrun.main(["--out", out, "--export", "bars", "--export-dir", export, path]), 0)
             n, missing = nbrun.check_charts(os.path.join(out, "chart.html"))
             self.assertEqual((n, missing), (2, []))
-            # The tagged figure was rendered alone and screenshot; the export copied it.
+            # The tagged figure was exported by figures.Show (figures.SavePNG, at the chart's own
+            # 900×500, not a 920×520 screenshot of the page); the export copied it.
             png = os.path.join(export, "bars.png")
             with open(png, "rb") as f:
-                self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
+                head = f.read(24)
+            self.assertEqual(head[:8], b"\x89PNG\r\n\x1a\n")
+            self.assertEqual((int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")), (900, 500),
+                             "the PNG has the chart's size: it is the library's export")
             blank_page, blank_png = os.path.join(d, "blank.html"), os.path.join(d, "blank.png")
             with open(blank_page, "w") as f:
                 f.write("<html><body style='background:#fff'></body></html>")
@@ -164,6 +168,24 @@ class Charts(unittest.TestCase):
                 server.wait(10)
             self.assertIn('class="item"', dom, "the notebook page did not render the chart output")
             self.assertIn("_echarts_instance_", dom, "the chart did not draw in the live notebook")
+
+
+class QuickReport(unittest.TestCase):
+    """A quick run (MMLAB_QUICK=1, as make test sets) says so on the report's index."""
+
+    def test_index_says_quick(self):
+        with tempfile.TemporaryDirectory() as d:
+            rows = [("tour", "ok", 1.0, "1/1")]
+            for value, marked in (("1", True), ("", False)):
+                os.environ["MMLAB_QUICK"] = value
+                try:
+                    nbrun.write_index(d, rows)
+                finally:
+                    os.environ.pop("MMLAB_QUICK", None)
+                with open(os.path.join(d, "index.html")) as f:
+                    index = f.read()
+                self.assertEqual("Quick run" in index and "mmlab report (quick)" in index, marked,
+                                 f"MMLAB_QUICK={value!r}: index marks the run as quick: {not marked}")
 
 
 if __name__ == "__main__":

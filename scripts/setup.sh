@@ -168,17 +168,25 @@ print(json.dumps({"PATH": sys.argv[1], "GOTOOLCHAIN": "local", "GOEXPERIMENT": "
                   "GOMLX_BACKEND": "go", "GOFLAGS": "-ldflags=-s"}, sort_keys=True))
 PY
 )
+# GoNB's log (klog, on the kernel's stderr: the terminal of `make lab`, report/*.kernel.log) keeps
+# warnings and errors only: at Info level GoNB prints a goroutine stack trace each time it stops
+# gopls, i.e. at every kernel shutdown, which reads like a crash.
+want_log='["-logtostderr=false", "-log_file=/dev/null", "-stderrthreshold=1"]'
 have_env=$(python3 -c "import json,sys; print(json.dumps(json.load(open(sys.argv[1])).get('env',{}), sort_keys=True))" \
   "$kernel_dir/kernel.json" 2>/dev/null || true)
-if [ "$have_env" != "$want_env" ] || ! grep -q "$GOBIN/gonb" "$kernel_dir/kernel.json" 2>/dev/null; then
+have_log=$(python3 -c "import json,sys; a=json.load(open(sys.argv[1]))['argv']; print(all(f in a for f in json.loads(sys.argv[2])))" \
+  "$kernel_dir/kernel.json" "$want_log" 2>/dev/null || true)
+if [ "$have_env" != "$want_env" ] || [ "$have_log" != True ] || ! grep -q "$GOBIN/gonb" "$kernel_dir/kernel.json" 2>/dev/null; then
   say "registering the GoNB kernel"
   force=(); [ -x "$GOBIN/gopls" ] || force=(--force_deps)
   log=$(PATH="$GOROOT_PINNED/bin:$GOBIN:$PATH" "$GOBIN/gonb" --install --raw_error "${force[@]}" 2>&1) \
     || die "gonb --install failed: $log"
-  python3 - "$kernel_dir/kernel.json" "$want_env" <<'PY'
+  python3 - "$kernel_dir/kernel.json" "$want_env" "$want_log" <<'PY'
 import json, sys
-path, env = sys.argv[1], json.loads(sys.argv[2])
+path, env, log = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
 k = json.load(open(path)); k["env"] = env
+names = {f.split("=")[0] for f in log}
+k["argv"] = [a for a in k["argv"] if a.split("=")[0] not in names] + log
 json.dump(k, open(path, "w"), indent=2)
 PY
 fi

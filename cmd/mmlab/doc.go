@@ -2,15 +2,15 @@
 // method on every seed of one dataset), recommends UME or UMT by the project's rule, and lists
 // every option. It is thin glue over the same flow the notebooks use, datasets → mmlab →
 // figures: the dataset spec is parsed by datasets.ParseSpec, options by mmlab.ParseConfig, the
-// study runs through mmlab.RunStudy with the results store of mmlab.OpenStore, the choice is
-// mmlab.Choose and the table is figures.ResultsTable. No science lives here.
+// study runs through mmlab.RunStudy with the results store of results.OpenStore, the choice is
+// results.Choose and the table is figures.ResultsTable. No science lives here.
 //
 // Usage:
 //
 //	mmlab run    [--config FILE] [--data SPEC] [--methods LIST] [--seeds N] [--epochs E] [--opt GROUP.KEY=VALUE]... [--out FILE.json]
 //	mmlab choose [--config FILE] [--data SPEC] [--seeds N] [--tol T] [--rule R] [--epochs E] [--opt GROUP.KEY=VALUE]... [--out FILE.json]
 //	mmlab runs [--data SPEC] [--method M] [--seed S] [--csv FILE] | runs show KEY | runs rm KEY
-//	mmlab plot --in FILE.json --figure NAME --out FILE.svg|.png|.html
+//	mmlab plot --in FILE.json | --data SPEC [--methods LIST] [--seeds S]   --figure NAME --out FILE.svg|.png|.html
 //	mmlab sweep [study flags] --grid KEY=V1,V2,... ... [--shard I/N|auto [--shards N]] [--slurm DIR [--parallel P] [--submit]] [--k8s FILE --image IMAGE --pvc CLAIM]
 //	mmlab collect [the same study and --grid flags] [--shards N] [--out FILE.json] [--csv FILE]
 //	mmlab options
@@ -44,7 +44,8 @@
 // kind or resolved spec, method and seeds, as a table or CSV; runs show prints one record as
 // JSON and runs rm deletes it with its blobs (weights). plot draws one of the figures package's
 // charts (methods, subsets, laziness, curves, featuremap) from a study's --out JSON, reading each
-// run from the store when its key is there and from the JSON otherwise.
+// run from the store when its key is there and from the JSON otherwise, or (--data) straight from
+// the stored runs of one dataset spec, optionally of some methods and seeds.
 //
 // sweep runs a grid of studies (mmlab.Sweep, one --grid flag per axis: a dataset key or an
 // option), whole or one shard of its tasks (one per cell and seed; task t belongs to shard t mod

@@ -19,6 +19,7 @@ import (
 
 	"github.com/mmlab-go/mmlab/datasets"
 	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // Exit statuses.
@@ -104,7 +105,7 @@ Usage:
   mmlab run     [flags]  run a study: every method on every seed; print a results table
   mmlab choose  [flags]  recommend UME or UMT from uni-modal and joint runs (validation accuracy)
   mmlab runs    [flags]  list the stored runs; "runs show KEY", "runs rm KEY"
-  mmlab plot    [flags]  draw a figure from a study's JSON (--out) to SVG, PNG or HTML
+  mmlab plot    [flags]  draw a figure from a study's JSON (--out) or the stored runs to SVG, PNG or HTML
   mmlab sweep   [flags]  run a grid of studies (--grid), whole or by shards; write Slurm or Kubernetes jobs
   mmlab collect [flags]  merge a sweep's results from the store into one JSON (--out) and CSV
   mmlab options          list every --opt option with its default, and the dataset spec keys
@@ -166,7 +167,7 @@ type studyArgs struct {
 
 // recommendable are the methods choose may recommend; their options are accepted by choose
 // even though the study does not train them, and reported with the recommendation.
-var recommendable = []string{mmlab.UMEMethod, mmlab.UMTMethod}
+var recommendable = []string{results.UMEMethod, results.UMTMethod}
 
 // optionFlags collects repeated --opt GROUP.KEY=VALUE flags, in order.
 type optionFlags []string
@@ -191,11 +192,11 @@ func studyFlags(cmd string) (*flag.FlagSet, *studyArgs) {
 		fs.StringVar(&a.methods, "methods", defaultMethods,
 			"comma-separated `LIST` of methods (registered: "+strings.Join(mmlab.Methods(), ", ")+"); what they require is added (ume and umt bring uni)")
 	} else {
-		fs.Float64Var(&a.tol, "tol", mmlab.DefaultChooseTolerance,
-			"tolerance `T` of the rule (not given: the rule's default, "+mmlab.ChooseRuleUMEvsJoint+": in validation accuracy, choose UME if acc(UME) ≥ acc(joint) − tol, else UMT; "+
-				mmlab.ChooseRulePairedInfo+": the threshold in nats on the paired-information gain, mmlab.ChoosePairedInfo)")
-		fs.StringVar(&a.rule, "rule", mmlab.ChooseRuleUMEvsJoint,
-			"the choice `RULE` (rules: "+strings.Join(mmlab.ChooseRules(), ", ")+")")
+		fs.Float64Var(&a.tol, "tol", results.DefaultChooseTolerance,
+			"tolerance `T` of the rule (not given: the rule's default, "+results.ChooseRuleUMEvsJoint+": in validation accuracy, choose UME if acc(UME) ≥ acc(joint) − tol, else UMT; "+
+				results.ChooseRulePairedInfo+": the threshold in nats on the paired-information gain, results.ChoosePairedInfo)")
+		fs.StringVar(&a.rule, "rule", results.ChooseRuleUMEvsJoint,
+			"the choice `RULE` (rules: "+strings.Join(results.ChooseRules(), ", ")+")")
 	}
 	fs.StringVar(&a.seeds, "seeds", defaultSeeds, seedsHelp)
 	fs.IntVar(&a.epochs, "epochs", 0, "shorthand for --opt train.epochs=`E` (default: that option's default)")
@@ -272,13 +273,13 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 		return nil, nil, false, src.wrap("seeds", err)
 	}
 	if cmd == "choose" && (math.IsNaN(a.tol) || math.IsInf(a.tol, 0) || a.tol < 0) {
-		return nil, nil, false, src.wrap("tol", usagef("--tol %v: want a finite value ≥ 0 (default %v)", a.tol, mmlab.DefaultChooseTolerance))
+		return nil, nil, false, src.wrap("tol", usagef("--tol %v: want a finite value ≥ 0 (default %v)", a.tol, results.DefaultChooseTolerance))
 	}
-	if cmd == "choose" && !slices.Contains(mmlab.ChooseRules(), a.rule) {
-		return nil, nil, false, src.wrap("rule", usagef("--rule %q: unknown rule; rules: %s", a.rule, strings.Join(mmlab.ChooseRules(), ", ")))
+	if cmd == "choose" && !slices.Contains(results.ChooseRules(), a.rule) {
+		return nil, nil, false, src.wrap("rule", usagef("--rule %q: unknown rule; rules: %s", a.rule, strings.Join(results.ChooseRules(), ", ")))
 	}
 	if cmd == "choose" && !setFlag(fs, "tol") {
-		a.tol, _ = mmlab.ChooseRuleTolerance(a.rule) // the rule is known (checked above)
+		a.tol, _ = results.ChooseRuleTolerance(a.rule) // the rule is known (checked above)
 	}
 	spec, err := datasets.ParseSpec(a.data)
 	if mem := (*datasets.MemoryError)(nil); errors.As(err, &mem) {
@@ -295,7 +296,7 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 	} else {
 		// What the rule reads (ume-vs-joint: the uni-modal models, their ensemble and joint
 		// training; paired-info: the uni-modal models only).
-		methods, _ = mmlab.ChooseRuleMethods(a.rule) // the rule is known (checked above)
+		methods, _ = results.ChooseRuleMethods(a.rule) // the rule is known (checked above)
 	}
 	options, err := parseOptFlags(a.opts)
 	if err != nil {
@@ -344,7 +345,8 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 	if err := checkFileOptions(methods, options, src); err != nil {
 		return nil, nil, false, err
 	}
-	if _, err := mmlab.ParseConfig(methods, options); err != nil {
+	cfg, err := mmlab.ParseConfig(methods, options)
+	if err != nil {
 		return nil, nil, false, usageError{err}
 	}
 	if a.out != "" && a.out != "-" {
@@ -361,7 +363,7 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 	if err := checkOutPath("--csv", a.csv); err != nil {
 		return nil, nil, false, src.wrap("csv", err)
 	}
-	return a, &mmlab.Study{Dataset: spec.String(), Methods: methods, Seeds: len(seeds), SeedList: seeds, Options: options}, false, nil
+	return a, &mmlab.Study{Dataset: spec.String(), Spec: spec, Methods: methods, Seeds: len(seeds), SeedList: seeds, Options: options, Config: cfg}, false, nil
 }
 
 // parseOptFlags turns repeated --opt GROUP.KEY=VALUE flags into a map; a malformed or

@@ -13,7 +13,7 @@ import (
 	"testing"
 
 	"github.com/mmlab-go/mmlab/datasets"
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // tinyData is a LazyPair dataset small enough for a test (≈ 0.3 s per run on 2 cores); with 3
@@ -32,7 +32,7 @@ func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
 func isolate(t *testing.T) string {
 	t.Helper()
 	home := t.TempDir()
-	t.Setenv(mmlab.HomeEnv, home)
+	t.Setenv(results.HomeEnv, home)
 	return home
 }
 
@@ -170,7 +170,7 @@ func checkReport(t *testing.T, rep map[string]any, command string, methods []str
 	runs, _ := rep["runs"].([]any)
 	perSeed := 0
 	for _, m := range methods {
-		if m == mmlab.UniMethod {
+		if m == results.UniMethod {
 			perSeed += 2 // one per modality
 		} else {
 			perSeed++
@@ -213,7 +213,7 @@ func checkReport(t *testing.T, rep map[string]any, command string, methods []str
 		if !hasModality {
 			t.Errorf("%s: no modality field", name)
 		}
-		if method == mmlab.UniMethod {
+		if method == results.UniMethod {
 			// A uni-modal model has an encoder for its own modality only.
 			m, ok := modality.(float64)
 			if !ok || (m != 0 && m != 1) {
@@ -236,7 +236,7 @@ func checkReport(t *testing.T, rep map[string]any, command string, methods []str
 	summary, _ := rep["summary"].(map[string]any)
 	var wantRows []string
 	for _, m := range methods {
-		if m == mmlab.UniMethod {
+		if m == results.UniMethod {
 			wantRows = append(wantRows, "uni", "uni/m0", "uni/m1")
 		} else {
 			wantRows = append(wantRows, m)
@@ -383,7 +383,7 @@ func TestRunStoreAndChoose(t *testing.T) {
 			jointKey = run["key"].(string)
 		}
 	}
-	store, err := mmlab.OpenStore(home)
+	store, err := results.OpenStore(home)
 	if err != nil {
 		t.Fatal(err)
 	}

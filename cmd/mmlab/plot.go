@@ -13,16 +13,20 @@ import (
 	"strings"
 
 	"github.com/mmlab-go/mmlab/figures"
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 const plotUsage = `Usage: mmlab plot --in RESULT.json --figure NAME --out FILE.svg|.png|.html
+       mmlab plot --data SPEC [--methods LIST] [--seeds S] --figure NAME --out FILE
 
-Draws one figure from the JSON that mmlab run or mmlab choose wrote with --out. Each run is
-read from the results store when its key is there (the full record, with curves and feature
-scores), else from the JSON itself (accuracies, subsets and probes: enough for methods, subsets
-and laziness). The format follows the file name: .svg (needs node), .png (node and Chromium),
-.html (a self-contained page); all work offline.
+Draws one figure from the JSON that mmlab run or mmlab choose wrote with --out, or straight from
+the results store. With --in, each run is read from the store when its key is there (the full
+record, with curves and feature scores), else from the JSON itself (accuracies, subsets and
+probes: enough for methods, subsets and laziness). With --data, the figure shows the stored runs
+of that dataset (a kind such as lazypair, or a spec NAME:key=value,...; the runs must be of one
+resolved spec), of the methods in --methods (default: all) and the seeds in --seeds (N, A-B or
+a,b,c; default: all) — "mmlab runs" lists what is stored. The format follows the file name:
+.svg (needs node), .png (node and Chromium), .html (a self-contained page); all work offline.
 
 Figures:
   methods     test accuracy per method, mean with 95% CI whiskers (figures.MethodComparison)
@@ -34,16 +38,16 @@ Figures:
 `
 
 // plotFigures builds each figure of mmlab plot from the runs of one study on dataset.
-var plotFigures = map[string]func(dataset string, runs []mmlab.Run) (figures.Chart, error){
-	"methods": func(d string, runs []mmlab.Run) (figures.Chart, error) {
+var plotFigures = map[string]func(dataset string, runs []results.Run) (figures.Chart, error){
+	"methods": func(d string, runs []results.Run) (figures.Chart, error) {
 		return figures.MethodComparison([]figures.Regime{{Name: d, Runs: runs}})
 	},
-	"subsets": func(d string, runs []mmlab.Run) (figures.Chart, error) {
+	"subsets": func(d string, runs []results.Run) (figures.Chart, error) {
 		return figures.SubsetComparison([]figures.Regime{{Name: d, Runs: runs}})
 	},
-	"laziness":   func(_ string, runs []mmlab.Run) (figures.Chart, error) { return figures.LazinessBars(runs) },
-	"curves":     func(_ string, runs []mmlab.Run) (figures.Chart, error) { return figures.SplitHeadCurves(runs) },
-	"featuremap": func(_ string, runs []mmlab.Run) (figures.Chart, error) { return figures.FeatureMap(runs) },
+	"laziness":   func(_ string, runs []results.Run) (figures.Chart, error) { return figures.LazinessBars(runs) },
+	"curves":     func(_ string, runs []results.Run) (figures.Chart, error) { return figures.SplitHeadCurves(runs) },
+	"featuremap": func(_ string, runs []results.Run) (figures.Chart, error) { return figures.FeatureMap(runs) },
 }
 
 // plotCommand is "mmlab plot".
@@ -51,6 +55,9 @@ func plotCommand(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("plot", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	in := fs.String("in", "", "the study's JSON `FILE` (mmlab run --out)")
+	data := fs.String("data", "", "draw the stored runs of dataset `SPEC` (a kind, or NAME:key=value,...) instead of a JSON")
+	methods := fs.String("methods", "", "with --data: only these comma-separated `METHODS` (default: every stored method)")
+	seeds := fs.String("seeds", "", "with --data: only the seeds `S` (N, A-B or a,b,c; default: every stored seed)")
 	name := fs.String("figure", "", "the figure `NAME`: "+strings.Join(slices.Sorted(maps.Keys(plotFigures)), ", "))
 	out := fs.String("out", "", "write the figure to `FILE`: .svg, .png or .html")
 	if err := fs.Parse(args); err != nil {
@@ -66,8 +73,12 @@ func plotCommand(args []string, stdout, stderr io.Writer) error {
 	switch {
 	case fs.NArg() > 0:
 		return usagef("unexpected argument %q: flags only (see mmlab help plot)", fs.Arg(0))
-	case *in == "" || *name == "" || *out == "":
-		return usagef("--in, --figure and --out are required (see mmlab help plot)")
+	case (*in == "") == (*data == ""):
+		return usagef("give one of --in (a study's JSON) and --data (runs in the store) (see mmlab help plot)")
+	case *name == "" || *out == "":
+		return usagef("--figure and --out are required (see mmlab help plot)")
+	case *in != "" && (*methods != "" || *seeds != ""):
+		return usagef("--methods and --seeds select stored runs: use them with --data, not --in")
 	}
 	build, ok := plotFigures[*name]
 	if !ok {
@@ -80,13 +91,22 @@ func plotCommand(args []string, stdout, stderr io.Writer) error {
 	if err := checkOutPath("--out", *out); err != nil {
 		return err
 	}
-	dataset, runs, err := plotRuns(*in, stderr)
+	var dataset, source string
+	var runs []results.Run
+	var err error
+	if *in != "" {
+		dataset, runs, err = plotRuns(*in, stderr)
+		source = *in
+	} else {
+		dataset, runs, err = storePlotRuns(*data, *methods, *seeds, stderr)
+		source = "the stored runs of " + dataset
+	}
 	if err != nil {
 		return err
 	}
 	chart, err := build(dataset, runs)
 	if err != nil {
-		return usagef("--figure %s from %s: %v", *name, *in, err)
+		return usagef("--figure %s from %s: %v", *name, source, err)
 	}
 	switch ext {
 	case ".svg":
@@ -101,7 +121,7 @@ func plotCommand(args []string, stdout, stderr io.Writer) error {
 
 // plotRuns reads the runs of the study JSON at path: each from the results store if its key is
 // there, else from the JSON.
-func plotRuns(path string, stderr io.Writer) (string, []mmlab.Run, error) {
+func plotRuns(path string, stderr io.Writer) (string, []results.Run, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return "", nil, usagef("--in: %v", err)
@@ -117,7 +137,7 @@ func plotRuns(path string, stderr io.Writer) (string, []mmlab.Run, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	var runs []mmlab.Run
+	var runs []results.Run
 	for i, r := range rep.Runs {
 		if r.Method == "" {
 			return "", nil, usagef("--in %s: runs[%d] has no method", path, i)
@@ -126,7 +146,7 @@ func plotRuns(path string, stderr io.Writer) (string, []mmlab.Run, error) {
 			runs = append(runs, *stored)
 			continue
 		}
-		run := mmlab.Run{Key: r.Key, Method: r.Method, Modality: r.Modality, Seed: r.Seed, Dataset: rep.Dataset,
+		run := results.Run{Key: r.Key, Method: r.Method, Modality: r.Modality, Seed: r.Seed, Dataset: rep.Dataset,
 			ValAcc: r.ValAcc, TestAcc: r.TestAcc, ProbeAcc: r.ProbeAcc, TrainSeconds: r.TrainSeconds,
 			Versions: r.Versions, SubsetAcc: map[string]float64{}}
 		for name, acc := range r.SubsetAcc {
@@ -137,4 +157,43 @@ func plotRuns(path string, stderr io.Writer) (string, []mmlab.Run, error) {
 		runs = append(runs, run)
 	}
 	return rep.Dataset, runs, nil
+}
+
+// storePlotRuns returns the stored runs of dataset data (a kind or a spec) of the methods and
+// seeds given (empty: all), which must all be of one resolved dataset spec.
+func storePlotRuns(data, methods, seeds string, stderr io.Writer) (string, []results.Run, error) {
+	keep, err := runsFilter(data, "", seeds)
+	if err != nil {
+		return "", nil, err
+	}
+	var want []string
+	for m := range strings.SplitSeq(methods, ",") {
+		if m = strings.ToLower(strings.TrimSpace(m)); m != "" {
+			want = append(want, m)
+		}
+	}
+	store, err := openRunsStore(stderr)
+	if err != nil {
+		return "", nil, err
+	}
+	all, err := storedRuns(store)
+	if err != nil {
+		return "", nil, err
+	}
+	var runs []results.Run
+	specs := map[string]bool{}
+	for _, r := range all {
+		if keep(r) && (want == nil || slices.Contains(want, r.Method)) {
+			runs = append(runs, r)
+			specs[r.Dataset] = true
+		}
+	}
+	switch {
+	case len(runs) == 0:
+		return "", nil, usagef("--data %s: no stored runs match (methods %q, seeds %q) in %s; mmlab runs lists them", data, methods, seeds, store.Home())
+	case len(specs) > 1:
+		return "", nil, usagef("--data %s: the matching runs are of %d datasets (%s): give the full spec of one (mmlab runs lists them)",
+			data, len(specs), strings.Join(slices.Sorted(maps.Keys(specs)), "; "))
+	}
+	return runs[0].Dataset, runs, nil
 }

@@ -64,6 +64,50 @@ func TestPlot(t *testing.T) {
 		}
 	}
 
+	// Straight from the store (--data): the stored runs of one spec, filtered by methods and seeds.
+	fromStore := func(out string, args ...string) string {
+		t.Helper()
+		code, _, stderr := cli(t, append([]string{"plot", "--figure", "laziness", "--out", out}, args...)...)
+		if code != exitOK {
+			t.Fatalf("plot %q: exit %d: %s", args, code, stderr)
+		}
+		data, _ := os.ReadFile(out)
+		return string(data)
+	}
+	page := fromStore(filepath.Join(dir, "store.html"), "--data", tinyData)
+	if !strings.Contains(page, "joint") || !strings.Contains(page, "uni-modal") {
+		t.Errorf("laziness from the store lacks joint or the uni-modal models (%d bytes)", len(page))
+	}
+	// Only uni and seed 0: the methods figure shows the uni-modal models of one seed, no joint.
+	if code, _, stderr := cli(t, "plot", "--data", tinyData, "--methods", "uni", "--seeds", "0", "--figure", "methods",
+		"--out", filepath.Join(dir, "uni.html")); code != exitOK {
+		t.Fatalf("plot --methods uni --seeds 0: exit %d: %s", code, stderr)
+	} else if page, _ := os.ReadFile(filepath.Join(dir, "uni.html")); strings.Contains(string(page), `"name":"joint"`) ||
+		!strings.Contains(string(page), `"name":"uni-modal m0"`) || !strings.Contains(string(page), "one seed each") {
+		t.Errorf("plot --methods uni --seeds 0: want the uni-modal models of one seed, no joint")
+	}
+	// A second spec of the same kind in the store: --data lazypair is ambiguous, the full spec is not.
+	other := "lazypair:n_train=200,n_val=100,n_test=200"
+	if code, _, stderr := cli(t, "run", "--data", other, "--methods", "uni", "--epochs", "1", "--seeds", "1", "--opt", "train.batch=100", "--quiet"); code != exitOK {
+		t.Fatalf("run %s: exit %d: %s", other, code, stderr)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--data", "lazypair", "--figure", "methods", "--out", filepath.Join(dir, "x.html")}, "2 datasets"},
+		{[]string{"--data", "twoview", "--figure", "methods", "--out", filepath.Join(dir, "x.html")}, "no stored runs"},
+		{[]string{"--data", tinyData, "--seeds", "7-9", "--figure", "methods", "--out", filepath.Join(dir, "x.html")}, "no stored runs"},
+		{[]string{"--data", tinyData, "--in", result, "--figure", "methods", "--out", filepath.Join(dir, "x.html")}, "one of --in"},
+		{[]string{"--in", result, "--methods", "uni", "--figure", "methods", "--out", filepath.Join(dir, "x.html")}, "with --data"},
+		{[]string{"--data", "lazypair:rhoo=1", "--figure", "methods", "--out", filepath.Join(dir, "x.html")}, "rhoo"},
+	} {
+		code, _, stderr := cli(t, append([]string{"plot"}, tc.args...)...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("plot %q: exit %d, stderr %q; want %d and %q", tc.args, code, stderr, exitUsage, tc.want)
+		}
+	}
+
 	// A store without the runs: the figures the JSON holds enough for still draw.
 	t.Setenv("MMLAB_HOME", t.TempDir())
 	linkECharts(t, os.Getenv("MMLAB_HOME"))
@@ -79,7 +123,8 @@ func TestPlot(t *testing.T) {
 		{[]string{"--in", filepath.Join(dir, "none.json"), "--figure", "methods", "--out", filepath.Join(dir, "x.svg")}, "none.json"},
 		{[]string{"--in", html, "--figure", "methods", "--out", filepath.Join(dir, "x.svg")}, "not a study JSON"},
 		{[]string{"--in", result, "--figure", "curves", "--out", filepath.Join(dir, "x.html")}, "curves"},
-		{[]string{"--figure", "methods"}, "required"},
+		{[]string{"--figure", "methods"}, "one of --in"},
+		{[]string{"--in", result}, "required"},
 	} {
 		code, _, stderr := cli(t, append([]string{"plot"}, tc.args...)...)
 		if code != exitUsage || !strings.Contains(stderr, tc.want) {

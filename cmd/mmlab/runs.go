@@ -17,7 +17,7 @@ import (
 
 	"github.com/mmlab-go/mmlab/datasets"
 	"github.com/mmlab-go/mmlab/figures"
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 const runsUsage = `Usage:
@@ -118,17 +118,17 @@ func printRunsUsage(w io.Writer, fs *flag.FlagSet) {
 }
 
 // openRunsStore opens the results store, warning about (and setting aside) corrupt records.
-func openRunsStore(stderr io.Writer) (*mmlab.Store, error) {
-	store, err := mmlab.OpenStore("")
+func openRunsStore(stderr io.Writer) (*results.Store, error) {
+	store, err := results.OpenStore("")
 	if err != nil {
 		return nil, fmt.Errorf("results store: %w", err)
 	}
-	store.OnCorrupt = func(err *mmlab.CorruptError) { fmt.Fprintf(stderr, "mmlab: warning: %v\n", err) }
+	store.OnCorrupt = func(err *results.CorruptError) { fmt.Fprintf(stderr, "mmlab: warning: %v\n", err) }
 	return store, nil
 }
 
 // runsFilter returns the test of the --data, --method and --seed filters (empty: keep all).
-func runsFilter(data, method, seed string) (func(mmlab.Run) bool, error) {
+func runsFilter(data, method, seed string) (func(results.Run) bool, error) {
 	var spec string
 	if strings.Contains(data, ":") {
 		s, err := datasets.ParseSpec(data)
@@ -146,7 +146,7 @@ func runsFilter(data, method, seed string) (func(mmlab.Run) bool, error) {
 		}
 	}
 	method = strings.ToLower(strings.TrimSpace(method))
-	return func(r mmlab.Run) bool {
+	return func(r results.Run) bool {
 		name, _, _ := strings.Cut(r.Dataset, ":")
 		switch {
 		case spec != "" && r.Dataset != spec, spec == "" && data != "" && name != data:
@@ -161,12 +161,12 @@ func runsFilter(data, method, seed string) (func(mmlab.Run) bool, error) {
 }
 
 // storedRuns loads every run record of the store, ordered by dataset, method, modality, seed, key.
-func storedRuns(store *mmlab.Store) ([]mmlab.Run, error) {
+func storedRuns(store *results.Store) ([]results.Run, error) {
 	paths, err := filepath.Glob(filepath.Join(store.Home(), "runs", "*", "*.json"))
 	if err != nil {
 		return nil, err
 	}
-	var runs []mmlab.Run
+	var runs []results.Run
 	for _, path := range paths {
 		key := strings.TrimSuffix(filepath.Base(path), ".json")
 		if strings.Contains(key, ".") {
@@ -180,7 +180,7 @@ func storedRuns(store *mmlab.Store) ([]mmlab.Run, error) {
 			runs = append(runs, *run)
 		}
 	}
-	slices.SortFunc(runs, func(a, b mmlab.Run) int {
+	slices.SortFunc(runs, func(a, b results.Run) int {
 		ra, rb := runsRowOf(a), runsRowOf(b)
 		if c := strings.Compare(ra[6]+"\x00"+ra[0]+"\x00"+ra[1], rb[6]+"\x00"+rb[0]+"\x00"+rb[1]); c != 0 {
 			return c
@@ -194,7 +194,7 @@ func storedRuns(store *mmlab.Store) ([]mmlab.Run, error) {
 }
 
 // runsRowOf returns the cells of r in the order of runsColumns.
-func runsRowOf(r mmlab.Run) []string {
+func runsRowOf(r results.Run) []string {
 	modality := ""
 	if r.Modality != nil {
 		modality = strconv.Itoa(*r.Modality)
@@ -205,10 +205,10 @@ func runsRowOf(r mmlab.Run) []string {
 
 // loadRun loads the run stored under key, or under the one stored key that starts with key (at
 // least 4 characters); a key that matches no run, or several, is a usage error.
-func loadRun(store *mmlab.Store, key string) (*mmlab.Run, error) {
+func loadRun(store *results.Store, key string) (*results.Run, error) {
 	if run, found, err := store.Load(key); err == nil && found {
 		return run, nil
-	} else if err != nil && errors.As(err, new(*mmlab.CorruptError)) {
+	} else if err != nil && errors.As(err, new(*results.CorruptError)) {
 		return nil, err
 	}
 	if len(key) >= 4 {
@@ -216,7 +216,7 @@ func loadRun(store *mmlab.Store, key string) (*mmlab.Run, error) {
 		if err != nil {
 			return nil, err
 		}
-		var match []mmlab.Run
+		var match []results.Run
 		for _, r := range runs {
 			if strings.HasPrefix(r.Key, key) {
 				match = append(match, r)
@@ -233,7 +233,7 @@ func loadRun(store *mmlab.Store, key string) (*mmlab.Run, error) {
 }
 
 // showRun prints the run stored under key as indented JSON.
-func showRun(store *mmlab.Store, key string, stdout io.Writer) error {
+func showRun(store *results.Store, key string, stdout io.Writer) error {
 	run, err := loadRun(store, key)
 	if err != nil {
 		return err
@@ -247,7 +247,7 @@ func showRun(store *mmlab.Store, key string, stdout io.Writer) error {
 }
 
 // removeRun removes the run stored under key: its blobs (the weights), then its record.
-func removeRun(store *mmlab.Store, key string, stderr io.Writer) error {
+func removeRun(store *results.Store, key string, stderr io.Writer) error {
 	run, err := loadRun(store, key)
 	if err != nil {
 		return err
@@ -295,14 +295,14 @@ func writeCSV(path string, stdout io.Writer, header []string, rows [][]string) e
 		_, err := io.WriteString(stdout, b.String())
 		return err
 	}
-	if err := mmlab.WriteFileAtomic(path, []byte(b.String())); err != nil {
+	if err := results.WriteFileAtomic(path, []byte(b.String())); err != nil {
 		return fmt.Errorf("--csv: %w", err)
 	}
 	return nil
 }
 
 // writeResultsCSV writes the results table of runs (figures.ResultsTable) as CSV to path.
-func writeResultsCSV(path string, runs []mmlab.Run) error {
+func writeResultsCSV(path string, runs []results.Run) error {
 	table, err := figures.ResultsTable(runs)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 func TestParseSeeds(t *testing.T) {
@@ -29,7 +30,8 @@ func TestParseSeeds(t *testing.T) {
 	if got := seedsText([]int{0, 3, 7}); got != "seeds 0, 3, 7" {
 		t.Errorf("seedsText = %q", got)
 	}
-	for _, bad := range []string{"0", "-1", "x", "9-5", "1-x", "1,1", "1,,2", "3,-1", "1.5"} {
+	// Too many seeds (the planning of --seeds 100000000 took 30 s and 251 MB) are refused too.
+	for _, bad := range []string{"0", "-1", "x", "9-5", "1-x", "1,1", "1,,2", "3,-1", "1.5", "100000000", "0-100000000"} {
 		code, stdout, stderr := cli(t, "run", "--seeds", bad, "--no-store")
 		if code != exitUsage || stdout != "" || !strings.Contains(stderr, "--seeds "+bad) {
 			t.Errorf("--seeds %q: exit %d, stderr %q; want %d naming --seeds and the value", bad, code, stderr, exitUsage)
@@ -114,11 +116,11 @@ func TestRunsAndSeeds(t *testing.T) {
 	}
 
 	code, stdout, _ = cli(t, "runs", "show", key)
-	var run mmlab.Run
+	var run results.Run
 	if code != exitOK || json.Unmarshal([]byte(stdout), &run) != nil || run.Key != key || run.Seed != 1 || run.Method != "joint" {
 		t.Fatalf("runs show %s: exit %d, output %q", key, code, stdout)
 	}
-	store, err := mmlab.OpenStore(home)
+	store, err := results.OpenStore(home)
 	if err != nil {
 		t.Fatal(err)
 	}

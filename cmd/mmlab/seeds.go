@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/mmlab-go/mmlab/mmlab"
 )
 
 // seedsHelp is the help of --seeds.
@@ -38,6 +40,9 @@ func parseSeeds(value string) ([]int, error) {
 			}
 			seen[s] = true
 			seeds = append(seeds, s)
+			if len(seeds) > mmlab.MaxSeeds {
+				return nil, bad("more than %d seeds (mmlab.MaxSeeds)", mmlab.MaxSeeds)
+			}
 		}
 		return seeds, nil
 	case strings.Contains(v, "-") && !strings.HasPrefix(v, "-"):
@@ -53,6 +58,9 @@ func parseSeeds(value string) ([]int, error) {
 		if b < a {
 			return nil, bad("the range ends before it starts")
 		}
+		if b-a >= mmlab.MaxSeeds {
+			return nil, bad("%d seeds, more than %d (mmlab.MaxSeeds)", b-a+1, mmlab.MaxSeeds)
+		}
 		var seeds []int
 		for s := a; s <= b; s++ {
 			seeds = append(seeds, s)
@@ -65,6 +73,9 @@ func parseSeeds(value string) ([]int, error) {
 		}
 		if n < 1 {
 			return nil, bad("want at least 1")
+		}
+		if n > mmlab.MaxSeeds {
+			return nil, bad("%d seeds, more than %d (mmlab.MaxSeeds)", n, mmlab.MaxSeeds)
 		}
 		seeds := make([]int, n)
 		for s := range seeds {

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // childArgsEnv carries the arguments of a CLI run in a child process (TestCLIChild), as JSON.
@@ -40,7 +40,7 @@ func startChild(t *testing.T, home string, args ...string) (*exec.Cmd, *strings.
 	t.Helper()
 	raw, _ := json.Marshal(args)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCLIChild$")
-	cmd.Env = append(os.Environ(), childArgsEnv+"="+string(raw), mmlab.HomeEnv+"="+home)
+	cmd.Env = append(os.Environ(), childArgsEnv+"="+string(raw), results.HomeEnv+"="+home)
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -85,7 +85,7 @@ func TestConcurrentProcessesShareWork(t *testing.T) {
 		t.Errorf("the processes trained %d + %d runs (retrained %d + %d), want %d in total and none retrained",
 			a.Trained, b.Trained, a.Retrained, b.Retrained, total)
 	}
-	store, err := mmlab.OpenStore(home)
+	store, err := results.OpenStore(home)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestConcurrentProcessesShareWork(t *testing.T) {
 
 // TestKilledProcessLeaseTakenOver: a process killed (SIGKILL) while it trains leaves its lease
 // file; another process on this host takes it over at once, since its holder is dead, instead of
-// waiting mmlab.LeaseTimeout.
+// waiting results.LeaseTimeout.
 func TestKilledProcessLeaseTakenOver(t *testing.T) {
 	home := t.TempDir()
 	cmd, out := startChild(t, home, "run", "--data", tinyData, "--methods", "joint", "--seeds", "1", "--epochs", "100000")
@@ -122,7 +122,7 @@ func TestKilledProcessLeaseTakenOver(t *testing.T) {
 	}
 	_ = cmd.Wait()
 	key := strings.TrimSuffix(filepath.Base(leases[0]), ".lease")
-	store, err := mmlab.OpenStore(home)
+	store, err := results.OpenStore(home)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,14 +131,14 @@ func TestKilledProcessLeaseTakenOver(t *testing.T) {
 	}
 	start := time.Now()
 	l, err := store.Claim(key)
-	if errors.Is(err, mmlab.ErrLeaseHeld) || err != nil {
+	if errors.Is(err, results.ErrLeaseHeld) || err != nil {
 		t.Fatalf("the lease of a killed process was not taken over: %v", err)
 	}
 	defer l.Release()
 	if took := time.Since(start); took > time.Second {
 		t.Errorf("taking over took %v", took)
 	}
-	if _, err := store.Claim(key); !errors.Is(err, mmlab.ErrLeaseHeld) {
+	if _, err := store.Claim(key); !errors.Is(err, results.ErrLeaseHeld) {
 		t.Errorf("a second claim while held: %v, want ErrLeaseHeld", err)
 	}
 }

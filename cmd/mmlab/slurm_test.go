@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // slurmTools are the programs the Slurm test needs.
@@ -276,7 +276,7 @@ func TestSlurmSweep(t *testing.T) {
 	home := filepath.Join(dir, "home")
 	mm := func(home string, args ...string) string {
 		c := exec.Command(bin, args...)
-		c.Env = append(env, mmlab.HomeEnv+"="+home, "GOMLX_BACKEND=go")
+		c.Env = append(env, results.HomeEnv+"="+home, "GOMLX_BACKEND=go")
 		out, err := c.CombinedOutput()
 		if err != nil {
 			t.Fatalf("mmlab %s: %v\n%s", strings.Join(args, " "), err, out)

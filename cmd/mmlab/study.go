@@ -15,6 +15,7 @@ import (
 	"github.com/mmlab-go/mmlab/datasets"
 	"github.com/mmlab-go/mmlab/figures"
 	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // studyCommand runs "run" or "choose": parse, run the study, choose (for choose), write the
@@ -70,10 +71,10 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 			cmd, res.Trained, res.Loaded, res.Retrained, res.Seconds)
 	}
 
-	var choice *mmlab.Choice
+	var choice *results.Choice
 	var rec *recommendationJSON
 	if cmd == "choose" {
-		c, err := mmlab.ChooseByRule(a.rule, res.Runs, a.tol)
+		c, err := results.ChooseByRule(a.rule, res.Runs, a.tol)
 		if err != nil {
 			return err
 		}
@@ -128,7 +129,7 @@ func writeOutJSON(path string, v any, stdout io.Writer) error {
 		if _, err := stdout.Write(data); err != nil {
 			return fmt.Errorf("writing the JSON: %w", err)
 		}
-	} else if err := mmlab.WriteFileAtomic(path, data); err != nil {
+	} else if err := results.WriteFileAtomic(path, data); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
 	return nil
@@ -136,12 +137,12 @@ func writeOutJSON(path string, v any, stdout io.Writer) error {
 
 // openCLIStore opens the results store at $MMLAB_HOME, reporting corrupt records on stderr (a
 // corrupt record has been moved aside; the study then recomputes the run).
-func openCLIStore(stderr io.Writer) (*mmlab.Store, error) {
-	store, err := mmlab.OpenStore("")
+func openCLIStore(stderr io.Writer) (*results.Store, error) {
+	store, err := results.OpenStore("")
 	if err != nil {
 		return nil, fmt.Errorf("results store: %w", err)
 	}
-	store.OnCorrupt = func(err *mmlab.CorruptError) {
+	store.OnCorrupt = func(err *results.CorruptError) {
 		fmt.Fprintf(stderr, "mmlab: warning: %v; recomputing it\n", err)
 	}
 	return store, nil
@@ -197,7 +198,7 @@ func isTerminal(w io.Writer) bool {
 
 // printResults prints the human-readable results: a header, the results table
 // (figures.ResultsTable), the laziness gaps and, for choose, the choice with its evidence.
-func printResults(w io.Writer, cmd string, res *mmlab.StudyResult, study *mmlab.Study, storeText string, choice *mmlab.Choice) error {
+func printResults(w io.Writer, cmd string, res *mmlab.StudyResult, study *mmlab.Study, storeText string, choice *results.Choice) error {
 	table, err := figures.ResultsTable(res.Runs)
 	if err != nil {
 		return err
@@ -213,10 +214,10 @@ func printResults(w io.Writer, cmd string, res *mmlab.StudyResult, study *mmlab.
 		width = max(width, len(figures.MethodLabel(method)))
 	}
 	for _, method := range res.Methods {
-		if method == mmlab.UniMethod {
+		if method == results.UniMethod {
 			continue
 		}
-		gap, err := mmlab.LazinessGap(res.Runs, method)
+		gap, err := results.LazinessGap(res.Runs, method)
 		if err != nil {
 			continue // a method without encoder probes has no gap
 		}
@@ -249,7 +250,7 @@ func printResults(w io.Writer, cmd string, res *mmlab.StudyResult, study *mmlab.
 }
 
 // estimateText formats an estimate as "0.9500 ± 0.0248", or the mean alone for one seed.
-func estimateText(e mmlab.Estimate) string {
+func estimateText(e results.Estimate) string {
 	if e.N < 2 {
 		return fmt.Sprintf("%.4f", e.Mean)
 	}
@@ -264,7 +265,7 @@ type report struct {
 	Seeds     []int                  `json:"seeds"`    // the run seeds (--seeds), in order
 	Options   map[string]string      `json:"options"`  // the options as given (--opt, --epochs)
 	Config    map[string]any         `json:"config"`   // every resolved option of every method ("group.key" → value)
-	Versions  mmlab.Versions         `json:"versions"` // of the software writing this file; each run has its own
+	Versions  results.Versions       `json:"versions"` // of the software writing this file; each run has its own
 	Trained   int                    `json:"trained"`
 	Loaded    int                    `json:"loaded"`
 	Retrained int                    `json:"retrained"`
@@ -286,15 +287,15 @@ type runJSON struct {
 	SubsetAcc    map[string]*float64 `json:"subset_acc"`    // all, both_hard, pair_only always present; null when empty
 	ProbeAcc     []*float64          `json:"probe_acc"`     // per modality; null where the method has no encoder
 	TrainSeconds float64             `json:"train_seconds"` // wall time: varies between runs of the same key
-	// Params and TrainFLOPs are the run's cost (mmlab.Run); 0 for runs stored before they were recorded.
+	// Params and TrainFLOPs are the run's cost (results.Run); 0 for runs stored before they were recorded.
 	Params     int     `json:"params"`
 	TrainFLOPs float64 `json:"train_flops"` // per training sample
-	// Shapley holds the modality contributions (mmlab.Shapley); null where the predictor has none.
-	Shapley  *mmlab.Shapley `json:"shapley"`
-	Versions mmlab.Versions `json:"versions"`
+	// Shapley holds the modality contributions (results.Shapley); null where the predictor has none.
+	Shapley  *results.Shapley `json:"shapley"`
+	Versions results.Versions `json:"versions"`
 }
 
-// summaryJSON is one row of mmlab.Summaries: means and 95% CI half-widths over seeds; null
+// summaryJSON is one row of results.Summaries: means and 95% CI half-widths over seeds; null
 // where the row has no such number.
 type summaryJSON struct {
 	N               int                 `json:"n"`
@@ -315,12 +316,12 @@ type summaryJSON struct {
 	TrainSecondsMean *float64 `json:"train_seconds_mean"`
 	TrainSecondsCI95 *float64 `json:"train_seconds_ci95"`
 	// ShapleyMean[m], ShapleyCI95[m]: modality m's Shapley value of test accuracy over seeds
-	// (mmlab.ShapleyContribution); absent where the method's runs have none.
+	// (results.ShapleyContribution); absent where the method's runs have none.
 	ShapleyMean []*float64 `json:"shapley_mean,omitempty"`
 	ShapleyCI95 []*float64 `json:"shapley_ci95,omitempty"`
 }
 
-// choiceJSON is mmlab.Choice.
+// choiceJSON is results.Choice.
 type choiceJSON struct {
 	Rule            string   `json:"rule"`   // the rule, e.g. "ume-vs-joint" (--rule)
 	Method          string   `json:"method"` // "ume" or "umt"
@@ -334,7 +335,7 @@ type choiceJSON struct {
 	Seeds           []int    `json:"seeds"`
 	Decisive        bool     `json:"decisive"`
 	Reason          string   `json:"reason"`
-	// PairedLLGain and PairedAccGain are the paired-info rule's evidence (mmlab.Choice), absent
+	// PairedLLGain and PairedAccGain are the paired-info rule's evidence (results.Choice), absent
 	// for other rules.
 	PairedLLGain      *float64 `json:"paired_ll_gain,omitempty"`
 	PairedLLGainCI95  *float64 `json:"paired_ll_gain_ci95,omitempty"`
@@ -350,7 +351,7 @@ type choiceJSON struct {
 var reportSubsets = []string{"all", figures.SubsetBothHard, figures.SubsetPairOnly}
 
 // newReport converts a study's result into the JSON report.
-func newReport(cmd string, res *mmlab.StudyResult, study *mmlab.Study, choice *mmlab.Choice) *report {
+func newReport(cmd string, res *mmlab.StudyResult, study *mmlab.Study, choice *results.Choice) *report {
 	rep := &report{
 		Command:   cmd,
 		Dataset:   res.Dataset,
@@ -386,7 +387,7 @@ func newReport(cmd string, res *mmlab.StudyResult, study *mmlab.Study, choice *m
 			TrainSeconds: r.TrainSeconds, Params: r.Params, TrainFLOPs: r.TrainFLOPs, Shapley: r.Shapley, Versions: r.Versions,
 		})
 	}
-	for key, s := range mmlab.Summaries(res.Runs) {
+	for key, s := range results.Summaries(res.Runs) {
 		row := summaryJSON{N: s.N, Seeds: s.Seeds,
 			SubsetAccMean: map[string]*float64{}, SubsetAccCI95: map[string]*float64{}}
 		row.TestAccMean, row.TestAccCI95 = estimatePtrs(s.TestAcc)
@@ -410,14 +411,14 @@ func newReport(cmd string, res *mmlab.StudyResult, study *mmlab.Study, choice *m
 		row.ParamsMean, _ = estimatePtrs(s.Params)
 		row.TrainFLOPsMean, _ = estimatePtrs(s.TrainFLOPs)
 		row.TrainSecondsMean, row.TrainSecondsCI95 = estimatePtrs(s.TrainSeconds)
-		if !strings.Contains(key, "/") && key != mmlab.UniMethod {
-			if sh, err := mmlab.ShapleyContribution(res.Runs, key); err == nil {
+		if !strings.Contains(key, "/") && key != results.UniMethod {
+			if sh, err := results.ShapleyContribution(res.Runs, key); err == nil {
 				for _, e := range sh {
 					mean, ci := estimatePtrs(e)
 					row.ShapleyMean, row.ShapleyCI95 = append(row.ShapleyMean, mean), append(row.ShapleyCI95, ci)
 				}
 			}
-			if gap, err := mmlab.LazinessGap(res.Runs, key); err == nil {
+			if gap, err := results.LazinessGap(res.Runs, key); err == nil {
 				for _, g := range gap {
 					row.LazinessGapMean = append(row.LazinessGapMean, ptr(g.Mean))
 					row.LazinessGapCI95 = append(row.LazinessGapCI95, ptr(g.CI95))
@@ -443,7 +444,7 @@ func newReport(cmd string, res *mmlab.StudyResult, study *mmlab.Study, choice *m
 
 // estimatePtrs returns an estimate's mean and CI95 half-width, both nil when it has no values
 // (N = 0), and a nil CI95 for a single value (one seed has no interval).
-func estimatePtrs(e mmlab.Estimate) (mean, ci95 *float64) {
+func estimatePtrs(e results.Estimate) (mean, ci95 *float64) {
 	if e.N == 0 {
 		return nil, nil
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/mmlab-go/mmlab/datasets"
 	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // sweepArgs are the parsed flags of sweep and collect.
@@ -67,7 +68,7 @@ func sweepFlags(cmd string) (*flag.FlagSet, *sweepArgs) {
 		fs.StringVar(&a.pvc, "pvc", "", "with --k8s: the PersistentVolumeClaim `NAME` (ReadWriteMany) mounted as $MMLAB_HOME in every pod")
 		fs.StringVar(&a.name, "name", "mmlab-sweep", "with --slurm or --k8s: the job `NAME`")
 	} else {
-		fs.StringVar(&a.out, "out", "", "write the merged results (mmlab.SweepCollection) as JSON to `FILE` (\"-\": stdout)")
+		fs.StringVar(&a.out, "out", "", "write the merged results (results.SweepCollection) as JSON to `FILE` (\"-\": stdout)")
 		fs.StringVar(&a.csv, "csv", "", "write one row per run as CSV to `FILE`")
 	}
 	return fs, a
@@ -133,14 +134,14 @@ func parseSweepArgs(cmd string, args []string, stdout io.Writer) (*sweepArgs, *m
 		}
 		options[key] = strconv.Itoa(a.epochs)
 	}
-	var grid []mmlab.GridAxis
+	var grid []results.GridAxis
 	for _, g := range a.grid {
 		key, values, ok := strings.Cut(g, "=")
 		key = strings.TrimSpace(key)
 		if !ok || key == "" || strings.TrimSpace(values) == "" {
 			return nil, nil, nil, false, usagef("--grid %q: want KEY=V1,V2,..., e.g. rho=0.5,0.7 or umt.lambda=1,10", g)
 		}
-		axis := mmlab.GridAxis{Key: key}
+		axis := results.GridAxis{Key: key}
 		for v := range strings.SplitSeq(values, ",") {
 			axis.Values = append(axis.Values, strings.TrimSpace(v))
 		}
@@ -360,14 +361,14 @@ func canonicalSweepArgs(sweep *mmlab.Sweep) []string {
 // jobEnv lists the environment the binary needs in a job, as name=value: MMLAB_HOME (absolute,
 // the shared store) and, when set here, the backend and FSDD variables.
 func jobEnv() ([]string, error) {
-	home, err := mmlab.DefaultHome()
+	home, err := results.DefaultHome()
 	if err != nil {
 		return nil, err
 	}
 	if home, err = filepath.Abs(home); err != nil {
 		return nil, err
 	}
-	env := []string{mmlab.HomeEnv + "=" + home}
+	env := []string{results.HomeEnv + "=" + home}
 	for _, name := range []string{"GOMLX_BACKEND", "MMLAB_FSDD"} {
 		if v, ok := os.LookupEnv(name); ok {
 			env = append(env, name+"="+v)
@@ -461,7 +462,7 @@ func slurmJobs(ctx context.Context, a *sweepArgs, sweep *mmlab.Sweep, n int, std
 	array, collect := slurmScripts(a, sweep, n, exe, dir, env)
 	for name, text := range map[string]string{"sweep.sbatch": array, "collect.sbatch": collect, "submit.sh": submitScript} {
 		path := filepath.Join(dir, name)
-		if err := mmlab.WriteFileAtomic(path, []byte(text)); err != nil {
+		if err := results.WriteFileAtomic(path, []byte(text)); err != nil {
 			return fmt.Errorf("--slurm: %w", err)
 		}
 		if err := os.Chmod(path, 0o755); err != nil {
@@ -572,7 +573,7 @@ func newK8sJob(a *sweepArgs, sweep *mmlab.Sweep, n int) *k8sJob {
 	if a.parallel > 0 {
 		parallel = min(a.parallel, n)
 	}
-	env := []k8sEnvVar{{Name: mmlab.HomeEnv, Value: k8sHomeMount}}
+	env := []k8sEnvVar{{Name: results.HomeEnv, Value: k8sHomeMount}}
 	if v, ok := os.LookupEnv("GOMLX_BACKEND"); ok {
 		env = append(env, k8sEnvVar{Name: "GOMLX_BACKEND", Value: v})
 	}
@@ -612,7 +613,7 @@ func k8sManifest(a *sweepArgs, sweep *mmlab.Sweep, n int, stdout io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if err := mmlab.WriteFileAtomic(a.k8s, append(data, '\n')); err != nil {
+	if err := results.WriteFileAtomic(a.k8s, append(data, '\n')); err != nil {
 		return fmt.Errorf("--k8s: %w", err)
 	}
 	fmt.Fprintf(stdout, "wrote %s: an Indexed Job of %d completions (%d tasks), %d at a time, $MMLAB_HOME on claim %s\n"+
@@ -677,7 +678,7 @@ func collectCommand(args []string, stdout, stderr io.Writer) error {
 
 // collectionCSV returns one row per run of a collection: the cell, its axis values, the run's
 // identity and its accuracies (exact: the shortest decimal that reads back as the same float).
-func collectionCSV(col *mmlab.SweepCollection) (header []string, rows [][]string) {
+func collectionCSV(col *results.SweepCollection) (header []string, rows [][]string) {
 	modalities := 0
 	for _, c := range col.Cells {
 		for _, r := range c.Runs {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // TestSweepShardsStress (issue 15's stress acceptance): 4 OS processes run overlapping shards of
@@ -48,7 +48,7 @@ func TestSweepShardsStress(t *testing.T) {
 	t.Logf("the 4 processes trained %d runs in all for the sweep's %d (duplicates: %d)", trained, runs, trained-runs)
 
 	// Every file under runs/ is a valid record of the sweep or its weights; nothing else is left.
-	store, err := mmlab.OpenStore(home)
+	store, err := results.OpenStore(home)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,8 +76,8 @@ func TestSweepShardsStress(t *testing.T) {
 	if records != runs {
 		t.Errorf("%d records in the store, want %d", records, runs)
 	}
-	collectInto := func(home, out string) *mmlab.SweepCollection {
-		t.Setenv(mmlab.HomeEnv, home)
+	collectInto := func(home, out string) *results.SweepCollection {
+		t.Setenv(results.HomeEnv, home)
 		if code, _, stderr := cli(t, append([]string{"collect", "--out", out}, args...)...); code != exitOK {
 			t.Fatalf("collect: %s", stderr)
 		}
@@ -86,7 +86,7 @@ func TestSweepShardsStress(t *testing.T) {
 	dir := t.TempDir()
 	got := collectInto(home, filepath.Join(dir, "shards.json"))
 	one := t.TempDir()
-	t.Setenv(mmlab.HomeEnv, one)
+	t.Setenv(results.HomeEnv, one)
 	if code, _, stderr := cli(t, append([]string{"sweep"}, args...)...); code != exitOK {
 		t.Fatalf("one-process sweep: %s", stderr)
 	}
