@@ -38,10 +38,8 @@ func (o *JointWideOptions) Validate() error {
 	switch {
 	case o.FreeDims < 0:
 		return fmt.Errorf("joint_wide.free_dims=%d: must be ≥ 0", o.FreeDims)
-	case o.FreeMode != FreeShared && o.FreeMode != FreeBranch:
-		return fmt.Errorf("joint_wide.free_mode=%q: valid values are shared, branch", o.FreeMode)
 	}
-	return nil
+	return checkChoices(o, "joint_wide.")
 }
 
 // Follow implements OptionFollower: the keys the study did not set take umt's values when umt
