@@ -39,7 +39,7 @@ func TestRunStudyWithStore(t *testing.T) {
 	}
 	for _, r := range first.Runs {
 		if r.Key == "" || r.Dataset != first.Dataset || r.Config["train.epochs"] != 5 || len(r.ProbeAcc) != 2 ||
-			r.NumClasses != 4 || strings.Join(r.Modalities, ",") != "m0,m1" {
+			r.NumClasses != 4 || strings.Join(r.ModalityNames, ",") != "m0,m1" {
 			t.Errorf("run %+v", r)
 		}
 		if r.Method == "ume" && (r.Curves != nil || *r.ProbeAcc[0] != *first.RunsOf("uni", 0)[r.Seed].ProbeAcc[0]) {

@@ -254,8 +254,7 @@ func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *re
 	}
 	p.pred = pred
 	p.run = &results.Run{Key: p.key, Method: p.method, Seed: p.seed, Dataset: s.spec.String(),
-		NumClasses: env.Data.NumClasses, Modalities: modalityNames(env.Data.Modalities),
-		Config: s.cfg.Values(p.method), Versions: s.versions,
+		Config: s.cfg.Values(p.method), Versions: s.versions, NumClasses: env.Data.NumClasses,
 		ValAcc: ev.ValAcc, TestAcc: ev.TestAcc, SubsetAcc: ev.SubsetAcc, ProbeAcc: ev.ProbeAcc,
 		ProbeSubsetAcc: ev.ProbeSubsetAcc, TrainSeconds: trainSeconds, Shapley: ev.Shapley, Curves: curves,
 		Params: ParamCount(pred), TrainFLOPs: trainFLOPs / float64(env.Data.Train.Len())}
@@ -473,13 +472,4 @@ func (s *studyRunner) result() (*StudyResult, error) {
 		return res, s.saveErr
 	}
 	return res, nil
-}
-
-// modalityNames lists the names of mods in order (Run.Modalities).
-func modalityNames(mods []datasets.Modality) []string {
-	names := make([]string, len(mods))
-	for i, m := range mods {
-		names[i] = m.Name
-	}
-	return names
 }

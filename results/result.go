@@ -16,12 +16,10 @@ type Run struct {
 	Seed          int      `json:"seed"`
 	// Dataset is the resolved dataset spec (all keys, defaults filled in), without the run seed offset.
 	Dataset string `json:"dataset"`
-	// NumClasses and Modalities describe the run's data (its class count, its modalities' names
-	// in order), so that figures and analyses need not parse the spec or read the data again.
-	// Records stored before they were added have 0 and nil: FeatureScores then falls back to the
-	// spec (see numClasses).
-	NumClasses int      `json:"num_classes,omitempty"`
-	Modalities []string `json:"modalities,omitempty"`
+	// NumClasses is the run's class count, so that figures and analyses need not parse the spec
+	// or read the data again (with ModalityNames, what they need of the data). Records stored
+	// before it was added have 0: FeatureScores then falls back to the spec (see numClasses).
+	NumClasses int `json:"num_classes,omitempty"`
 	// Config holds the full method, model and training configuration, as key → value.
 	Config map[string]any `json:"config"`
 	// Versions records Go, GoMLX, backend and git commit.
