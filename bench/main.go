@@ -226,7 +226,8 @@ func runWorkload(name string) (float64, error) {
 				Torch string `json:"torch"`
 			} `json:"versions"`
 		}
-		if err := python(&py, "study", "--data", tmp, "--seed", strconv.Itoa(seed), "--epochs", strconv.Itoa(w.epochs)); err != nil {
+		if err := python(&py, "study", "--data", tmp, "--seed", strconv.Itoa(seed), "--epochs", strconv.Itoa(w.epochs),
+			"--modalities", modalityOrder(data0)); err != nil {
 			return err
 		}
 		for _, r := range py.Runs {
@@ -334,7 +335,7 @@ func runWorkload(name string) (float64, error) {
 			StepsPerEpoch int                  `json:"steps_per_epoch"`
 		}
 		if err := pythonThreads(&py, threads, "steps", "--data", filepath.Join(tmp, "seed0"), "--epochs", strconv.Itoa(w.stepEpochs),
-			"--infer-reps", strconv.Itoa(*flagInferReps)); err != nil {
+			"--infer-reps", strconv.Itoa(*flagInferReps), "--modalities", modalityOrder(data0)); err != nil {
 			return err
 		}
 		for _, m := range methods {
@@ -483,6 +484,16 @@ func runWorkload(name string) (float64, error) {
 	fmt.Println()
 	fmt.Printf("bench: %s workload done in %.0f s\n", w.name, time.Since(start).Seconds())
 	return studyRatio, nil
+}
+
+// modalityOrder is ds's modality names in order, comma-separated, for reference.py: SaveNPY
+// files keep the names but not the order (avsynth's image and audio).
+func modalityOrder(ds *datasets.Dataset) string {
+	names := make([]string, len(ds.Modalities))
+	for i, m := range ds.Modalities {
+		names[i] = m.Name
+	}
+	return strings.Join(names, ",")
 }
 
 // python runs bench/reference.py with args and decodes its JSON output into out.

@@ -81,14 +81,21 @@ class Split:
         return len(self.y)
 
 
-def load(dirname):
-    """Reads a dataset written by datasets.SaveNPY; returns (train, val, test, num_classes)."""
+def load(dirname, modalities=None):
+    """Reads a dataset written by datasets.SaveNPY; returns (train, val, test, num_classes).
+    modalities: the modality names in the dataset's order (a comma-separated string; SaveNPY
+    keeps names, not order: avsynth's "image", "audio" would otherwise be read as audio, image)."""
     labels = np.load(os.path.join(dirname, "labels.npy")).reshape(-1)
     split = np.load(os.path.join(dirname, "split.npy")).reshape(-1)
     tags_path = os.path.join(dirname, "tags.npy")
     tags = np.load(tags_path).reshape(-1).astype(np.int64) if os.path.exists(tags_path) else None
     names = sorted((f[:-4] for f in os.listdir(dirname) if f.endswith(".npy") and not f.startswith(".")
                     and f[:-4] not in ("labels", "split", "tags")), key=lambda n: (len(n), n))
+    if modalities:
+        order = modalities.split(",")
+        if sorted(order) != sorted(names):
+            raise SystemExit(f"reference.py: --modalities {modalities}: {dirname} holds {', '.join(names)}")
+        names = order
     feats = [np.load(os.path.join(dirname, n + ".npy")).astype(np.float32) for n in names]
     out = []
     for code in (0, 1, 2):
@@ -270,7 +277,7 @@ def study(args):
     start = time.perf_counter()
     runs = []
     for seed in ([args.seed] if args.seed is not None else range(args.seeds)):
-        train, val, test, k = load(os.path.join(args.data, f"seed{seed}"))
+        train, val, test, k = load(os.path.join(args.data, f"seed{seed}"), args.modalities)
         m, ds = len(train.xs), [tuple(x.shape[1:]) for x in train.xs]
         cnn = any(len(d) >= 2 for d in ds)
         torch.manual_seed(1000 + seed)
@@ -333,7 +340,7 @@ def max_rss_kib():
 
 
 def steps(args):
-    train, val, test, k = load(args.data)
+    train, val, test, k = load(args.data, args.modalities)
     m, ds = len(train.xs), [tuple(x.shape[1:]) for x in train.xs]
     torch.manual_seed(0)
     out = {}
@@ -393,10 +400,12 @@ def main():
     p.add_argument("--seeds", type=int, default=5)
     p.add_argument("--seed", type=int, default=None, help="run only this seed")
     p.add_argument("--epochs", type=int, default=150)
+    p.add_argument("--modalities", default=None, help="modality names in the dataset's order, comma-separated")
     p = sub.add_parser("steps")
     p.add_argument("--data", required=True)
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--infer-reps", type=int, default=20)
+    p.add_argument("--modalities", default=None, help="modality names in the dataset's order, comma-separated")
     p = sub.add_parser("peak")
     p.add_argument("--n", type=int, default=2048)
     p.add_argument("--reps", type=int, default=8)

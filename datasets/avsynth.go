@@ -138,13 +138,7 @@ func (s AVSynthSpec) Generate() (*Dataset, error) { return s.GenerateWith(Defaul
 // sample makes the same draws whatever rho, pi, pair_only, c, tau and sigma are (common random
 // numbers across a phase diagram over ρ and π).
 func (s AVSynthSpec) GenerateWith(c Cache) (*Dataset, error) {
-	if err := s.Validate(); err != nil {
-		return nil, err
-	}
-	if err := s.checkMemory(); err != nil {
-		return nil, err
-	}
-	return c.Get(s.String(), s.NTrain+s.NVal+s.NTest, s.render)
+	return getChecked(c, s, s.NTrain+s.NVal+s.NTest, s.render)
 }
 
 // Fixed constants of the construction (ours).

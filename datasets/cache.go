@@ -459,3 +459,22 @@ func (p *genProgress) finish() {
 		fmt.Fprintln(p.w)
 	}
 }
+
+// checkedSpec is a rendered spec that GenerateWith validates and checks for memory first.
+type checkedSpec interface {
+	Validate() error
+	checkMemory() error
+	String() string
+}
+
+// getChecked is GenerateWith of a rendered spec: s is validated and checked for memory before
+// c.Get renders (or loads) its total samples with render.
+func getChecked(c Cache, s checkedSpec, total int, render func(advance func(units int)) (*Dataset, error)) (*Dataset, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkMemory(); err != nil {
+		return nil, err
+	}
+	return c.Get(s.String(), total, render)
+}

@@ -107,13 +107,7 @@ func (s TwoViewSpec) Generate() (*Dataset, error) { return s.GenerateWith(Defaul
 // Rendering is deterministic in the spec (per-sample PCG streams, see sampleRand), whatever the
 // number of goroutines.
 func (s TwoViewSpec) GenerateWith(c Cache) (*Dataset, error) {
-	if err := s.Validate(); err != nil {
-		return nil, err
-	}
-	if err := s.checkMemory(); err != nil {
-		return nil, err
-	}
-	return c.Get(s.String(), s.NTrain+s.NVal+s.NTest, s.render)
+	return getChecked(c, s, s.NTrain+s.NVal+s.NTest, s.render)
 }
 
 // Fixed constants of the construction (ours).

@@ -12,7 +12,8 @@ import (
 // captionedNotebooks quote no result numbers in markdown: their captions are code cells that
 // print the numbers from the computed results (figures.ShowCaption; docs/ARCHITECTURE.md,
 // "Numbers in prose"). Add a notebook here once its captions are converted.
-var captionedNotebooks = []string{"00_tour.ipynb", "01_modality_laziness.ipynb", "04_bring_your_own_data.ipynb"}
+var captionedNotebooks = []string{"00_tour.ipynb", "01_modality_laziness.ipynb", "02_ume_vs_umt.ipynb",
+	"04_bring_your_own_data.ipynb"}
 
 // resultNumber matches what a typed-in result looks like: a decimal with two or more fractional
 // digits (0.949, .05) or an interval (± 0.016). Numbers in code spans are inputs (keys, defaults).

@@ -373,3 +373,24 @@ func TestFigureColorsDistinct(t *testing.T) {
 		t.Logf("note: MethodColor alone now separates uni/m0 and uni/m1 (ΔE %.1f)", d)
 	}
 }
+
+// TestBarsWithCIErrors: bad input to the exported builder is an error naming what is wrong.
+func TestBarsWithCIErrors(t *testing.T) {
+	ok := results.Summarize([]float64{0.8, 0.9})
+	big := results.Estimate{Mean: 1.2, CI95: 0.1, N: 2}
+	for _, tc := range []struct {
+		name   string
+		series []CISeries
+		want   string
+	}{
+		{"no series", nil, "at least one"},
+		{"length", []CISeries{{Key: "joint", Values: []*results.Estimate{&ok}}}, "1 values for 2 categories"},
+		{"no key", []CISeries{{Values: []*results.Estimate{&ok, &ok}}}, "no key"},
+		{"not a fraction", []CISeries{{Key: "joint", Values: []*results.Estimate{&ok, &big}}}, `category "b": 1.2`},
+		{"all nil", []CISeries{{Key: "joint", Values: []*results.Estimate{nil, nil}}}, "nothing to draw"},
+	} {
+		if _, err := BarsWithCI("t", nil, []string{"a", "b"}, "", "", tc.series); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+}

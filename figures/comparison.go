@@ -71,6 +71,7 @@ func MethodComparison(regimes []Regime) (*charts.Bar, error) {
 	return ciBars(ciBarSpec{
 		title:      title,
 		subtitle:   subtitle,
+		names:      modalityNames(regimeRuns(regimes)),
 		categories: names,
 		xName:      "regime",
 		yName:      "test accuracy (fraction)",
@@ -154,6 +155,7 @@ func SubsetComparison(regimes []Regime, subsets ...string) (*charts.Bar, error) 
 	return ciBars(ciBarSpec{
 		title:       "Accuracy on diagnostic subsets per method",
 		subtitle:    subtitle,
+		names:       modalityNames(regimeRuns(regimes)),
 		categories:  categories,
 		xName:       xName,
 		yName:       "test accuracy on the subset (fraction)",
@@ -220,4 +222,13 @@ func reportedSubsets(sums []map[string]results.MethodSummary) []string {
 		return []string{"none"}
 	}
 	return names
+}
+
+// regimeRuns is every run of the regimes.
+func regimeRuns(regimes []Regime) []results.Run {
+	var runs []results.Run
+	for _, r := range regimes {
+		runs = append(runs, r.Runs...)
+	}
+	return runs
 }

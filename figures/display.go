@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-echarts/go-echarts/v2/render"
 	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/mmlab-go/mmlab/datasets"
 )
 
 // EChartsVersion is the version of the ECharts script that `make setup` installs from the npm
@@ -32,19 +33,15 @@ const EChartsEnv = "MMLAB_ECHARTS"
 
 // EChartsScriptPath is where `make setup` puts the ECharts script: the file $MMLAB_ECHARTS if
 // that is set (the Docker image keeps it there, outside a volume mounted on $MMLAB_HOME), else
-// $MMLAB_HOME/echarts/echarts-<version>.min.js, with MMLAB_HOME defaulting to the user's cache
-// directory + "/mmlab". It is never committed and never fetched from a CDN.
+// <home>/echarts/echarts-<version>.min.js, with the mmlab home of datasets.Home ($MMLAB_HOME,
+// else the user's cache directory + "/mmlab"). It is never committed and never fetched from a CDN.
 func EChartsScriptPath() (string, error) {
 	if path := os.Getenv(EChartsEnv); path != "" {
 		return path, nil
 	}
-	home := os.Getenv("MMLAB_HOME")
-	if home == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			return "", fmt.Errorf("figures.EChartsScriptPath: MMLAB_HOME is unset and there is no user cache directory: %w", err)
-		}
-		home = filepath.Join(cache, "mmlab")
+	home, err := datasets.Home()
+	if err != nil {
+		return "", fmt.Errorf("figures.EChartsScriptPath: %w", err)
 	}
 	return filepath.Join(home, "echarts", "echarts-"+EChartsVersion+".min.js"), nil
 }

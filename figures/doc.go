@@ -20,6 +20,8 @@
 //   - [FeatureMap]: which features each method learned (results.FeatureScores) — the paper's
 //     Figure 1, measured: features × methods, each cell a score from chance to 1 with its CI;
 //   - [ResultsTable]: a table computed from result values, as Markdown or HTML.
+//   - [BarsWithCI]: the bars-with-95%-CI chart of the builders above, for a researcher's own
+//     estimates (categories × series of results.Estimate).
 //   - [Samples]: a grid of an image-like dataset's samples (images, spectrograms), a row per
 //     class and the modalities side by side, as inline PNGs — a look at the data before training.
 //

@@ -60,6 +60,7 @@ type ciBarSpec struct {
 	xName      string
 	yName      string
 	series     []ciSeries
+	names      []string // the dataset's modality names, for per-modality series (modalityNames)
 	// xLabelLines is the number of lines of the longest category label (0 means 1).
 	xLabelLines int
 }
@@ -108,7 +109,7 @@ func ciBars(spec ciBarSpec) *charts.Bar {
 	}
 	colors := figureColors(keys)
 	for k, s := range spec.series {
-		label := MethodLabel(s.key)
+		label := seriesLabel(s.key, spec.names)
 		bars := make([]opts.BarData, len(spec.categories))
 		var whiskers []opts.CustomData
 		for i, e := range s.values {
@@ -152,8 +153,16 @@ func ciBars(spec ciBarSpec) *charts.Bar {
 func fixLegend(option map[string]any) {
 	if legend, ok := asJSONObject(option["legend"]); ok {
 		legend["selectedMode"] = false
-		// Wider gaps: ECharts' server-side renderer measures text without a font, a little short,
-		// and with the default 10 px a long label ran into the next entry's mark.
+		option["legend"] = legend
+	}
+	spaceLegend(option)
+}
+
+// spaceLegend widens the gaps between legend entries: ECharts' server-side renderer measures
+// text without a font, a little short, and with the default 10 px a long label ran into the
+// next entry's mark.
+func spaceLegend(option map[string]any) {
+	if legend, ok := asJSONObject(option["legend"]); ok {
 		legend["itemGap"] = 20
 		option["legend"] = legend
 	}

@@ -66,3 +66,22 @@ func ExampleTable_Markdown() {
 	// probe mX: linear-probe test accuracy of the method's encoder for modality X.
 	// both_hard, pair_only: test accuracy on those diagnostic subsets.
 }
+
+// ExampleBarsWithCI draws a researcher's own accuracies (two methods on two datasets, 95% CIs
+// from per-seed values) with the figures' bars and whiskers.
+func ExampleBarsWithCI() {
+	joint := results.Summarize([]float64{0.81, 0.83, 0.82})
+	ume := results.Summarize([]float64{0.84, 0.85, 0.83})
+	bar, err := figures.BarsWithCI("Test accuracy on my data", nil, []string{"dataset A", "dataset B"},
+		"dataset", "test accuracy (fraction)",
+		[]figures.CISeries{{Key: "joint", Values: []*results.Estimate{&joint, &joint}}, {Key: "ume", Values: []*results.Estimate{&ume, nil}}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(bar.Title.Title)
+	fmt.Println(strings.Contains(bar.Title.Subtitle, "mean over 3 seeds"))
+	// Output:
+	// Test accuracy on my data
+	// true
+}

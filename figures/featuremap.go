@@ -48,8 +48,9 @@ func FeatureMap(runs []results.Run) (*charts.HeatMap, error) {
 	methods := slices.Clone(fm.Methods)
 	sortMethods(methods)
 	rows := make([]string, len(fm.Features))
+	names := modalityNames(runs)
 	for i, f := range fm.Features {
-		rows[i] = featureLabel(f)
+		rows[i] = featureLabel(f, names)
 	}
 	columns := make([]string, len(methods))
 	for j, m := range methods {
@@ -61,7 +62,7 @@ func FeatureMap(runs []results.Run) (*charts.HeatMap, error) {
 	for i, f := range fm.Features {
 		for j, method := range methods {
 			c, _ := fm.Cell(f, method)
-			tip := fmt.Sprintf("%s, %s<br/>%s", featureLabel(f), MethodLabel(method), featureDefinition(f, method))
+			tip := fmt.Sprintf("%s, %s<br/>%s", featureLabel(f, names), MethodLabel(method), featureDefinition(f, method))
 			if c.Score.N == 0 {
 				missing = append(missing, featureItem{Name: "no score", Value: []any{j, i, 0}, Tip: tip + "<br/>no score"})
 				continue
@@ -127,11 +128,11 @@ type featureItem struct {
 }
 
 // featureLabel names a feature on the axis: "modality 0 easy", "modality 1 hard", "paired".
-func featureLabel(f results.Feature) string {
+func featureLabel(f results.Feature, names []string) string {
 	if f.Kind == results.FeaturePaired {
 		return "paired"
 	}
-	return modalityLabel(f.Modality) + " " + f.Kind
+	return modalityName(names, f.Modality) + " " + f.Kind
 }
 
 // featureDefinition says, in a tooltip, what a cell measures.

@@ -49,7 +49,7 @@ func LazinessBars(runs []results.Run) (*charts.Bar, error) {
 	}
 	categories := make([]string, numModalities)
 	for m := range categories {
-		categories[m] = modalityLabel(m)
+		categories[m] = modalityName(modalityNames(runs), m)
 	}
 	var series []ciSeries
 	for _, key := range append([]string{results.UniMethod}, methods...) {
@@ -63,6 +63,7 @@ func LazinessBars(runs []results.Run) (*charts.Bar, error) {
 		subtitle = append(subtitle, gapLine(runs, method))
 	}
 	return ciBars(ciBarSpec{
+		names:      modalityNames(runs),
 		title:      "Modality laziness: linear-probe accuracy of each modality's encoder",
 		subtitle:   subtitle,
 		categories: categories,
@@ -82,7 +83,7 @@ func gapLine(runs []results.Run, method string) string {
 	}
 	parts := make([]string, len(gaps))
 	for m, g := range gaps {
-		parts[m] = modalityLabel(m) + " " + fmtSigned(g)
+		parts[m] = modalityName(modalityNames(runs), m) + " " + fmtSigned(g)
 	}
 	return head + strings.Join(parts, ", ") + " (paired by seed)"
 }

@@ -52,7 +52,7 @@ func BesidePublished(runs []results.Run, rows []PublishedRow) (Table, error) {
 		t.Keys = append(t.Keys, r.Key)
 	}
 	t.Notes = []string{
-		fmt.Sprintf("ours: test accuracy, mean ± half-width of the 95%% Student-t interval over seeds; published: as reported, on the published data set; %s: none.", missingCell),
+		fmt.Sprintf("ours: test accuracy, mean ± half-width of the 95%% Student-t interval over seeds; published: as reported by the source named, on the data set it names (not ours); %s: none.", missingCell),
 	}
 	return t, nil
 }

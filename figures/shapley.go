@@ -47,7 +47,7 @@ func ShapleyBars(runs []results.Run) (*charts.Bar, error) {
 	}
 	categories := make([]string, numModalities)
 	for m := range categories {
-		categories[m] = modalityLabel(m)
+		categories[m] = modalityName(modalityNames(runs), m)
 	}
 	subtitle := []string{"Shapley value of test accuracy over modality coalitions; an absent modality's split logits are dropped, v(∅) = 1/K; values sum to accuracy − 1/K"}
 	var series []ciSeries
@@ -66,12 +66,13 @@ func ShapleyBars(runs []results.Run) (*charts.Bar, error) {
 						neg += b.Fraction
 					}
 				}
-				line += fmt.Sprintf(", %s %.3f", modalityLabel(m), neg)
+				line += fmt.Sprintf(", %s %.3f", modalityName(modalityNames(runs), m), neg)
 			}
 			subtitle = append(subtitle, line)
 		}
 	}
 	return ciBars(ciBarSpec{
+		names:      modalityNames(runs),
 		title:      "Modality contribution: Shapley value of test accuracy",
 		subtitle:   subtitle,
 		categories: categories,

@@ -78,8 +78,41 @@ func MethodLabel(method string) string {
 	return method
 }
 
-// modalityLabel is the name of modality m on axes and in legends.
+// modalityLabel is the name of modality m on axes and in legends when the runs do not name it.
 func modalityLabel(m int) string { return "modality " + strconv.Itoa(m) }
+
+// modalityNames returns the dataset's modality names the runs recorded (results.Run.ModalityNames),
+// or nil when none did or they disagree (runs of different datasets).
+func modalityNames(runs []results.Run) []string {
+	var names []string
+	for _, r := range runs {
+		if len(r.ModalityNames) == 0 {
+			continue
+		}
+		if names != nil && !slices.Equal(names, r.ModalityNames) {
+			return nil
+		}
+		names = r.ModalityNames
+	}
+	return names
+}
+
+// modalityName is the name of modality m: the dataset's (names[m]) if known, else "modality m".
+func modalityName(names []string, m int) string {
+	if m >= 0 && m < len(names) && names[m] != "" {
+		return names[m]
+	}
+	return modalityLabel(m)
+}
+
+// seriesLabel is MethodLabel with the dataset's modality names: "uni/m1" is "uni-modal audio"
+// when names[1] is "audio".
+func seriesLabel(key string, names []string) string {
+	if base, m, ok := splitModalityKey(key); ok && m < len(names) && names[m] != "" {
+		return MethodLabel(base) + " " + names[m]
+	}
+	return MethodLabel(key)
+}
 
 // modalityColor is the colour of modality m in the split-head curves.
 func modalityColor(m int) string { return modalityColors[m%len(modalityColors)] }

@@ -109,6 +109,11 @@ func TestBarChartsSVG(t *testing.T) {
 		{"SubsetComparison", func() (Chart, error) { return SubsetComparison(regimes) }},
 		{"SubsetComparison 2 seeds", func() (Chart, error) { return SubsetComparison([]Regime{{Name: "two seeds", Runs: two}}) }},
 		{"ShapleyBars", func() (Chart, error) { return ShapleyBars(shapleyStudy()) }},
+		{"BarsWithCI", func() (Chart, error) {
+			a, b := results.Summarize([]float64{0.97, 0.99, 1}), results.Summarize([]float64{0.5, 0.6})
+			return BarsWithCI("own", nil, []string{"x", "y"}, "", "accuracy",
+				[]CISeries{{Key: "joint", Values: []*results.Estimate{&a, &b}}, {Key: "umt", Values: []*results.Estimate{&b, &a}}})
+		}},
 	}
 	for _, b := range builders {
 		t.Run(b.name, func(t *testing.T) {
@@ -426,4 +431,53 @@ func shapleyStudy() []results.Run {
 				Shapley: &results.Shapley{Values: []float64{0.35 - d, 0.33 + d}, PerSample: bins}})
 	}
 	return runs
+}
+
+// TestModalityNamesInSVG checks that axes and legends name the modalities as the dataset does
+// (results.Run.ModalityNames: "image", "audio"), in every chart builder that shows modalities,
+// and not as "modality 0" or "uni-modal m0".
+func TestModalityNamesInSVG(t *testing.T) {
+	needSVG(t)
+	named := func(runs []results.Run) []results.Run {
+		out := make([]results.Run, len(runs))
+		for i, r := range runs {
+			r.ModalityNames = []string{"image", "audio"}
+			out[i] = r
+		}
+		return out
+	}
+	study := named(testStudy())
+	builders := map[string]func() (Chart, error){
+		"LazinessBars":     func() (Chart, error) { return LazinessBars(study) },
+		"MethodComparison": func() (Chart, error) { return MethodComparison([]Regime{{Name: "r", Runs: study}}) },
+		"SubsetComparison": func() (Chart, error) { return SubsetComparison([]Regime{{Name: "r", Runs: study}}) },
+		"SplitHeadCurves":  func() (Chart, error) { return SplitHeadCurves(named(realisticRuns(0, 1))) },
+		"FeatureMap":       func() (Chart, error) { return FeatureMap(named(featureStudy(true))) },
+		"ShapleyBars":      func() (Chart, error) { return ShapleyBars(named(shapleyStudy())) },
+	}
+	want := map[string][]string{
+		"LazinessBars": {">image<", ">audio<"}, "MethodComparison": {"uni-modal image", "uni-modal audio"},
+		"SubsetComparison": {"uni-modal image", "uni-modal audio"}, "SplitHeadCurves": {"· image", "· audio"},
+		"FeatureMap": {"image easy", "audio hard"}, "ShapleyBars": {">image<", ">audio<"},
+	}
+	for name, build := range builders {
+		c, err := build()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		svg, err := RenderSVG(c)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, w := range want[name] {
+			if !bytes.Contains(svg, []byte(w)) {
+				t.Errorf("%s: the SVG does not show %q", name, w)
+			}
+		}
+		for _, bad := range []string{"modality 0", "modality 1", "uni-modal m0", "uni-modal m1"} {
+			if bytes.Contains(svg, []byte(bad)) {
+				t.Errorf("%s: the SVG shows %q, not the dataset's modality name", name, bad)
+			}
+		}
+	}
 }

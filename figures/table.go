@@ -77,7 +77,7 @@ func ResultsTable(runs []results.Run) (Table, error) {
 	for _, key := range keys {
 		s := sums[key]
 		n := len(s.Seeds)
-		row := []string{MethodLabel(key), cell(s.TestAcc, n), cell(s.ValAcc, n)}
+		row := []string{seriesLabel(key, modalityNames(runs)), cell(s.TestAcc, n), cell(s.ValAcc, n)}
 		for m := range numModalities {
 			if m < len(s.ProbeAcc) && s.ProbeAcc[m] != nil {
 				row = append(row, cell(*s.ProbeAcc[m], n))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/mmlab-go/mmlab/mmlab"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // A sweep is a grid of studies split into tasks, one per cell and seed, that shards run
@@ -11,7 +12,7 @@ import (
 // merges the results).
 func ExampleSweep() {
 	sweep := mmlab.Sweep{Dataset: "lazypair:pair=add", Methods: []string{"ume", "umt"}, Seeds: 2,
-		Grid: []mmlab.GridAxis{{Key: "rho", Values: []string{"0.6", "0.9"}}, {Key: "umt.lambda", Values: []string{"1", "10"}}}}
+		Grid: []results.GridAxis{{Key: "rho", Values: []string{"0.6", "0.9"}}, {Key: "umt.lambda", Values: []string{"1", "10"}}}}
 	tasks, err := sweep.Tasks()
 	if err != nil {
 		fmt.Println(err)

@@ -83,14 +83,12 @@ func DefaultGBlendOptions() GBlendOptions {
 // Validate implements Validator.
 func (o *GBlendOptions) Validate() error {
 	switch {
-	case o.Mode != GBlendOnline && o.Mode != GBlendOffline:
-		return fmt.Errorf("gblend.mode=%q: valid values are online, offline", o.Mode)
 	case o.SuperEpoch < 1:
 		return fmt.Errorf("gblend.super_epoch=%d: must be ≥ 1 epoch", o.SuperEpoch)
 	case !(o.Holdout > 0 && o.Holdout < 1):
 		return fmt.Errorf("gblend.holdout=%g: must be a fraction of the training split in (0, 1)", o.Holdout)
 	}
-	return nil
+	return checkChoices(o, "gblend.")
 }
 
 // ValidateTrain implements TrainValidator: a super-epoch cannot be longer than training.

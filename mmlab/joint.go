@@ -40,11 +40,7 @@ func (j jointMethod) TrainJob(env *Env, _ Validator) (*TrainJob, error) { return
 
 // Train implements Method.
 func (j jointMethod) Train(ctx context.Context, env *Env, _ Validator) (Predictor, *results.Curves, error) {
-	net, curves, err := env.Engine.Fit(ctx, j.job(env))
-	if err != nil {
-		return nil, nil, err
-	}
-	return net, curves, nil
+	return env.Fit(ctx, j.job(env))
 }
 
 // Restore implements Restorer.

@@ -38,10 +38,8 @@ func (o *JointWideOptions) Validate() error {
 	switch {
 	case o.FreeDims < 0:
 		return fmt.Errorf("joint_wide.free_dims=%d: must be ≥ 0", o.FreeDims)
-	case o.FreeMode != FreeShared && o.FreeMode != FreeBranch:
-		return fmt.Errorf("joint_wide.free_mode=%q: valid values are shared, branch", o.FreeMode)
 	}
-	return nil
+	return checkChoices(o, "joint_wide.")
 }
 
 // Follow implements OptionFollower: the keys the study did not set take umt's values when umt
@@ -89,11 +87,7 @@ func (j jointWideMethod) TrainJob(env *Env, opts Validator) (*TrainJob, error) {
 
 // Train implements Method.
 func (j jointWideMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *results.Curves, error) {
-	net, curves, err := env.Engine.Fit(ctx, j.job(env, opts.(*JointWideOptions)))
-	if err != nil {
-		return nil, nil, err
-	}
-	return net, curves, nil
+	return env.Fit(ctx, j.job(env, opts.(*JointWideOptions)))
 }
 
 // Restore implements Restorer.

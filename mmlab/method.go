@@ -63,6 +63,16 @@ type Env struct {
 	Name string
 }
 
+// Fit trains job with env's engine (Engine.Fit) and returns the network as the method's
+// Predictor: on error a nil interface, never a typed nil *Network.
+func (env *Env) Fit(ctx context.Context, job *TrainJob) (Predictor, *results.Curves, error) {
+	net, curves, err := env.Engine.Fit(ctx, job)
+	if err != nil {
+		return nil, nil, err
+	}
+	return net, curves, nil
+}
+
 // Backend is the compute backend of env's engine.
 func (env *Env) Backend() compute.Backend { return env.Engine.Backend }
 

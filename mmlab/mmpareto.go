@@ -234,11 +234,7 @@ func (m mmparetoMethod) TrainJob(env *Env, opts Validator) (*TrainJob, error) {
 
 // Train implements Method.
 func (m mmparetoMethod) Train(ctx context.Context, env *Env, opts Validator) (Predictor, *results.Curves, error) {
-	net, curves, err := env.Engine.Fit(ctx, m.job(env, opts.(*MMParetoOptions)))
-	if err != nil {
-		return nil, nil, err
-	}
-	return net, curves, nil
+	return env.Fit(ctx, m.job(env, opts.(*MMParetoOptions)))
 }
 
 // Restore implements Restorer. The saved weights include the uni-modal heads, which prediction

@@ -7,7 +7,6 @@ package mmlab
 import (
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -87,17 +86,12 @@ func (o *ModelOptions) Validate() error {
 			return fmt.Errorf("model.hidden=%v: widths must be positive", o.Hidden)
 		}
 	}
-	if !slices.Contains([]string{FusionConcatLinear, FusionSum, FusionConcatMLP}, o.Fusion) {
-		return fmt.Errorf("model.fusion=%q: valid values are concat_linear, sum, concat_mlp", o.Fusion)
-	}
 	if o.FusionHidden <= 0 {
 		return fmt.Errorf("model.fusion_hidden=%d: must be positive", o.FusionHidden)
 	}
-	if o.Init != InitUniform && o.Init != InitHe {
-		return fmt.Errorf("model.init=%q: valid values are uniform, he", o.Init)
-	}
-	if !slices.Contains([]string{EncoderAuto, EncoderMLP, EncoderCNN}, o.EncoderKind) {
-		return fmt.Errorf("model.encoder=%q: valid values are auto, mlp, cnn", o.EncoderKind)
+	// The choices first: the conv check below depends on a valid encoder.
+	if err := checkChoices(o, "model."); err != nil {
+		return err
 	}
 	if len(o.Conv) == 0 && o.EncoderKind != EncoderMLP {
 		return fmt.Errorf("model.conv is empty: want at least one block width, e.g. 16,32 (or model.encoder=mlp)")

@@ -109,10 +109,8 @@ func (o *OGMGEOptions) Validate() error {
 	case o.EndEpoch < o.StartEpoch:
 		return fmt.Errorf("ogmge.start_epoch=%d > ogmge.end_epoch=%d: the modulation window is empty (both ends are inclusive)",
 			o.StartEpoch, o.EndEpoch)
-	case o.Modulate != OGMModulateEncoder && o.Modulate != OGMModulateWeights:
-		return fmt.Errorf("ogmge.modulate=%q: valid values are %s, %s", o.Modulate, OGMModulateEncoder, OGMModulateWeights)
 	}
-	return nil
+	return checkChoices(o, "ogmge.")
 }
 
 // ValidateTrain implements TrainValidator: the window must overlap training.

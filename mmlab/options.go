@@ -198,3 +198,19 @@ func DescribeOptions(opts any, prefix string) []OptionDoc {
 	}
 	return docs
 }
+
+// checkChoices returns an error for the first string field of opts (a pointer to a tagged
+// options struct) whose value is not one of its `choices` tag, naming prefix+key and the valid
+// values: the one check of choices, derived from the tags, that every Validate starts with.
+func checkChoices(opts any, prefix string) error {
+	v, fields := optionFields(opts)
+	for _, f := range fields {
+		if f.choices == nil {
+			continue
+		}
+		if value := v.Field(f.index).String(); !slices.Contains(f.choices, value) {
+			return fmt.Errorf("%s%s=%q: valid values are %s", prefix, f.key, value, strings.Join(f.choices, ", "))
+		}
+	}
+	return nil
+}

@@ -124,3 +124,26 @@ func TestWithDependencies(t *testing.T) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
 }
+
+// TestValidateChecksChoicesFromTags checks that a value outside a field's `choices` tag, set
+// directly on the struct (not through SetOption), fails Validate with the tag's choices: the
+// choices are written once, in the tag.
+func TestValidateChecksChoicesFromTags(t *testing.T) {
+	ume := UMEOptions{Combine: "max"}
+	tr := DefaultTrainOptions()
+	tr.Schedule = "linear"
+	m := DefaultModelOptions()
+	m.Fusion = "product"
+	for _, tc := range []struct {
+		opts Validator
+		want string
+	}{
+		{&ume, `ume.combine="max": valid values are logits, probs`},
+		{&tr, `train.schedule="linear": valid values are constant, cosine, step`},
+		{&m, `model.fusion="product": valid values are concat_linear, sum, concat_mlp`},
+	} {
+		if err := tc.opts.Validate(); err == nil || err.Error() != tc.want {
+			t.Errorf("Validate(%+v) = %v, want %q", tc.opts, err, tc.want)
+		}
+	}
+}

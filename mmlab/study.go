@@ -14,6 +14,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/gobackend"
+	"github.com/mmlab-go/mmlab/datasets"
 	"github.com/mmlab-go/mmlab/results"
 )
 
@@ -63,6 +64,12 @@ type Study struct {
 	// Options set hyperparameters by "group.key" → value, e.g. "umt.lambda": "10",
 	// "model.hidden": "64,64", "train.epochs": "150"; see ParseConfig and OptionHelp.
 	Options map[string]string
+	// Spec and Config, if set, are Dataset and Options already parsed at the edge (the CLI, a
+	// notebook): datasets.ParseSpec(Dataset) and ParseConfig(Methods, Options). RunStudy then
+	// uses them instead of parsing again (so npy files are not read twice); the strings are
+	// kept for messages and reports and must be what was parsed.
+	Spec   datasets.Spec
+	Config *Config
 	// Store, if set, is consulted before training: a run whose key is there is loaded instead of
 	// trained, and new runs are saved to it (with their weights, if it is also a BlobStore).
 	Store RunStore

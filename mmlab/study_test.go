@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mmlab-go/mmlab/datasets"
 	"github.com/mmlab-go/mmlab/results"
 )
 
@@ -37,7 +38,8 @@ func TestRunStudyWithStore(t *testing.T) {
 		t.Errorf("methods %s", got)
 	}
 	for _, r := range first.Runs {
-		if r.Key == "" || r.Dataset != first.Dataset || r.Config["train.epochs"] != 5 || len(r.ProbeAcc) != 2 {
+		if r.Key == "" || r.Dataset != first.Dataset || r.Config["train.epochs"] != 5 || len(r.ProbeAcc) != 2 ||
+			r.NumClasses != 4 || strings.Join(r.ModalityNames, ",") != "m0,m1" {
 			t.Errorf("run %+v", r)
 		}
 		if r.Method == "ume" && (r.Curves != nil || *r.ProbeAcc[0] != *first.RunsOf("uni", 0)[r.Seed].ProbeAcc[0]) {
@@ -116,5 +118,26 @@ func TestRunStudyErrors(t *testing.T) {
 	_, err := RunStudy(cancelled, Study{Dataset: smallSpec, Methods: []string{"joint"}, Seeds: 1, Quiet: true})
 	if err == nil || !strings.Contains(err.Error(), "canceled") {
 		t.Fatalf("cancelled study: %v", err)
+	}
+}
+
+// TestRunStudyParsedAtEdge checks that a study given its spec and config already parsed (Spec,
+// Config) uses them and parses nothing: the Dataset and Options strings are left empty here, and
+// the runs still have the parsed spec and options.
+func TestRunStudyParsedAtEdge(t *testing.T) {
+	spec, err := datasets.ParseSpec(smallSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ParseConfig([]string{"joint"}, map[string]string{"train.epochs": "2", "probe.steps": "10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := RunStudy(context.Background(), Study{Spec: spec, Config: cfg, Methods: []string{"joint"}, Seeds: 1, Quiet: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Runs) != 1 || res.Runs[0].Dataset != spec.String() || res.Runs[0].Config["train.epochs"] != 2 {
+		t.Fatalf("runs %+v: want one joint run of %s with train.epochs=2", res.Runs, spec)
 	}
 }

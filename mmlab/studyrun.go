@@ -59,11 +59,15 @@ func newStudyRunner(study Study) (*studyRunner, error) {
 		return nil, fmt.Errorf("mmlab.RunStudy: Seeds=%d: more than MaxSeeds = %d", study.Seeds, MaxSeeds)
 	}
 	var err error
-	if s.spec, err = datasets.ParseSpec(study.Dataset); err != nil {
-		return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+	if s.spec, s.cfg = study.Spec, study.Config; s.spec == nil {
+		if s.spec, err = datasets.ParseSpec(study.Dataset); err != nil {
+			return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+		}
 	}
-	if s.cfg, err = ParseConfig(study.Methods, study.Options); err != nil {
-		return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+	if s.cfg == nil {
+		if s.cfg, err = ParseConfig(study.Methods, study.Options); err != nil {
+			return nil, fmt.Errorf("mmlab.RunStudy: %w", err)
+		}
 	}
 	s.methods, _ = withDependencies(study.Methods)
 	if s.backend == nil {
@@ -250,13 +254,16 @@ func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *re
 	}
 	p.pred = pred
 	p.run = &results.Run{Key: p.key, Method: p.method, Seed: p.seed, Dataset: s.spec.String(),
-		Config: s.cfg.Values(p.method), Versions: s.versions,
+		Config: s.cfg.Values(p.method), Versions: s.versions, NumClasses: env.Data.NumClasses,
 		ValAcc: ev.ValAcc, TestAcc: ev.TestAcc, SubsetAcc: ev.SubsetAcc, ProbeAcc: ev.ProbeAcc,
 		ProbeSubsetAcc: ev.ProbeSubsetAcc, TrainSeconds: trainSeconds, Shapley: ev.Shapley, Curves: curves,
 		Params: ParamCount(pred), TrainFLOPs: trainFLOPs / float64(env.Data.Train.Len())}
 	if p.modality >= 0 {
 		m := p.modality
 		p.run.Modality = &m
+	}
+	for _, mod := range env.Data.Modalities {
+		p.run.ModalityNames = append(p.run.ModalityNames, mod.Name)
 	}
 	s.res.Trained++
 	if s.study.Store != nil {

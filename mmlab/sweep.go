@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -18,19 +17,6 @@ import (
 	"github.com/mmlab-go/mmlab/datasets"
 	"github.com/mmlab-go/mmlab/results"
 )
-
-// GridAxis is one dimension of a Sweep: a key and the values it takes, in order. A key with a
-// dot is an option ("umt.lambda", "train.epochs"; see OptionHelp); any other key is a key of
-// the dataset spec ("rho", "pi", "n_train"; see datasets.ParseSpec), whose value replaces the
-// one of Sweep.Dataset.
-type GridAxis struct {
-	Key    string   `json:"key"`
-	Values []string `json:"values"`
-}
-
-// IsOption reports whether the axis sets an option (its key has a group: "umt.lambda") rather
-// than a dataset key.
-func (a GridAxis) IsOption() bool { return strings.Contains(a.Key, ".") }
 
 // Sweep is a grid of studies: one study per cell of the grid (every combination of the axes'
 // values), each over the same methods and seeds. It is split into tasks — one per cell and run
@@ -54,8 +40,8 @@ type Sweep struct {
 	SeedList []int
 	// Options are every cell's options, as Study.Options; an option axis may not repeat one.
 	Options map[string]string
-	// Grid lists the axes. An empty grid is one cell: the study of Dataset and Options.
-	Grid []GridAxis
+	// Grid lists the axes (a results.GridAxis each). An empty grid is one cell: the study of Dataset and Options.
+	Grid []results.GridAxis
 	// Store, Backend, Replicas, Quiet and Output are passed on to every study (see Study). A
 	// Store is what makes shards add up: every process of a sweep must use the same one.
 	Store    RunStore
@@ -78,7 +64,7 @@ type SweepCell struct {
 }
 
 // Label names the cell by its axes, e.g. "rho=0.6,pi=0" (given the grid's axes).
-func (c SweepCell) Label(grid []GridAxis) string {
+func (c SweepCell) Label(grid []results.GridAxis) string {
 	parts := make([]string, len(grid))
 	for i, a := range grid {
 		parts[i] = a.Key + "=" + c.Values[i]
@@ -329,65 +315,11 @@ func RunSweep(ctx context.Context, sweep Sweep, shard Shard) (*SweepResult, erro
 	return res, nil
 }
 
-// SweepCollection is a sweep's results merged from a store (CollectSweep): every cell's runs,
-// and the tasks whose runs are not all stored yet.
-type SweepCollection struct {
-	// Grid, Dataset, Methods (with their dependencies, in run order), Seeds and Options
-	// describe the sweep.
-	Grid    []GridAxis        `json:"grid"`
-	Dataset string            `json:"dataset"`
-	Methods []string          `json:"methods"`
-	Seeds   []int             `json:"seeds"`
-	Options map[string]string `json:"options"`
-	// Tasks is the number of tasks, Shards the number of shards Missing is reported by.
-	Tasks  int `json:"tasks"`
-	Shards int `json:"shards"`
-	// Cells holds every cell in grid order, each with the runs the store holds.
-	Cells []CollectedCell `json:"cells"`
-	// Missing lists the tasks with runs missing from the store, in task order.
-	Missing []MissingTask `json:"missing"`
-}
-
-// CollectedCell is one cell of a SweepCollection.
-type CollectedCell struct {
-	Index   int               `json:"index"`
-	Values  []string          `json:"values"` // one per axis of Grid
-	Dataset string            `json:"dataset"`
-	Options map[string]string `json:"options"`
-	// Runs holds the cell's stored runs, ordered as RunStudy orders them (by seed, then
-	// method in run order, then modality): a complete cell equals StudyResult.Runs of its study.
-	Runs []results.Run `json:"runs"`
-}
-
-// MissingTask is a task of a SweepCollection whose runs are not all in the store.
-type MissingTask struct {
-	Task  int    `json:"task"`
-	Shard string `json:"shard"` // "i/n": the shard that runs it
-	Cell  string `json:"cell"`  // the cell's label, e.g. "rho=0.6,pi=0"
-	Seed  int    `json:"seed"`
-	// Runs names the missing runs, e.g. "uni m0 seed 1 (key 3f…)".
-	Runs []string `json:"runs"`
-}
-
-// Complete reports whether no task is missing.
-func (c *SweepCollection) Complete() bool { return len(c.Missing) == 0 }
-
-// CellRuns returns the runs of the cell with the given axis values (in axis order, as
-// strings, e.g. "0.6", "0"); an error names the values when there is no such cell.
-func (c *SweepCollection) CellRuns(values ...string) ([]results.Run, error) {
-	for _, cell := range c.Cells {
-		if slices.Equal(cell.Values, values) {
-			return cell.Runs, nil
-		}
-	}
-	return nil, fmt.Errorf("mmlab.SweepCollection.CellRuns: no cell %q in the grid", values)
-}
-
 // CollectSweep merges a sweep's results from its Store without training anything: every
 // cell's stored runs in a fixed order, and the tasks with runs missing, each with the shard (of
 // shards; < 1 means 1) that runs it. The collection is a pure function of the store's records:
 // collecting twice, or after any set of shards, gives the same value.
-func CollectSweep(sweep Sweep, shards int) (*SweepCollection, error) {
+func CollectSweep(sweep Sweep, shards int) (*results.SweepCollection, error) {
 	if sweep.Store == nil {
 		return nil, fmt.Errorf("mmlab.CollectSweep: the sweep has no Store")
 	}
@@ -400,17 +332,17 @@ func CollectSweep(sweep Sweep, shards int) (*SweepCollection, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mmlab.CollectSweep: %w", err)
 	}
-	col := &SweepCollection{Grid: sweep.Grid, Dataset: sweep.Dataset, Methods: methods, Seeds: sweep.runSeeds(),
-		Options: sweep.Options, Tasks: len(tasks), Shards: shards, Cells: []CollectedCell{}, Missing: []MissingTask{}}
+	col := &results.SweepCollection{Grid: sweep.Grid, Dataset: sweep.Dataset, Methods: methods, Seeds: sweep.runSeeds(),
+		Options: sweep.Options, Tasks: len(tasks), Shards: shards, Cells: []results.CollectedCell{}, Missing: []results.MissingTask{}}
 	if col.Grid == nil {
-		col.Grid = []GridAxis{}
+		col.Grid = []results.GridAxis{}
 	}
 	if col.Options == nil {
 		col.Options = map[string]string{}
 	}
 	for _, t := range tasks {
 		if len(col.Cells) == 0 || col.Cells[len(col.Cells)-1].Index != t.Cell.Index {
-			col.Cells = append(col.Cells, CollectedCell{Index: t.Cell.Index, Values: t.Cell.Values,
+			col.Cells = append(col.Cells, results.CollectedCell{Index: t.Cell.Index, Values: t.Cell.Values,
 				Dataset: t.Cell.Dataset, Options: t.Cell.Options, Runs: []results.Run{}})
 		}
 		runs, missing, err := loadStudy(sweep.study(t.Cell, []int{t.Seed}))
@@ -420,7 +352,7 @@ func CollectSweep(sweep Sweep, shards int) (*SweepCollection, error) {
 		cell := &col.Cells[len(col.Cells)-1]
 		cell.Runs = append(cell.Runs, runs...)
 		if len(missing) > 0 {
-			col.Missing = append(col.Missing, MissingTask{Task: t.Index, Shard: ShardOf(t.Index, shards).String(),
+			col.Missing = append(col.Missing, results.MissingTask{Task: t.Index, Shard: ShardOf(t.Index, shards).String(),
 				Cell: t.Cell.Label(sweep.Grid), Seed: t.Seed, Runs: missing})
 		}
 	}
@@ -458,18 +390,3 @@ func shortKey(key string) string {
 	}
 	return key
 }
-
-// FloatAxis returns the axis key over values, each formatted by FormatGridValue, e.g.
-// FloatAxis("rho", []float64{0.6, 0.9}) is rho ∈ {"0.6", "0.9"}.
-func FloatAxis(key string, values []float64) GridAxis {
-	a := GridAxis{Key: key}
-	for _, v := range values {
-		a.Values = append(a.Values, FormatGridValue(v))
-	}
-	return a
-}
-
-// FormatGridValue formats a float as a grid value the way strconv does for the shortest
-// exact representation (0.6 → "0.6", 0 → "0"), so that notebooks build values that match
-// the ones given on the command line.
-func FormatGridValue(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

@@ -16,7 +16,7 @@ import (
 func TestSweepTasks(t *testing.T) {
 	s := Sweep{Dataset: "lazypair:pair=add,rho=0.8", Methods: []string{"joint"}, SeedList: []int{3, 5},
 		Options: map[string]string{"train.epochs": "3"},
-		Grid:    []GridAxis{{Key: "pi", Values: []string{"0", "0.5"}}, {Key: "train.lr", Values: []string{"0.01", "0.001", "0.1"}}}}
+		Grid:    []results.GridAxis{{Key: "pi", Values: []string{"0", "0.5"}}, {Key: "train.lr", Values: []string{"0.01", "0.001", "0.1"}}}}
 	tasks, err := s.Tasks()
 	if err != nil {
 		t.Fatal(err)
@@ -54,15 +54,15 @@ func TestSweepTasks(t *testing.T) {
 
 	for _, tc := range []struct {
 		name string
-		grid []GridAxis
+		grid []results.GridAxis
 		want []string
 	}{
-		{"bad value", []GridAxis{{Key: "rho", Values: []string{"0.5", "1.5"}}}, []string{"rho=1.5", "rho"}},
-		{"unknown key", []GridAxis{{Key: "bogus", Values: []string{"1"}}}, []string{"bogus=1", "bogus"}},
-		{"no values", []GridAxis{{Key: "rho"}}, []string{`"rho"`, "no values"}},
-		{"axis twice", []GridAxis{{Key: "rho", Values: []string{"0.5"}}, {Key: "rho", Values: []string{"0.6"}}}, []string{`"rho"`, "twice"}},
-		{"option also set", []GridAxis{{Key: "train.epochs", Values: []string{"1"}}}, []string{"train.epochs", "Options"}},
-		{"bad option value", []GridAxis{{Key: "train.lr", Values: []string{"x"}}}, []string{"train.lr=x", "lr"}},
+		{"bad value", []results.GridAxis{{Key: "rho", Values: []string{"0.5", "1.5"}}}, []string{"rho=1.5", "rho"}},
+		{"unknown key", []results.GridAxis{{Key: "bogus", Values: []string{"1"}}}, []string{"bogus=1", "bogus"}},
+		{"no values", []results.GridAxis{{Key: "rho"}}, []string{`"rho"`, "no values"}},
+		{"axis twice", []results.GridAxis{{Key: "rho", Values: []string{"0.5"}}, {Key: "rho", Values: []string{"0.6"}}}, []string{`"rho"`, "twice"}},
+		{"option also set", []results.GridAxis{{Key: "train.epochs", Values: []string{"1"}}}, []string{"train.epochs", "Options"}},
+		{"bad option value", []results.GridAxis{{Key: "train.lr", Values: []string{"x"}}}, []string{"train.lr=x", "lr"}},
 	} {
 		bad := s
 		bad.Grid = tc.grid
@@ -108,7 +108,7 @@ func TestShardsPartitionTasks(t *testing.T) {
 func TestRunSweepShardsMergeAsOne(t *testing.T) {
 	ctx := context.Background()
 	sweep := Sweep{Dataset: "lazypair:n_train=300,n_val=200,n_test=300", Methods: []string{"uni", "joint"}, Seeds: 2,
-		Options: map[string]string{"train.epochs": "2"}, Grid: []GridAxis{{Key: "rho", Values: []string{"0.6", "0.9"}}}, Quiet: true}
+		Options: map[string]string{"train.epochs": "2"}, Grid: []results.GridAxis{{Key: "rho", Values: []string{"0.6", "0.9"}}}, Quiet: true}
 	store, err := results.OpenStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

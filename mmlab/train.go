@@ -73,21 +73,17 @@ func (o *TrainOptions) Validate() error {
 		return fmt.Errorf("train.batch=%d: must be ≥ 1", o.Batch)
 	case !(o.LR > 0) || math.IsInf(o.LR, 0):
 		return fmt.Errorf("train.lr=%g: must be a positive number", o.LR)
-	case o.Schedule != ScheduleConstant && o.Schedule != ScheduleCosine && o.Schedule != ScheduleStep:
-		return fmt.Errorf("train.schedule=%q: valid values are constant, cosine, step", o.Schedule)
 	case o.MinLR < 0 || o.MinLR > o.LR:
 		return fmt.Errorf("train.min_lr=%g: must be in [0, train.lr=%g]", o.MinLR, o.LR)
 	case o.WeightDecay < 0:
 		return fmt.Errorf("train.weight_decay=%g: must be ≥ 0", o.WeightDecay)
 	case o.Patience < 0:
 		return fmt.Errorf("train.patience=%d: must be ≥ 0 (0 disables early stopping)", o.Patience)
-	case o.Optimizer != OptimizerAdam && o.Optimizer != OptimizerSGD:
-		return fmt.Errorf("train.optimizer=%q: valid values are %s, %s", o.Optimizer, OptimizerAdam, OptimizerSGD)
 	case o.Optimizer == OptimizerSGD && o.WeightDecay != 0:
 		return fmt.Errorf("train.optimizer=sgd has the official L2 weight decay %g; train.weight_decay=%g is AdamW's and must be 0 with it",
 			SGDWeightDecay, o.WeightDecay)
 	}
-	return nil
+	return checkChoices(o, "train.")
 }
 
 // learningRate returns the learning rate of step t (0-based) of total steps (total is a

@@ -29,10 +29,7 @@ type UMEOptions struct {
 
 // Validate implements Validator.
 func (o *UMEOptions) Validate() error {
-	if o.Combine != CombineLogits && o.Combine != CombineProbs {
-		return fmt.Errorf("ume.combine=%q: valid values are logits, probs", o.Combine)
-	}
-	return nil
+	return checkChoices(o, "ume.")
 }
 
 type umeMethod struct{}

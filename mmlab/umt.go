@@ -97,18 +97,10 @@ func (o *UMTOptions) Validate() error {
 	switch {
 	case o.Lambda < 0:
 		return fmt.Errorf("umt.lambda=%g: must be ≥ 0", o.Lambda)
-	case o.Distance != DistanceMSE && o.Distance != DistanceL1 && o.Distance != DistanceCosine:
-		return fmt.Errorf("umt.distance=%q: valid values are mse, l1, cosine", o.Distance)
 	case o.FreeDims < 0:
 		return fmt.Errorf("umt.free_dims=%d: must be ≥ 0", o.FreeDims)
-	case o.FreeMode != FreeShared && o.FreeMode != FreeBranch:
-		return fmt.Errorf("umt.free_mode=%q: valid values are shared, branch", o.FreeMode)
-	case o.Init != InitAuto && o.Init != InitScratch && o.Init != InitTeacher:
-		return fmt.Errorf("umt.init=%q: valid values are auto, scratch, teacher", o.Init)
-	case o.DistillNorm != DistillNormNone && o.DistillNorm != DistillNormTeacherVar:
-		return fmt.Errorf("umt.distill_norm=%q: valid values are none, teacher_var", o.DistillNorm)
 	}
-	return nil
+	return checkChoices(o, "umt.")
 }
 
 type umtMethod struct{}
@@ -376,11 +368,7 @@ func (u umtMethod) Train(ctx context.Context, env *Env, opts Validator) (Predict
 	if err != nil {
 		return nil, nil, err
 	}
-	net, curves, err := env.Engine.Fit(ctx, job)
-	if err != nil {
-		return nil, nil, err
-	}
-	return net, curves, nil
+	return env.Fit(ctx, job)
 }
 
 // Restore implements Restorer.

@@ -48,11 +48,7 @@ func (u uniMethod) Train(ctx context.Context, env *Env, opts Validator) (Predict
 	if err != nil {
 		return nil, nil, err
 	}
-	net, curves, err := env.Engine.Fit(ctx, job)
-	if err != nil {
-		return nil, nil, err
-	}
-	return net, curves, nil
+	return env.Fit(ctx, job)
 }
 
 // Restore implements Restorer.

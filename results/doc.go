@@ -4,7 +4,9 @@
 // [PairedDifference], [Summaries], [LazinessGap]), comparisons of methods ([MethodDifference],
 // [Metric]), the choice between UME and UMT ([Choose], [ChoosePairedInfo], [ChooseByRule],
 // [CostOfChoice]), the feature map ([FeatureScores]), the imbalance analysis ([WeakerModality],
-// [CompareWeak]) and the registry names of the methods ([UniMethod], [JointMethod], ...).
+// [CompareWeak]), the registry names of the methods ([UniMethod], [JointMethod], ...) and a
+// sweep's merged results ([SweepCollection], which mmlab.CollectSweep returns and mmlab collect
+// writes; [ReadSweepCollection] reads it back for figures).
 //
 // It sits between training and figures in the one-way flow datasets → mmlab (networks, training,
 // evaluation, the study runner, which writes Runs into a Store) → results → figures. It imports

@@ -144,7 +144,7 @@ func FeatureScores(runs []Run) (*FeatureMap, error) {
 				where, runs[0].Method, runs[0].Key, dataset, r.Method, r.Key, r.Dataset)
 		}
 	}
-	k, err := numClasses(dataset)
+	k, err := numClasses(runs)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
@@ -295,10 +295,19 @@ func uniSeeds(uni map[int]map[int]*Run) []int {
 	return seeds
 }
 
-// numClasses is K of a dataset spec: read from the spec when the kind says it (LazyPair's k),
-// else from a generated (or loaded) copy.
-func numClasses(dataset string) (int, error) {
-	spec, err := datasets.ParseSpec(dataset)
+// numClasses is K of the runs' data: recorded in the runs (Run.NumClasses); for records stored
+// before runs recorded it, read from the spec when the kind says it (LazyPair's k), else from a
+// generated (or loaded) copy of the data.
+func numClasses(runs []Run) (int, error) {
+	if k := runs[0].NumClasses; k > 0 {
+		for _, r := range runs {
+			if r.NumClasses != 0 && r.NumClasses != k {
+				return 0, fmt.Errorf("runs of one dataset record %d and %d classes (runs %s, %s)", k, r.NumClasses, runs[0].Key, r.Key)
+			}
+		}
+		return k, nil
+	}
+	spec, err := datasets.ParseSpec(runs[0].Dataset)
 	if err != nil {
 		return 0, err
 	}

@@ -10,9 +10,16 @@ type Run struct {
 	Method string `json:"method"` // lower-case registry name: "uni", "joint", "ume", "umt", ...
 	// Modality is the modality index for uni-modal runs; nil for multi-modal methods.
 	Modality *int `json:"modality,omitempty"`
-	Seed     int  `json:"seed"`
+	// ModalityNames are the names of the dataset's modalities, in order ("image", "audio"; the
+	// file names of npy data), for tables and legends; absent in records written before them.
+	ModalityNames []string `json:"modality_names,omitempty"`
+	Seed          int      `json:"seed"`
 	// Dataset is the resolved dataset spec (all keys, defaults filled in), without the run seed offset.
 	Dataset string `json:"dataset"`
+	// NumClasses is the run's class count, so that figures and analyses need not parse the spec
+	// or read the data again (with ModalityNames, what they need of the data). Records stored
+	// before it was added have 0: FeatureScores then falls back to the spec (see numClasses).
+	NumClasses int `json:"num_classes,omitempty"`
 	// Config holds the full method, model and training configuration, as key → value.
 	Config map[string]any `json:"config"`
 	// Versions records Go, GoMLX, backend and git commit.

@@ -345,7 +345,8 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 	if err := checkFileOptions(methods, options, src); err != nil {
 		return nil, nil, false, err
 	}
-	if _, err := mmlab.ParseConfig(methods, options); err != nil {
+	cfg, err := mmlab.ParseConfig(methods, options)
+	if err != nil {
 		return nil, nil, false, usageError{err}
 	}
 	if a.out != "" && a.out != "-" {
@@ -362,7 +363,7 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 	if err := checkOutPath("--csv", a.csv); err != nil {
 		return nil, nil, false, src.wrap("csv", err)
 	}
-	return a, &mmlab.Study{Dataset: spec.String(), Methods: methods, Seeds: len(seeds), SeedList: seeds, Options: options}, false, nil
+	return a, &mmlab.Study{Dataset: spec.String(), Spec: spec, Methods: methods, Seeds: len(seeds), SeedList: seeds, Options: options, Config: cfg}, false, nil
 }
 
 // parseOptFlags turns repeated --opt GROUP.KEY=VALUE flags into a map; a malformed or

@@ -68,7 +68,7 @@ func sweepFlags(cmd string) (*flag.FlagSet, *sweepArgs) {
 		fs.StringVar(&a.pvc, "pvc", "", "with --k8s: the PersistentVolumeClaim `NAME` (ReadWriteMany) mounted as $MMLAB_HOME in every pod")
 		fs.StringVar(&a.name, "name", "mmlab-sweep", "with --slurm or --k8s: the job `NAME`")
 	} else {
-		fs.StringVar(&a.out, "out", "", "write the merged results (mmlab.SweepCollection) as JSON to `FILE` (\"-\": stdout)")
+		fs.StringVar(&a.out, "out", "", "write the merged results (results.SweepCollection) as JSON to `FILE` (\"-\": stdout)")
 		fs.StringVar(&a.csv, "csv", "", "write one row per run as CSV to `FILE`")
 	}
 	return fs, a
@@ -134,14 +134,14 @@ func parseSweepArgs(cmd string, args []string, stdout io.Writer) (*sweepArgs, *m
 		}
 		options[key] = strconv.Itoa(a.epochs)
 	}
-	var grid []mmlab.GridAxis
+	var grid []results.GridAxis
 	for _, g := range a.grid {
 		key, values, ok := strings.Cut(g, "=")
 		key = strings.TrimSpace(key)
 		if !ok || key == "" || strings.TrimSpace(values) == "" {
 			return nil, nil, nil, false, usagef("--grid %q: want KEY=V1,V2,..., e.g. rho=0.5,0.7 or umt.lambda=1,10", g)
 		}
-		axis := mmlab.GridAxis{Key: key}
+		axis := results.GridAxis{Key: key}
 		for v := range strings.SplitSeq(values, ",") {
 			axis.Values = append(axis.Values, strings.TrimSpace(v))
 		}
@@ -678,7 +678,7 @@ func collectCommand(args []string, stdout, stderr io.Writer) error {
 
 // collectionCSV returns one row per run of a collection: the cell, its axis values, the run's
 // identity and its accuracies (exact: the shortest decimal that reads back as the same float).
-func collectionCSV(col *mmlab.SweepCollection) (header []string, rows [][]string) {
+func collectionCSV(col *results.SweepCollection) (header []string, rows [][]string) {
 	modalities := 0
 	for _, c := range col.Cells {
 		for _, r := range c.Runs {

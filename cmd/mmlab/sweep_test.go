@@ -316,25 +316,21 @@ func TestCollectReportsMissingByShard(t *testing.T) {
 }
 
 // readCollection decodes a collect --out file.
-func readCollection(t *testing.T, path string) *mmlab.SweepCollection {
+func readCollection(t *testing.T, path string) *results.SweepCollection {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	c, err := results.ReadSweepCollection(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c mmlab.SweepCollection
-	if err := json.Unmarshal(data, &c); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return &c
+	return c
 }
 
 // compareCollections checks that got equals want (tasks, grid, cells; not the number of shards
 // missing tasks would be reported by) in every field of every run but the training time (a measurement of the run, not a result): accuracies, curves, keys, configs bit for bit.
-func compareCollections(t *testing.T, got, want *mmlab.SweepCollection, runs int) {
+func compareCollections(t *testing.T, got, want *results.SweepCollection, runs int) {
 	t.Helper()
 	n := 0
-	for _, c := range [](*mmlab.SweepCollection){got, want} {
+	for _, c := range [](*results.SweepCollection){got, want} {
 		for i := range c.Cells {
 			for j := range c.Cells[i].Runs {
 				c.Cells[i].Runs[j].TrainSeconds = 0

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mmlab-go/mmlab/mmlab"
 	"github.com/mmlab-go/mmlab/results"
 )
 
@@ -77,7 +76,7 @@ func TestSweepShardsStress(t *testing.T) {
 	if records != runs {
 		t.Errorf("%d records in the store, want %d", records, runs)
 	}
-	collectInto := func(home, out string) *mmlab.SweepCollection {
+	collectInto := func(home, out string) *results.SweepCollection {
 		t.Setenv(results.HomeEnv, home)
 		if code, _, stderr := cli(t, append([]string{"collect", "--out", out}, args...)...); code != exitOK {
 			t.Fatalf("collect: %s", stderr)
