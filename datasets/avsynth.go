@@ -114,16 +114,7 @@ func (s AVSynthSpec) Validate() error {
 	p.nonNegative("c", s.C)
 	p.nonNegative("tau", s.Tau)
 	p.nonNegative("sigma", s.Sigma)
-	for _, f := range []struct {
-		key string
-		n   int
-	}{{"n_train", s.NTrain}, {"n_val", s.NVal}, {"n_test", s.NTest}} {
-		if f.n < 1 {
-			p.bad(f.key, f.n, f.key+" ≥ 1")
-		} else if size := 3 * max(s.Size, 1) * max(s.Size, 1); float64(f.n)*float64(size) > maxValuesPerSplit {
-			p.bad(f.key, f.n, fmt.Sprintf("%s × 3·size² ≤ %d (float32 values per modality and split)", f.key, maxValuesPerSplit))
-		}
-	}
+	p.splitSizes(s.NTrain, s.NVal, s.NTest, 3*max(s.Size, 1)*max(s.Size, 1), "3·size²")
 	p = append(p, memoryProblems("size, freq, frames", s.valuesPerSample(), s.NTrain, s.NVal, s.NTest)...)
 	p = append(p, classProblems(s.K, s.NTrain)...)
 	return p.err(AVSynthName)

@@ -313,13 +313,36 @@ func decodeDataset(raw []byte, spec string) (*Dataset, error) {
 		return nil, fmt.Errorf("SHA-256 checksum mismatch (damaged or truncated file)")
 	}
 	r := &cacheReader{b: body}
+	d, err := decodeCacheHeader(r, spec)
+	if err != nil {
+		return nil, err
+	}
+	splits := make([]*Split, len(SplitNames))
+	for i, name := range SplitNames {
+		if splits[i], err = decodeCacheSplit(r, name, d.Modalities); err != nil {
+			return nil, err
+		}
+	}
+	if len(r.b) != 0 {
+		return nil, fmt.Errorf("%d unexpected bytes after the data", len(r.b))
+	}
+	d.Train, d.Val, d.Test = splits[0], splits[1], splits[2]
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// decodeCacheHeader reads a cache file's magic, version, spec (which must be spec) and
+// modalities, checking each modality's shape.
+func decodeCacheHeader(r *cacheReader, spec string) (d *Dataset, err error) {
 	if magic := string(r.take(uint64(len(cacheMagic)), "magic")); magic != cacheMagic {
 		return nil, fmt.Errorf("not a dataset cache file (magic %q)", magic)
 	}
 	if v := r.u32("version"); r.err == nil && v != CacheVersion {
 		return nil, fmt.Errorf("format version %d, want %d", v, CacheVersion)
 	}
-	d := &Dataset{Spec: r.str("spec")}
+	d = &Dataset{Spec: r.str("spec")}
 	if r.err == nil && d.Spec != spec {
 		return nil, fmt.Errorf("holds spec %q, want %q", d.Spec, spec)
 	}
@@ -347,61 +370,56 @@ func decodeDataset(raw []byte, spec string) (*Dataset, error) {
 			return nil, fmt.Errorf("modality %s has shape %v", m.Name, m.Shape)
 		}
 	}
-	splits := make([]*Split, len(SplitNames))
-	le := binary.LittleEndian
-	for i, name := range SplitNames {
-		nb := r.take(8, name+" size")
-		hasTags := r.take(1, name+" tags flag")
-		if r.err != nil {
-			return nil, r.err
-		}
-		n := le.Uint64(nb)
-		if n > uint64(len(r.b))/4 {
-			return nil, fmt.Errorf("truncated: %s claims %d samples", name, n)
-		}
-		s := &Split{Labels: make([]int32, n)}
-		labels := r.take(4*n, name+" labels")
-		if r.err != nil {
-			return nil, r.err
-		}
-		for j := range s.Labels {
-			s.Labels[j] = int32(le.Uint32(labels[4*j:]))
-		}
-		if hasTags[0] == 1 {
-			s.Tags = make([]Tag, n)
-			tags := r.take(4*n, name+" tags")
-			if r.err != nil {
-				return nil, r.err
-			}
-			for j := range s.Tags {
-				s.Tags[j] = Tag(le.Uint32(tags[4*j:]))
-			}
-		}
-		for _, m := range d.Modalities {
-			count := n * uint64(m.Size())
-			if count > uint64(len(r.b))/4 {
-				return nil, fmt.Errorf("truncated: %s %s needs %d values", name, m.Name, count)
-			}
-			vals := r.take(4*count, name+" "+m.Name)
-			f := make([]float32, count)
-			for j := range f {
-				f[j] = math.Float32frombits(le.Uint32(vals[4*j:]))
-			}
-			s.Features = append(s.Features, f)
-		}
-		if r.err != nil {
-			return nil, r.err
-		}
-		splits[i] = s
-	}
-	if len(r.b) != 0 {
-		return nil, fmt.Errorf("%d unexpected bytes after the data", len(r.b))
-	}
-	d.Train, d.Val, d.Test = splits[0], splits[1], splits[2]
-	if err := d.Validate(); err != nil {
-		return nil, err
-	}
 	return d, nil
+}
+
+// decodeCacheSplit reads the split name: its labels, its tags if it has them, and the
+// features of each modality.
+func decodeCacheSplit(r *cacheReader, name string, modalities []Modality) (*Split, error) {
+	le := binary.LittleEndian
+	nb := r.take(8, name+" size")
+	hasTags := r.take(1, name+" tags flag")
+	if r.err != nil {
+		return nil, r.err
+	}
+	n := le.Uint64(nb)
+	if n > uint64(len(r.b))/4 {
+		return nil, fmt.Errorf("truncated: %s claims %d samples", name, n)
+	}
+	s := &Split{Labels: make([]int32, n)}
+	labels := r.take(4*n, name+" labels")
+	if r.err != nil {
+		return nil, r.err
+	}
+	for j := range s.Labels {
+		s.Labels[j] = int32(le.Uint32(labels[4*j:]))
+	}
+	if hasTags[0] == 1 {
+		s.Tags = make([]Tag, n)
+		tags := r.take(4*n, name+" tags")
+		if r.err != nil {
+			return nil, r.err
+		}
+		for j := range s.Tags {
+			s.Tags[j] = Tag(le.Uint32(tags[4*j:]))
+		}
+	}
+	for _, m := range modalities {
+		count := n * uint64(m.Size())
+		if count > uint64(len(r.b))/4 {
+			return nil, fmt.Errorf("truncated: %s %s needs %d values", name, m.Name, count)
+		}
+		vals := r.take(4*count, name+" "+m.Name)
+		f := make([]float32, count)
+		for j := range f {
+			f[j] = math.Float32frombits(le.Uint32(vals[4*j:]))
+		}
+		s.Features = append(s.Features, f)
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	return s, nil
 }
 
 // genProgress is the progress bar of one generation: it appears only once generation has run

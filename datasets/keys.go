@@ -171,6 +171,22 @@ func (p *specProblems) intRange(key string, value, lo, hi int) {
 	}
 }
 
+// splitSizes checks n_train, n_val and n_test: each ≥ 1, and n × perSample float32 values (one
+// modality of one sample; what names that count in the message, e.g. "size²") at most
+// maxValuesPerSplit.
+func (p *specProblems) splitSizes(nTrain, nVal, nTest, perSample int, what string) {
+	for _, f := range []struct {
+		key string
+		n   int
+	}{{"n_train", nTrain}, {"n_val", nVal}, {"n_test", nTest}} {
+		if f.n < 1 {
+			p.bad(f.key, f.n, f.key+" ≥ 1")
+		} else if float64(f.n)*float64(perSample) > maxValuesPerSplit {
+			p.bad(f.key, f.n, fmt.Sprintf("%s × %s ≤ %d (float32 values per modality and split)", f.key, what, maxValuesPerSplit))
+		}
+	}
+}
+
 func (p specProblems) err(kind string) error {
 	if len(p) == 0 {
 		return nil

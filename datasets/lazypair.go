@@ -343,32 +343,12 @@ func (s LazyPairSpec) generateSplit(bases []LazyPairBasis, n int, stream uint64)
 	for m := range split.Features {
 		split.Features[m] = make([]float32, n*s.Dim)
 	}
-	uEasy := make([]float64, M)
-	negative := make([]bool, M)
-	z := make([]float64, K)
-	symbols := make([]int, M)
+	d := &lazyPairDraw{uEasy: make([]float64, M), negative: make([]bool, M), z: make([]float64, K), symbols: make([]int, M)}
 	row := make([]float64, s.Dim)
 	for i := range n {
-		y := r.IntN(K)
-		for m := range M {
-			uEasy[m] = r.Float64()
-			negative[m] = r.Uint64()&1 == 1
-		}
-		uPaired, uPairOnly := r.Float64(), r.Float64()
-		for j := range z {
-			z[j] = r.NormFloat64()
-		}
-		// xor symbols: s_1 … s_{M−1} uniform, s_M = (y − Σ others) mod K, so their sum mod K is y
-		// and any M−1 of them are independent of y.
-		sum := 0
-		for m := range M - 1 {
-			symbols[m] = r.IntN(K)
-			sum += symbols[m]
-		}
-		symbols[M-1] = ((y-sum)%K + K) % K
-
-		paired := uPaired < s.Pi
-		pairOnly := paired && uPairOnly < s.PairOnly
+		s.drawLatents(r, d)
+		paired := d.uPaired < s.Pi
+		pairOnly := paired && d.uPairOnly < s.PairOnly
 		var tag Tag
 		if paired {
 			tag |= TagPaired
@@ -379,36 +359,8 @@ func (s LazyPairSpec) generateSplit(bases []LazyPairBasis, n int, stream uint64)
 		for m := range M {
 			clear(row)
 			b := bases[m]
-			if !pairOnly {
-				if uEasy[m] < s.rhoOf(m) {
-					addScaled(row, s.AlphaEasy, b.Easy[y])
-				} else {
-					tag |= TagHard(m)
-					sign := 1.0
-					if s.HardSign == HardSignRandom && negative[m] {
-						sign = -1
-					}
-					addScaled(row, sign*s.AlphaHard, b.Hard[y])
-				}
-			}
-			if paired {
-				switch s.Pair {
-				case PairAdd:
-					// code(y) = onehot(y) − 1/K; modality 0 gets c·code(y) + τ·z, the others τ·z.
-					for j := range K {
-						coef := s.Tau * z[j]
-						if m == 0 {
-							code := -1 / float64(K)
-							if j == y {
-								code += 1
-							}
-							coef += float64(s.C * code)
-						}
-						addScaled(row, coef, b.Paired[j])
-					}
-				case PairXOR:
-					addScaled(row, s.AQ, b.Paired[symbols[m]])
-				}
+			if s.addSignal(row, b, m, d, paired, pairOnly) {
+				tag |= TagHard(m)
 			}
 			for j := range D {
 				addScaled(row, s.DistractScale*r.NormFloat64(), b.Distract[j])
@@ -419,10 +371,80 @@ func (s LazyPairSpec) generateSplit(bases []LazyPairBasis, n int, stream uint64)
 				out[j] = float32(row[j] + float64(sigma*r.NormFloat64()))
 			}
 		}
-		split.Labels[i] = int32(y)
+		split.Labels[i] = int32(d.y)
 		split.Tags[i] = tag
 	}
 	return split
+}
+
+// lazyPairDraw holds one sample's latent draws (see generateSplit for their order).
+type lazyPairDraw struct {
+	y                  int
+	uEasy              []float64 // per modality: easy when below its ρ
+	negative           []bool    // per modality: the sign bit of a hard signal
+	uPaired, uPairOnly float64
+	z                  []float64 // the K shared add noises
+	symbols            []int     // the M xor symbols
+}
+
+// drawLatents draws one sample's label and latents into d, in generateSplit's order.
+func (s LazyPairSpec) drawLatents(r *rand.Rand, d *lazyPairDraw) {
+	M, K := s.M, s.K
+	d.y = r.IntN(K)
+	for m := range M {
+		d.uEasy[m] = r.Float64()
+		d.negative[m] = r.Uint64()&1 == 1
+	}
+	d.uPaired, d.uPairOnly = r.Float64(), r.Float64()
+	for j := range d.z {
+		d.z[j] = r.NormFloat64()
+	}
+	// xor symbols: s_1 … s_{M−1} uniform, s_M = (y − Σ others) mod K, so their sum mod K is y
+	// and any M−1 of them are independent of y.
+	sum := 0
+	for m := range M - 1 {
+		d.symbols[m] = r.IntN(K)
+		sum += d.symbols[m]
+	}
+	d.symbols[M-1] = ((d.y-sum)%K + K) % K
+}
+
+// addSignal adds modality m's class signal to row: the easy or hard direction (unless the
+// sample is pair_only) and, for a paired sample, its paired part. It reports whether m is hard.
+func (s LazyPairSpec) addSignal(row []float64, b LazyPairBasis, m int, d *lazyPairDraw, paired, pairOnly bool) (hard bool) {
+	y, K := d.y, s.K
+	if !pairOnly {
+		if d.uEasy[m] < s.rhoOf(m) {
+			addScaled(row, s.AlphaEasy, b.Easy[y])
+		} else {
+			hard = true
+			sign := 1.0
+			if s.HardSign == HardSignRandom && d.negative[m] {
+				sign = -1
+			}
+			addScaled(row, sign*s.AlphaHard, b.Hard[y])
+		}
+	}
+	if paired {
+		switch s.Pair {
+		case PairAdd:
+			// code(y) = onehot(y) − 1/K; modality 0 gets c·code(y) + τ·z, the others τ·z.
+			for j := range K {
+				coef := s.Tau * d.z[j]
+				if m == 0 {
+					code := -1 / float64(K)
+					if j == y {
+						code += 1
+					}
+					coef += float64(s.C * code)
+				}
+				addScaled(row, coef, b.Paired[j])
+			}
+		case PairXOR:
+			addScaled(row, s.AQ, b.Paired[d.symbols[m]])
+		}
+	}
+	return hard
 }
 
 // addScaled adds a·v to dst. The explicit float64 conversion rounds the product, so the

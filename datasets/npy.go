@@ -139,64 +139,9 @@ var hexChecksum = regexp.MustCompile(`^[0-9a-f]{16}$`)
 // parseNPY is npy's ParseSpec hook: it reads the keys, then loads and checks the files, and
 // returns the resolved spec.
 func parseNPY(kv map[string]string) (Spec, error) {
-	valid := NPYKeys()
-	for _, key := range slices.Sorted(maps.Keys(kv)) {
-		if !slices.Contains(valid, key) {
-			return nil, fmt.Errorf("datasets: npy: unknown key %q; valid keys: %s (path given first, without path=)",
-				key, strings.Join(valid[1:], ", "))
-		}
-	}
-	path, ok := kv["path"]
-	if !ok {
-		return nil, fmt.Errorf("datasets: npy: no data path; %s", npyUsage)
-	}
-	s := NPYSpec{Path: path, Val: DefaultNPYVal, Test: DefaultNPYTest, Seed: DefaultNPYSeed}
-	if v, ok := kv["modalities"]; ok {
-		for name := range strings.SplitSeq(v, "+") {
-			name = strings.TrimSpace(name)
-			if name == "" {
-				return nil, fmt.Errorf("datasets: npy: key modalities: %q has an empty name; want names joined by '+', e.g. audio+video", v)
-			}
-			if slices.Contains(s.Modalities, name) {
-				return nil, fmt.Errorf("datasets: npy: key modalities: %q names %s twice", v, name)
-			}
-			s.Modalities = append(s.Modalities, name)
-		}
-	}
-	if v, ok := kv["k"]; ok {
-		k, err := strconv.Atoi(v)
-		if err != nil {
-			return nil, fmt.Errorf("datasets: npy: key k: %q is not an integer", v)
-		}
-		if k < 2 || k > MaxNPYClasses {
-			return nil, fmt.Errorf("datasets: npy: k = %d, want 2 ≤ k ≤ %d", k, MaxNPYClasses)
-		}
-		s.K = k
-	}
-	for _, f := range []struct {
-		key string
-		dst *float64
-	}{{"val", &s.Val}, {"test", &s.Test}} {
-		if v, ok := kv[f.key]; ok {
-			x, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				return nil, fmt.Errorf("datasets: npy: key %s: %q is not a number", f.key, v)
-			}
-			if !(x > 0 && x < 1) {
-				return nil, fmt.Errorf("datasets: npy: %s = %v, want 0 < %s < 1", f.key, x, f.key)
-			}
-			*f.dst = x
-		}
-	}
-	if !(s.Val+s.Test < 1) {
-		return nil, fmt.Errorf("datasets: npy: val + test = %v + %v ≥ 1 leaves no training samples", s.Val, s.Test)
-	}
-	if v, ok := kv["seed"]; ok {
-		x, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("datasets: npy: key seed: %q is not a 64-bit integer", v)
-		}
-		s.Seed = x
+	s, err := parseNPYKeys(kv)
+	if err != nil {
+		return nil, err
 	}
 	want, checkSum := kv["sha256"]
 	if checkSum && !hexChecksum.MatchString(want) {
@@ -230,6 +175,71 @@ func parseNPY(kv map[string]string) (Spec, error) {
 	}
 	resolved.loaded = &npyHeld{spec: resolved.String(), data: d}
 	return resolved, nil
+}
+
+// parseNPYKeys checks kv's keys and parses the path, modalities, k, val, test and seed, with
+// the defaults for those not given.
+func parseNPYKeys(kv map[string]string) (NPYSpec, error) {
+	valid := NPYKeys()
+	for _, key := range slices.Sorted(maps.Keys(kv)) {
+		if !slices.Contains(valid, key) {
+			return NPYSpec{}, fmt.Errorf("datasets: npy: unknown key %q; valid keys: %s (path given first, without path=)",
+				key, strings.Join(valid[1:], ", "))
+		}
+	}
+	path, ok := kv["path"]
+	if !ok {
+		return NPYSpec{}, fmt.Errorf("datasets: npy: no data path; %s", npyUsage)
+	}
+	s := NPYSpec{Path: path, Val: DefaultNPYVal, Test: DefaultNPYTest, Seed: DefaultNPYSeed}
+	if v, ok := kv["modalities"]; ok {
+		for name := range strings.SplitSeq(v, "+") {
+			name = strings.TrimSpace(name)
+			if name == "" {
+				return NPYSpec{}, fmt.Errorf("datasets: npy: key modalities: %q has an empty name; want names joined by '+', e.g. audio+video", v)
+			}
+			if slices.Contains(s.Modalities, name) {
+				return NPYSpec{}, fmt.Errorf("datasets: npy: key modalities: %q names %s twice", v, name)
+			}
+			s.Modalities = append(s.Modalities, name)
+		}
+	}
+	if v, ok := kv["k"]; ok {
+		k, err := strconv.Atoi(v)
+		if err != nil {
+			return NPYSpec{}, fmt.Errorf("datasets: npy: key k: %q is not an integer", v)
+		}
+		if k < 2 || k > MaxNPYClasses {
+			return NPYSpec{}, fmt.Errorf("datasets: npy: k = %d, want 2 ≤ k ≤ %d", k, MaxNPYClasses)
+		}
+		s.K = k
+	}
+	for _, f := range []struct {
+		key string
+		dst *float64
+	}{{"val", &s.Val}, {"test", &s.Test}} {
+		if v, ok := kv[f.key]; ok {
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return NPYSpec{}, fmt.Errorf("datasets: npy: key %s: %q is not a number", f.key, v)
+			}
+			if !(x > 0 && x < 1) {
+				return NPYSpec{}, fmt.Errorf("datasets: npy: %s = %v, want 0 < %s < 1", f.key, x, f.key)
+			}
+			*f.dst = x
+		}
+	}
+	if !(s.Val+s.Test < 1) {
+		return NPYSpec{}, fmt.Errorf("datasets: npy: val + test = %v + %v ≥ 1 leaves no training samples", s.Val, s.Test)
+	}
+	if v, ok := kv["seed"]; ok {
+		x, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return NPYSpec{}, fmt.Errorf("datasets: npy: key seed: %q is not a 64-bit integer", v)
+		}
+		s.Seed = x
+	}
+	return s, nil
 }
 
 // Name returns "npy".

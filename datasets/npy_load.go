@@ -354,21 +354,33 @@ func (src *npySource) features(name string, n int) (shape []int, values []float3
 	if err != nil {
 		return nil, nil, src.errorf(name, "%v", err)
 	}
-	// where names the sample and feature of flat index j, with the feature's index in the
-	// per-sample shape when that has more than one axis.
-	where := func(j int) string {
-		s := fmt.Sprintf("sample %d, feature %d", j/size, j%size)
-		if len(shape) > 1 {
-			idx := make([]string, len(shape))
-			rem := j % size
-			for k := len(shape) - 1; k >= 0; k-- {
-				idx[k] = strconv.Itoa(rem % shape[k])
-				rem /= shape[k]
-			}
-			s += fmt.Sprintf(" (index (%s) of per-sample shape %s)", strings.Join(idx, ", "), pyShape(shape))
-		}
-		return s
+	where := func(j int) string { return featureIndex(j, size, shape) }
+	if values, err = src.featureFloats(name, data, where); err != nil {
+		return nil, nil, err
 	}
+	return shape, values, nil
+}
+
+// featureIndex names the sample and feature of flat index j of features with size values per
+// sample, with the feature's index in the per-sample shape when that has more than one axis.
+func featureIndex(j, size int, shape []int) string {
+	s := fmt.Sprintf("sample %d, feature %d", j/size, j%size)
+	if len(shape) > 1 {
+		idx := make([]string, len(shape))
+		rem := j % size
+		for k := len(shape) - 1; k >= 0; k-- {
+			idx[k] = strconv.Itoa(rem % shape[k])
+			rem /= shape[k]
+		}
+		s += fmt.Sprintf(" (index (%s) of per-sample shape %s)", strings.Join(idx, ", "), pyShape(shape))
+	}
+	return s
+}
+
+// featureFloats converts the values of array name (as a.values returns them) to float32: each
+// must be finite and within float32's range, and an integer at most 2^24 in magnitude (exact in
+// float32); where names the sample and feature of a flat index in the error.
+func (src *npySource) featureFloats(name string, data any, where func(int) string) ([]float32, error) {
 	notFinite := func(j int, v float64) error {
 		return src.errorf(name, "features: %s is %v; want finite values", where(j), v)
 	}
@@ -376,43 +388,43 @@ func (src *npySource) features(name string, n int) (shape []int, values []float3
 	case []float32:
 		for j, v := range x {
 			if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
-				return nil, nil, notFinite(j, f)
+				return nil, notFinite(j, f)
 			}
 		}
-		return shape, x, nil
+		return x, nil
 	case []float64:
-		values = make([]float32, len(x))
+		values := make([]float32, len(x))
 		for j, v := range x {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, nil, notFinite(j, v)
+				return nil, notFinite(j, v)
 			}
 			if math.Abs(v) > math.MaxFloat32 {
-				return nil, nil, src.errorf(name, "features: %s is %g, beyond float32's range (±3.4e38)", where(j), v)
+				return nil, src.errorf(name, "features: %s is %g, beyond float32's range (±3.4e38)", where(j), v)
 			}
 			values[j] = float32(v)
 		}
-		return shape, values, nil
+		return values, nil
 	case []float16Bits:
-		values = make([]float32, len(x))
+		values := make([]float32, len(x))
 		for j, v := range x {
 			f := float16ToFloat32(uint16(v))
 			if g := float64(f); math.IsNaN(g) || math.IsInf(g, 0) {
-				return nil, nil, notFinite(j, g)
+				return nil, notFinite(j, g)
 			}
 			values[j] = f
 		}
-		return shape, values, nil
+		return values, nil
 	}
 	ints, overflow := intValues(data)
-	values = make([]float32, len(ints))
+	values := make([]float32, len(ints))
 	for j, v := range ints {
 		if j == overflow || v > maxExactInt || v < -maxExactInt {
-			return nil, nil, src.errorf(name, "features: %s is %s, which float32 cannot hold exactly (|v| > 2^24); save the features as floats",
+			return nil, src.errorf(name, "features: %s is %s, which float32 cannot hold exactly (|v| > 2^24); save the features as floats",
 				where(j), fmt.Sprint(reflectIndex(data, j)))
 		}
 		values[j] = float32(v)
 	}
-	return shape, values, nil
+	return values, nil
 }
 
 // stratifiedSplit draws the split: per class c in increasing order, the indices of class c (in

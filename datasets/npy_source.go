@@ -54,77 +54,12 @@ func openNPYSource(path string) (*npySource, error) {
 	src := &npySource{path: abs, hashes: map[string][sha256.Size]byte{}}
 	switch {
 	case info.IsDir():
-		entries, err := os.ReadDir(abs)
-		if err != nil {
-			return nil, fmt.Errorf("datasets: npy: %w", err)
-		}
-		var npzFiles []string
-		for _, e := range entries {
-			name := e.Name()
-			if strings.HasPrefix(name, ".") {
-				continue
-			}
-			if strings.HasSuffix(name, ".npz") {
-				npzFiles = append(npzFiles, name)
-			}
-			if stem, ok := strings.CutSuffix(name, ".npy"); ok {
-				if err := checkNPYEntry(filepath.Join(abs, name)); err != nil {
-					return nil, fmt.Errorf("datasets: npy: %s: %s: %w", abs, name, err)
-				}
-				src.names = append(src.names, stem)
-			}
-		}
-		if len(src.names) == 0 {
-			hint := "want labels.npy plus one <modality>.npy per modality"
-			if len(npzFiles) > 0 {
-				hint = fmt.Sprintf("to read %s, name it: npy:%s", npzFiles[0], filepath.Join(abs, npzFiles[0]))
-			}
-			return nil, fmt.Errorf("datasets: npy: %s: no .npy files; %s", abs, hint)
-		}
-		src.read = func(name string) ([]byte, error) {
-			raw, err := readNPYFile(filepath.Join(abs, name+".npy"))
-			if err != nil {
-				return nil, err
-			}
-			src.hashes[name] = sha256.Sum256(raw)
-			return raw, nil
+		if err := src.openDir(); err != nil {
+			return nil, err
 		}
 	case info.Mode().IsRegular() && strings.HasSuffix(abs, ".npz"):
-		if info.Size() > maxNPYBytes() {
-			return nil, fmt.Errorf("datasets: npy: %s: %d bytes, more than the %d this loader reads (MaxDatasetBytes)", abs, info.Size(), maxNPYBytes())
-		}
-		raw, err := os.ReadFile(abs)
-		npyFilesRead.Add(1)
-		if err != nil {
-			return nil, fmt.Errorf("datasets: npy: %w", err)
-		}
-		sum := sha256.Sum256(raw)
-		src.whole = sum[:]
-		zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
-		if err != nil {
-			return nil, fmt.Errorf("datasets: npy: %s: not a readable .npz (zip) file: %w", abs, err)
-		}
-		entryOf := map[string]*zip.File{}
-		for _, f := range zr.File {
-			if stem, ok := strings.CutSuffix(f.Name, ".npy"); ok && !strings.HasPrefix(stem, ".") {
-				if _, dup := entryOf[stem]; dup {
-					return nil, fmt.Errorf("datasets: npy: %s: entry %s appears twice", abs, f.Name)
-				}
-				src.names = append(src.names, stem)
-				entryOf[stem] = f
-			}
-		}
-		src.read = func(name string) ([]byte, error) {
-			f := entryOf[name]
-			if f.UncompressedSize64 > uint64(maxNPYBytes()) {
-				return nil, fmt.Errorf("zip entry of %d bytes, more than the %d this loader reads (MaxDatasetBytes)", f.UncompressedSize64, maxNPYBytes())
-			}
-			rc, err := f.Open()
-			if err != nil {
-				return nil, fmt.Errorf("zip entry: %w", err)
-			}
-			defer rc.Close()
-			return readNPYBounded(rc, int64(f.UncompressedSize64))
+		if err := src.openNPZ(info.Size()); err != nil {
+			return nil, err
 		}
 	case info.Mode().IsRegular() && strings.HasSuffix(abs, ".npy"):
 		return nil, fmt.Errorf("datasets: npy: %s is one array; give the directory that holds the arrays: npy:%s",
@@ -134,6 +69,91 @@ func openNPYSource(path string) (*npySource, error) {
 	}
 	slices.SortFunc(src.names, naturalCompare)
 	return src, nil
+}
+
+// openDir lists the arrays of the directory src.path (one <name>.npy each, hidden files
+// skipped) and reads them from there, hashing each file read.
+func (src *npySource) openDir() error {
+	abs := src.path
+	entries, err := os.ReadDir(abs)
+	if err != nil {
+		return fmt.Errorf("datasets: npy: %w", err)
+	}
+	var npzFiles []string
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		if strings.HasSuffix(name, ".npz") {
+			npzFiles = append(npzFiles, name)
+		}
+		if stem, ok := strings.CutSuffix(name, ".npy"); ok {
+			if err := checkNPYEntry(filepath.Join(abs, name)); err != nil {
+				return fmt.Errorf("datasets: npy: %s: %s: %w", abs, name, err)
+			}
+			src.names = append(src.names, stem)
+		}
+	}
+	if len(src.names) == 0 {
+		hint := "want labels.npy plus one <modality>.npy per modality"
+		if len(npzFiles) > 0 {
+			hint = fmt.Sprintf("to read %s, name it: npy:%s", npzFiles[0], filepath.Join(abs, npzFiles[0]))
+		}
+		return fmt.Errorf("datasets: npy: %s: no .npy files; %s", abs, hint)
+	}
+	src.read = func(name string) ([]byte, error) {
+		raw, err := readNPYFile(filepath.Join(abs, name+".npy"))
+		if err != nil {
+			return nil, err
+		}
+		src.hashes[name] = sha256.Sum256(raw)
+		return raw, nil
+	}
+	return nil
+}
+
+// openNPZ reads the .npz (zip) file src.path of size bytes whole, hashes it, lists its <name>.npy
+// entries and reads the arrays from them.
+func (src *npySource) openNPZ(size int64) error {
+	abs := src.path
+	if size > maxNPYBytes() {
+		return fmt.Errorf("datasets: npy: %s: %d bytes, more than the %d this loader reads (MaxDatasetBytes)", abs, size, maxNPYBytes())
+	}
+	raw, err := os.ReadFile(abs)
+	npyFilesRead.Add(1)
+	if err != nil {
+		return fmt.Errorf("datasets: npy: %w", err)
+	}
+	sum := sha256.Sum256(raw)
+	src.whole = sum[:]
+	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		return fmt.Errorf("datasets: npy: %s: not a readable .npz (zip) file: %w", abs, err)
+	}
+	entryOf := map[string]*zip.File{}
+	for _, f := range zr.File {
+		if stem, ok := strings.CutSuffix(f.Name, ".npy"); ok && !strings.HasPrefix(stem, ".") {
+			if _, dup := entryOf[stem]; dup {
+				return fmt.Errorf("datasets: npy: %s: entry %s appears twice", abs, f.Name)
+			}
+			src.names = append(src.names, stem)
+			entryOf[stem] = f
+		}
+	}
+	src.read = func(name string) ([]byte, error) {
+		f := entryOf[name]
+		if f.UncompressedSize64 > uint64(maxNPYBytes()) {
+			return nil, fmt.Errorf("zip entry of %d bytes, more than the %d this loader reads (MaxDatasetBytes)", f.UncompressedSize64, maxNPYBytes())
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return nil, fmt.Errorf("zip entry: %w", err)
+		}
+		defer rc.Close()
+		return readNPYBounded(rc, int64(f.UncompressedSize64))
+	}
+	return nil
 }
 
 // checksum is the first checksumLen hex digits of the SHA-256 of what was read: of the .npz

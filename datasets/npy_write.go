@@ -51,15 +51,8 @@ func SaveNPY(dir string, d *Dataset) error {
 	if err := d.Validate(); err != nil {
 		return fmt.Errorf("datasets.SaveNPY: %w", err)
 	}
-	for _, m := range d.Modalities {
-		switch {
-		case m.Name == npyLabels || m.Name == npySplit || m.Name == npyTags:
-			return fmt.Errorf("datasets.SaveNPY: modality %q: the name is reserved for %s.npy", m.Name, m.Name)
-		case strings.ContainsAny(m.Name, `,+/\`) || strings.HasPrefix(m.Name, ".") || strings.TrimSpace(m.Name) != m.Name:
-			return fmt.Errorf("datasets.SaveNPY: modality %q: the name becomes a file name and a spec value; want no ',', '+', '/', '\\', leading '.' or surrounding spaces", m.Name)
-		case len(m.Shape) == 0:
-			return fmt.Errorf("datasets.SaveNPY: modality %s has a scalar per sample (Shape []); NPYSpec reads shape (N, ...) with at least one feature axis: use Shape [1]", m.Name)
-		}
+	if err := checkNPYModalities(d.Modalities); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("datasets.SaveNPY: %w", err)
@@ -73,15 +66,8 @@ func SaveNPY(dir string, d *Dataset) error {
 	for _, m := range d.Modalities {
 		writing = append(writing, m.Name+".npy")
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("datasets.SaveNPY: %w", err)
-	}
-	for _, e := range entries {
-		if name := e.Name(); strings.HasSuffix(name, ".npy") && !strings.HasPrefix(name, ".") && !slices.Contains(writing, name) {
-			return fmt.Errorf("datasets.SaveNPY: %s already holds %s, which this dataset does not write but npy:DIR would read with it; remove it or use another directory",
-				dir, name)
-		}
+	if err := checkNPYDir(dir, writing); err != nil {
+		return err
 	}
 	n := 0
 	for _, s := range splits {
@@ -101,7 +87,7 @@ func SaveNPY(dir string, d *Dataset) error {
 			return err
 		}
 	}
-	err = writeNPYFile(dir, npyLabels, "<i4", []int{n}, func(w io.Writer) error {
+	err := writeNPYFile(dir, npyLabels, "<i4", []int{n}, func(w io.Writer) error {
 		for _, s := range splits {
 			if err := writeLE(w, s.Labels); err != nil {
 				return err
@@ -132,6 +118,38 @@ func SaveNPY(dir string, d *Dataset) error {
 			}
 			return nil
 		})
+	}
+	return nil
+}
+
+// checkNPYModalities checks that each modality's name can be a file name and a spec value, is
+// not reserved, and that each has at least one feature axis.
+func checkNPYModalities(modalities []Modality) error {
+	for _, m := range modalities {
+		switch {
+		case m.Name == npyLabels || m.Name == npySplit || m.Name == npyTags:
+			return fmt.Errorf("datasets.SaveNPY: modality %q: the name is reserved for %s.npy", m.Name, m.Name)
+		case strings.ContainsAny(m.Name, `,+/\`) || strings.HasPrefix(m.Name, ".") || strings.TrimSpace(m.Name) != m.Name:
+			return fmt.Errorf("datasets.SaveNPY: modality %q: the name becomes a file name and a spec value; want no ',', '+', '/', '\\', leading '.' or surrounding spaces", m.Name)
+		case len(m.Shape) == 0:
+			return fmt.Errorf("datasets.SaveNPY: modality %s has a scalar per sample (Shape []); NPYSpec reads shape (N, ...) with at least one feature axis: use Shape [1]", m.Name)
+		}
+	}
+	return nil
+}
+
+// checkNPYDir checks that dir holds no .npy file besides those SaveNPY is writing, which
+// npy:DIR would read with them.
+func checkNPYDir(dir string, writing []string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("datasets.SaveNPY: %w", err)
+	}
+	for _, e := range entries {
+		if name := e.Name(); strings.HasSuffix(name, ".npy") && !strings.HasPrefix(name, ".") && !slices.Contains(writing, name) {
+			return fmt.Errorf("datasets.SaveNPY: %s already holds %s, which this dataset does not write but npy:DIR would read with it; remove it or use another directory",
+				dir, name)
+		}
 	}
 	return nil
 }

@@ -58,12 +58,7 @@ func MethodComparison(regimes []Regime) (*charts.Bar, error) {
 		}
 		series = append(series, s)
 	}
-	var subtitle []string
-	for i, m := range missing {
-		if len(m) > 0 {
-			subtitle = append(subtitle, fmt.Sprintf("not run in %q: %s", names[i], strings.Join(m, ", ")))
-		}
-	}
+	subtitle := absentLines(nil, "not run", names, missing)
 	title := "Test accuracy per method"
 	if len(regimes) > 1 {
 		title += " across regimes"
@@ -141,13 +136,7 @@ func SubsetComparison(regimes []Regime, subsets ...string) (*charts.Bar, error) 
 			help = append(help, h)
 		}
 	}
-	var subtitle []string
-	subtitle = append(subtitle, help...)
-	for i, a := range absent {
-		if len(a) > 0 {
-			subtitle = append(subtitle, fmt.Sprintf("not reported in %q: %s", names[i], strings.Join(a, ", ")))
-		}
-	}
+	subtitle := absentLines(help, "not reported", names, absent)
 	xName := "diagnostic test subset"
 	if len(regimes) > 1 {
 		xName += " and regime"
@@ -231,4 +220,15 @@ func regimeRuns(regimes []Regime) []results.Run {
 		runs = append(runs, r.Runs...)
 	}
 	return runs
+}
+
+// absentLines appends to lines one line per regime with absent methods: "<what> in "<regime>":
+// <methods>"; regimes with none add nothing.
+func absentLines(lines []string, what string, regimes []string, absent [][]string) []string {
+	for i, a := range absent {
+		if len(a) > 0 {
+			lines = append(lines, fmt.Sprintf("%s in %q: %s", what, regimes[i], strings.Join(a, ", ")))
+		}
+	}
+	return lines
 }

@@ -57,33 +57,9 @@ func FeatureMap(runs []results.Run) (*charts.HeatMap, error) {
 		columns[j] = MethodLabel(m)
 	}
 
-	var scored, missing []featureItem
-	seedCounts := map[int]bool{} // the numbers of seeds of the cells
-	for i, f := range fm.Features {
-		for j, method := range methods {
-			c, _ := fm.Cell(f, method)
-			tip := fmt.Sprintf("%s, %s<br/>%s", featureLabel(f, names), MethodLabel(method), featureDefinition(f, method))
-			if c.Score.N == 0 {
-				missing = append(missing, featureItem{Name: "no score", Value: []any{j, i, 0}, Tip: tip + "<br/>no score"})
-				continue
-			}
-			seedCounts[c.Score.N] = true
-			scored = append(scored, featureItem{Name: fmtScore(c.Score), Value: []any{j, i, c.Score.Mean},
-				Tip: tip + "<br/>score: " + fmtEstimate(c.Score)})
-		}
-	}
-
+	scored, missing, seedCounts := featureItems(fm, methods, names)
 	title := "Which features each method learned: the paper's Figure 1, measured"
-	// Short: the full definitions are in the tooltips and FeatureMap's documentation.
-	subtitle := []string{
-		describeData(fm) + "; cell: mean ± 95% CI over " + describeSeeds(seedCounts),
-	}
-	what := "m<i> easy/hard: probe accuracy of φ_i on samples with only that feature"
-	if slices.Contains(fm.Features, results.PairedFeature()) {
-		what += "; paired feature: accuracy on pair_only"
-	}
-	subtitle = append(subtitle, what+fmt.Sprintf("; colour: chance 1/K = %s to 1",
-		strconv.FormatFloat(fm.Chance, 'f', -1, 64)))
+	subtitle := featureMapSubtitle(fm, seedCounts)
 
 	hm := charts.NewHeatMap()
 	hm.Accept(figureVisitor{patch: heatmapPatch(2)})
@@ -117,6 +93,41 @@ func FeatureMap(runs []results.Run) (*charts.HeatMap, error) {
 		})
 	}
 	return hm, nil
+}
+
+// featureItems returns the heatmap cells of fm, columns in the order of methods: the scored ones,
+// those without a score, and the numbers of seeds of the scored cells.
+func featureItems(fm *results.FeatureMap, methods, names []string) (scored, missing []featureItem, seedCounts map[int]bool) {
+	seedCounts = map[int]bool{} // the numbers of seeds of the cells
+	for i, f := range fm.Features {
+		for j, method := range methods {
+			c, _ := fm.Cell(f, method)
+			tip := fmt.Sprintf("%s, %s<br/>%s", featureLabel(f, names), MethodLabel(method), featureDefinition(f, method))
+			if c.Score.N == 0 {
+				missing = append(missing, featureItem{Name: "no score", Value: []any{j, i, 0}, Tip: tip + "<br/>no score"})
+				continue
+			}
+			seedCounts[c.Score.N] = true
+			scored = append(scored, featureItem{Name: fmtScore(c.Score), Value: []any{j, i, c.Score.Mean},
+				Tip: tip + "<br/>score: " + fmtEstimate(c.Score)})
+		}
+	}
+	return scored, missing, seedCounts
+}
+
+// featureMapSubtitle returns FeatureMap's subtitle: the data, the seeds and what a score means.
+func featureMapSubtitle(fm *results.FeatureMap, seedCounts map[int]bool) (subtitle []string) {
+	// Short: the full definitions are in the tooltips and FeatureMap's documentation.
+	subtitle = []string{
+		describeData(fm) + "; cell: mean ± 95% CI over " + describeSeeds(seedCounts),
+	}
+	what := "m<i> easy/hard: probe accuracy of φ_i on samples with only that feature"
+	if slices.Contains(fm.Features, results.PairedFeature()) {
+		what += "; paired feature: accuracy on pair_only"
+	}
+	subtitle = append(subtitle, what+fmt.Sprintf("; colour: chance 1/K = %s to 1",
+		strconv.FormatFloat(fm.Chance, 'f', -1, 64)))
+	return subtitle
 }
 
 // featureItem is one heatmap cell: Value is [method index, feature index, mean score]; Name is

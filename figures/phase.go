@@ -83,60 +83,16 @@ func PhaseDiagram(cells []PhaseCell) (*charts.HeatMap, error) {
 	if len(cells) == 0 {
 		return nil, errors.New(where + ": no cells")
 	}
-	var rhos, pis []float64
-	type point struct{ rho, pi float64 }
-	seen := map[point]bool{}
-	for i, c := range cells {
-		at := fmt.Sprintf("cell %d (ρ = %v, π = %v)", i, c.Rho, c.Pi)
-		switch {
-		case !finite(c.Rho) || !finite(c.Pi):
-			return nil, fmt.Errorf("%s: %s: ρ and π must be finite", where, at)
-		case c.UMTMinusUME.N == 0:
-			return nil, fmt.Errorf("%s: %s: the UMT − UME estimate has no seeds (N = 0)", where, at)
-		case !finite(c.UMTMinusUME.Mean) || !finite(c.UMTMinusUME.CI95):
-			return nil, fmt.Errorf("%s: %s: UMT − UME is %v ± %v, want finite values", where, at, c.UMTMinusUME.Mean, c.UMTMinusUME.CI95)
-		}
-		if ch := strings.ToLower(c.Choice); ch != results.UMEMethod && ch != results.UMTMethod {
-			return nil, fmt.Errorf("%s: %s: choice %q, want %q or %q", where, at, c.Choice, results.UMEMethod, results.UMTMethod)
-		}
-		if seen[point{c.Rho, c.Pi}] {
-			return nil, fmt.Errorf("%s: two cells at ρ = %v, π = %v", where, c.Rho, c.Pi)
-		}
-		seen[point{c.Rho, c.Pi}] = true
-		if !slices.Contains(rhos, c.Rho) {
-			rhos = append(rhos, c.Rho)
-		}
-		if !slices.Contains(pis, c.Pi) {
-			pis = append(pis, c.Pi)
-		}
+	rhos, pis, err := phaseAxes(cells)
+	if err != nil {
+		return nil, err
 	}
-	slices.Sort(rhos)
-	slices.Sort(pis)
 	// Rows and columns are spaced as their values: an uneven grid (π = 0, 0.2, 0.3, …) gets
 	// the missing rows (0.1) drawn empty, as long as that stays readable.
 	rhoLabels, rhoAt := valueGrid(rhos)
 	piLabels, piAt := valueGrid(pis)
 
-	correct, ties, maxAbs := 0, 0, 0.0
-	items := make([]phaseItem, len(cells))
-	for i, c := range cells {
-		v := c.Judge()
-		if v.Correct {
-			correct++
-		}
-		if v.Tie {
-			ties++
-		}
-		maxAbs = math.Max(maxAbs, math.Abs(c.UMTMinusUME.Mean))
-		label := c.Label()
-		pick, _, _ := strings.Cut(label, "\n")
-		items[i] = phaseItem{
-			Name:  label,
-			Value: []any{rhoAt[c.Rho], piAt[c.Pi], c.UMTMinusUME.Mean},
-			Tip: fmt.Sprintf("ρ = %v, π = %v<br/>acc(UMT) − acc(UME): %s<br/>rule's pick: %s",
-				c.Rho, c.Pi, fmtEstimate(c.UMTMinusUME), pick),
-		}
-	}
+	items, correct, ties, maxAbs := phaseItems(cells, rhoAt, piAt)
 	scale := niceCeil(maxAbs)
 
 	scores, err := ScorePhaseRules(cells)
@@ -176,6 +132,67 @@ func PhaseDiagram(cells []PhaseCell) (*charts.HeatMap, error) {
 		ItemStyle: &opts.ItemStyle{BorderColor: "#fff", BorderWidth: 1},
 	})
 	return hm, nil
+}
+
+// phaseAxes checks the cells (see PhaseDiagram) and returns their distinct ρ and π values,
+// sorted.
+func phaseAxes(cells []PhaseCell) (rhos, pis []float64, err error) {
+	const where = "figures.PhaseDiagram"
+	type point struct{ rho, pi float64 }
+	seen := map[point]bool{}
+	for i, c := range cells {
+		at := fmt.Sprintf("cell %d (ρ = %v, π = %v)", i, c.Rho, c.Pi)
+		switch {
+		case !finite(c.Rho) || !finite(c.Pi):
+			return nil, nil, fmt.Errorf("%s: %s: ρ and π must be finite", where, at)
+		case c.UMTMinusUME.N == 0:
+			return nil, nil, fmt.Errorf("%s: %s: the UMT − UME estimate has no seeds (N = 0)", where, at)
+		case !finite(c.UMTMinusUME.Mean) || !finite(c.UMTMinusUME.CI95):
+			return nil, nil, fmt.Errorf("%s: %s: UMT − UME is %v ± %v, want finite values", where, at, c.UMTMinusUME.Mean, c.UMTMinusUME.CI95)
+		}
+		if ch := strings.ToLower(c.Choice); ch != results.UMEMethod && ch != results.UMTMethod {
+			return nil, nil, fmt.Errorf("%s: %s: choice %q, want %q or %q", where, at, c.Choice, results.UMEMethod, results.UMTMethod)
+		}
+		if seen[point{c.Rho, c.Pi}] {
+			return nil, nil, fmt.Errorf("%s: two cells at ρ = %v, π = %v", where, c.Rho, c.Pi)
+		}
+		seen[point{c.Rho, c.Pi}] = true
+		if !slices.Contains(rhos, c.Rho) {
+			rhos = append(rhos, c.Rho)
+		}
+		if !slices.Contains(pis, c.Pi) {
+			pis = append(pis, c.Pi)
+		}
+	}
+	slices.Sort(rhos)
+	slices.Sort(pis)
+	return rhos, pis, nil
+}
+
+// phaseItems returns the heatmap items of the cells, at the grid positions rhoAt and piAt, with
+// the number of cells where the rule's pick is right, the number of ties and the largest
+// |UMT − UME|.
+func phaseItems(cells []PhaseCell, rhoAt, piAt map[float64]int) (items []phaseItem, correct, ties int, maxAbs float64) {
+	items = make([]phaseItem, len(cells))
+	for i, c := range cells {
+		v := c.Judge()
+		if v.Correct {
+			correct++
+		}
+		if v.Tie {
+			ties++
+		}
+		maxAbs = math.Max(maxAbs, math.Abs(c.UMTMinusUME.Mean))
+		label := c.Label()
+		pick, _, _ := strings.Cut(label, "\n")
+		items[i] = phaseItem{
+			Name:  label,
+			Value: []any{rhoAt[c.Rho], piAt[c.Pi], c.UMTMinusUME.Mean},
+			Tip: fmt.Sprintf("ρ = %v, π = %v<br/>acc(UMT) − acc(UME): %s<br/>rule's pick: %s",
+				c.Rho, c.Pi, fmtEstimate(c.UMTMinusUME), pick),
+		}
+	}
+	return items, correct, ties, maxAbs
 }
 
 // heatmapPatch returns the patch of what go-echarts has no field for in a heatmap: the visual

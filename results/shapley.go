@@ -71,24 +71,10 @@ const maxShapleyModalities = 12
 // per-modality logits split[m] (row-major [len(labels) × numClasses] each) of a model whose
 // prediction is their sum, and the labels.
 func ShapleyValues(split [][]float32, labels []int32, numClasses int) (*Shapley, error) {
-	const where = "mmlab.ShapleyValues"
+	if err := checkShapleyInput(split, labels, numClasses); err != nil {
+		return nil, err
+	}
 	M, n, K := len(split), len(labels), numClasses
-	switch {
-	case M < 1 || M > maxShapleyModalities:
-		return nil, fmt.Errorf("%s: %d modalities: want 1 to %d", where, M, maxShapleyModalities)
-	case n == 0 || K < 1:
-		return nil, fmt.Errorf("%s: %d samples of %d classes: want at least one of each", where, n, K)
-	}
-	for m, s := range split {
-		if len(s) != n*K {
-			return nil, fmt.Errorf("%s: modality %d has %d logits, want %d samples × %d classes", where, m, len(s), n, K)
-		}
-	}
-	for i, y := range labels {
-		if y < 0 || int(y) >= K {
-			return nil, fmt.Errorf("%s: label %d of sample %d outside [0, %d)", where, y, i, K)
-		}
-	}
 	coalitions := 1 << M
 	// weight[s] = s!·(M−s−1)!/M!, the Shapley weight of a coalition of size s without m.
 	weight := make([]float64, M)
@@ -107,24 +93,7 @@ func ShapleyValues(split [][]float32, labels []int32, numClasses int) (*Shapley,
 	for i := range n {
 		v[0] = chance
 		for S := 1; S < coalitions; S++ {
-			clear(row)
-			for m := range M {
-				if S&(1<<m) != 0 {
-					for c, x := range split[m][i*K : (i+1)*K] {
-						row[c] += float64(x)
-					}
-				}
-			}
-			best := 0
-			for c := 1; c < K; c++ {
-				if row[c] > row[best] {
-					best = c
-				}
-			}
-			v[S] = 0
-			if int32(best) == labels[i] {
-				v[S] = 1
-			}
+			v[S] = coalitionCorrect(split, S, i, labels[i], row)
 		}
 		for S := range coalitions {
 			sumV[S] += v[S]
@@ -152,6 +121,55 @@ func ShapleyValues(split [][]float32, labels []int32, numClasses int) (*Shapley,
 		}
 	}
 	return out, nil
+}
+
+// checkShapleyInput checks ShapleyValues' arguments: 1 to maxShapleyModalities modalities, each
+// with len(labels) × numClasses logits, and labels in [0, numClasses).
+func checkShapleyInput(split [][]float32, labels []int32, numClasses int) error {
+	const where = "mmlab.ShapleyValues"
+	M, n, K := len(split), len(labels), numClasses
+	switch {
+	case M < 1 || M > maxShapleyModalities:
+		return fmt.Errorf("%s: %d modalities: want 1 to %d", where, M, maxShapleyModalities)
+	case n == 0 || K < 1:
+		return fmt.Errorf("%s: %d samples of %d classes: want at least one of each", where, n, K)
+	}
+	for m, s := range split {
+		if len(s) != n*K {
+			return fmt.Errorf("%s: modality %d has %d logits, want %d samples × %d classes", where, m, len(s), n, K)
+		}
+	}
+	for i, y := range labels {
+		if y < 0 || int(y) >= K {
+			return fmt.Errorf("%s: label %d of sample %d outside [0, %d)", where, y, i, K)
+		}
+	}
+	return nil
+}
+
+// coalitionCorrect returns v_i(S): 1 when the summed logits of the modalities in coalition S
+// predict sample i's label y (the first class wins a tie), else 0. row is scratch of
+// numClasses values.
+func coalitionCorrect(split [][]float32, S, i int, y int32, row []float64) float64 {
+	K := len(row)
+	clear(row)
+	for m := range split {
+		if S&(1<<m) != 0 {
+			for c, x := range split[m][i*K : (i+1)*K] {
+				row[c] += float64(x)
+			}
+		}
+	}
+	best := 0
+	for c := 1; c < K; c++ {
+		if row[c] > row[best] {
+			best = c
+		}
+	}
+	if int32(best) == y {
+		return 1
+	}
+	return 0
 }
 
 // roundShapley rounds a per-sample value to 12 decimals, so that values equal up to float

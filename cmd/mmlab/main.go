@@ -272,14 +272,10 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 	if err != nil {
 		return nil, nil, false, src.wrap("seeds", err)
 	}
-	if cmd == "choose" && (math.IsNaN(a.tol) || math.IsInf(a.tol, 0) || a.tol < 0) {
-		return nil, nil, false, src.wrap("tol", usagef("--tol %v: want a finite value ≥ 0 (default %v)", a.tol, results.DefaultChooseTolerance))
-	}
-	if cmd == "choose" && !slices.Contains(results.ChooseRules(), a.rule) {
-		return nil, nil, false, src.wrap("rule", usagef("--rule %q: unknown rule; rules: %s", a.rule, strings.Join(results.ChooseRules(), ", ")))
-	}
-	if cmd == "choose" && !setFlag(fs, "tol") {
-		a.tol, _ = results.ChooseRuleTolerance(a.rule) // the rule is known (checked above)
+	if cmd == "choose" {
+		if err := checkChooseFlags(fs, a, src); err != nil {
+			return nil, nil, false, err
+		}
 	}
 	spec, err := datasets.ParseSpec(a.data)
 	if mem := (*datasets.MemoryError)(nil); errors.As(err, &mem) {
@@ -288,58 +284,17 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 	if err != nil {
 		return nil, nil, false, src.wrap("data", usagef("--data: %v", err))
 	}
-	var methods []string
-	if cmd == "run" {
-		for m := range strings.SplitSeq(a.methods, ",") {
-			methods = append(methods, strings.ToLower(strings.TrimSpace(m)))
-		}
-	} else {
-		// What the rule reads (ume-vs-joint: the uni-modal models, their ensemble and joint
-		// training; paired-info: the uni-modal models only).
-		methods, _ = results.ChooseRuleMethods(a.rule) // the rule is known (checked above)
-	}
+	methods := studyMethods(cmd, a)
 	options, err := parseOptFlags(a.opts)
 	if err != nil {
 		return nil, nil, false, err
 	}
-	if setFlag(fs, "epochs") {
-		key := mmlab.GroupTrain + ".epochs"
-		_, optFromFile := src.fromFile[key]
-		_, dup := options[key]
-		switch {
-		case dup && epochsFromFile && !optFromFile: // --opt train.epochs overrides the file's epochs
-		case dup && !epochsFromFile && optFromFile: // --epochs overrides the file's train.epochs
-			delete(src.fromFile, key)
-			options[key] = strconv.Itoa(a.epochs)
-		case dup && epochsFromFile:
-			return nil, nil, false, usagef("--config %s: epochs and %s both given: use one", a.config, key)
-		case dup:
-			return nil, nil, false, usagef("--epochs and --opt %s both given: use one", key)
-		default:
-			options[key] = strconv.Itoa(a.epochs)
-		}
+	if err := applyEpochsFlag(fs, a, options, src, epochsFromFile); err != nil {
+		return nil, nil, false, err
 	}
 	if cmd == "choose" {
-		// Options of a method the rule may recommend but the study does not train (umt) are
-		// checked here with that method added, reported with the recommendation, and kept out
-		// of the study, so they do not change its runs.
-		a.allOptions = maps.Clone(options)
-		all := slices.Clone(methods)
-		for _, m := range recommendable {
-			if !slices.Contains(all, m) {
-				all = append(all, m)
-			}
-		}
-		if err := checkFileOptions(all, options, src); err != nil {
+		if err := splitRecommendOptions(a, methods, options, src); err != nil {
 			return nil, nil, false, err
-		}
-		if a.recommend, err = mmlab.ParseConfig(all, options); err != nil {
-			return nil, nil, false, usageError{err}
-		}
-		for key := range options {
-			if group, _, _ := strings.Cut(key, "."); slices.Contains(recommendable, group) && !slices.Contains(methods, group) {
-				delete(options, key)
-			}
 		}
 	}
 	if err := checkFileOptions(methods, options, src); err != nil {
@@ -349,21 +304,110 @@ func parseStudyArgs(cmd string, args []string, stdout io.Writer) (a *studyArgs, 
 	if err != nil {
 		return nil, nil, false, usageError{err}
 	}
+	if err := checkOutputFlags(a, src); err != nil {
+		return nil, nil, false, err
+	}
+	return a, &mmlab.Study{Dataset: spec.String(), Spec: spec, Methods: methods, Seeds: len(seeds), SeedList: seeds, Options: options, Config: cfg}, false, nil
+}
+
+// checkChooseFlags checks choose's --tol and --rule and, when --tol is not given, sets the
+// rule's own tolerance.
+func checkChooseFlags(fs *flag.FlagSet, a *studyArgs, src *studySources) error {
+	if math.IsNaN(a.tol) || math.IsInf(a.tol, 0) || a.tol < 0 {
+		return src.wrap("tol", usagef("--tol %v: want a finite value ≥ 0 (default %v)", a.tol, results.DefaultChooseTolerance))
+	}
+	if !slices.Contains(results.ChooseRules(), a.rule) {
+		return src.wrap("rule", usagef("--rule %q: unknown rule; rules: %s", a.rule, strings.Join(results.ChooseRules(), ", ")))
+	}
+	if !setFlag(fs, "tol") {
+		a.tol, _ = results.ChooseRuleTolerance(a.rule) // the rule is known (checked above)
+	}
+	return nil
+}
+
+// studyMethods lists the methods cmd trains: run's --methods, or what choose's rule reads
+// (ume-vs-joint: the uni-modal models, their ensemble and joint training; paired-info: the
+// uni-modal models only).
+func studyMethods(cmd string, a *studyArgs) []string {
+	if cmd != "run" {
+		methods, _ := results.ChooseRuleMethods(a.rule) // the rule is known (checked by checkChooseFlags)
+		return methods
+	}
+	var methods []string
+	for m := range strings.SplitSeq(a.methods, ",") {
+		methods = append(methods, strings.ToLower(strings.TrimSpace(m)))
+	}
+	return methods
+}
+
+// applyEpochsFlag puts a given --epochs into options as train.epochs; given together with
+// train.epochs, the flag or --opt overrides the study file, and both from the same place are
+// a usage error.
+func applyEpochsFlag(fs *flag.FlagSet, a *studyArgs, options map[string]string, src *studySources, epochsFromFile bool) error {
+	if !setFlag(fs, "epochs") {
+		return nil
+	}
+	key := mmlab.GroupTrain + ".epochs"
+	_, optFromFile := src.fromFile[key]
+	_, dup := options[key]
+	switch {
+	case dup && epochsFromFile && !optFromFile: // --opt train.epochs overrides the file's epochs
+	case dup && !epochsFromFile && optFromFile: // --epochs overrides the file's train.epochs
+		delete(src.fromFile, key)
+		options[key] = strconv.Itoa(a.epochs)
+	case dup && epochsFromFile:
+		return usagef("--config %s: epochs and %s both given: use one", a.config, key)
+	case dup:
+		return usagef("--epochs and --opt %s both given: use one", key)
+	default:
+		options[key] = strconv.Itoa(a.epochs)
+	}
+	return nil
+}
+
+// splitRecommendOptions checks choose's options with the methods the rule may recommend
+// added, parses the recommended configuration from them, and removes from options those of
+// a recommendable method the study does not train (umt), so they do not change its runs.
+func splitRecommendOptions(a *studyArgs, methods []string, options map[string]string, src *studySources) error {
+	a.allOptions = maps.Clone(options)
+	all := slices.Clone(methods)
+	for _, m := range recommendable {
+		if !slices.Contains(all, m) {
+			all = append(all, m)
+		}
+	}
+	if err := checkFileOptions(all, options, src); err != nil {
+		return err
+	}
+	var err error
+	if a.recommend, err = mmlab.ParseConfig(all, options); err != nil {
+		return usageError{err}
+	}
+	for key := range options {
+		if group, _, _ := strings.Cut(key, "."); slices.Contains(recommendable, group) && !slices.Contains(methods, group) {
+			delete(options, key)
+		}
+	}
+	return nil
+}
+
+// checkOutputFlags checks that --out and --csv name files that can be written.
+func checkOutputFlags(a *studyArgs, src *studySources) error {
 	if a.out != "" && a.out != "-" {
 		if fi, err := os.Stat(filepath.Dir(a.out)); err != nil || !fi.IsDir() {
-			return nil, nil, false, src.wrap("out", usagef("--out %s: directory %s does not exist", a.out, filepath.Dir(a.out)))
+			return src.wrap("out", usagef("--out %s: directory %s does not exist", a.out, filepath.Dir(a.out)))
 		}
 		if fi, err := os.Stat(a.out); err == nil && fi.IsDir() {
-			return nil, nil, false, src.wrap("out", usagef("--out %s is a directory: want a file name, e.g. %s", a.out, filepath.Join(a.out, "results.json")))
+			return src.wrap("out", usagef("--out %s is a directory: want a file name, e.g. %s", a.out, filepath.Join(a.out, "results.json")))
 		}
 	}
 	if a.csv == "-" {
-		return nil, nil, false, src.wrap("csv", usagef("--csv -: want a file name (stdout holds the table)"))
+		return src.wrap("csv", usagef("--csv -: want a file name (stdout holds the table)"))
 	}
 	if err := checkOutPath("--csv", a.csv); err != nil {
-		return nil, nil, false, src.wrap("csv", err)
+		return src.wrap("csv", err)
 	}
-	return a, &mmlab.Study{Dataset: spec.String(), Spec: spec, Methods: methods, Seeds: len(seeds), SeedList: seeds, Options: options, Config: cfg}, false, nil
+	return nil
 }
 
 // parseOptFlags turns repeated --opt GROUP.KEY=VALUE flags into a map; a malformed or

@@ -25,28 +25,9 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 	if err != nil || help {
 		return err
 	}
-	if study.Backend, err = mmlab.DefaultBackend(); err != nil {
+	storeText, libraryTalks, err := prepareStudy(cmd, a, study, stderr)
+	if err != nil {
 		return err
-	}
-	storeText := "results store off (--no-store)"
-	if !a.noStore {
-		store, err := openCLIStore(stderr)
-		if err != nil {
-			return err
-		}
-		study.Store = store
-		storeText = "results store " + store.Home()
-	}
-	// The library draws a progress bar and prints its messages on stderr — but only on a
-	// terminal: in a log file the bar would be a stream of carriage returns.
-	libraryTalks := !a.quiet && isTerminal(stderr)
-	study.Quiet, study.Output = !libraryTalks, stderr
-	// The same for the dataset-generation bar; --no-store writes nothing under the home, the
-	// dataset cache included (a cache file already there is still used).
-	datasets.DefaultCache.NoBar, datasets.DefaultCache.ReadOnly = !libraryTalks, a.noStore
-	if !a.quiet && !libraryTalks {
-		fmt.Fprintf(stderr, "mmlab %s: %s on %s, %s, %s …\n",
-			cmd, strings.Join(study.Methods, ", "), study.Dataset, seedsText(study.RunSeeds()), storeText)
 	}
 
 	res, err := mmlab.RunStudy(ctx, *study)
@@ -87,6 +68,48 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 		rep.Options = a.allOptions // as given, with those of the recommended method the study does not train
 	}
 
+	if err := writeStudyOutputs(cmd, a, res, study, rep, choice, rec, storeText, stdout, stderr); err != nil {
+		return err
+	}
+	if saveErr != nil {
+		return saveErr
+	}
+	return nil
+}
+
+// prepareStudy sets the study's backend, results store and progress output: the library
+// talks (bar and messages on stderr) only on a terminal, and off it one line announces the
+// study unless --quiet.
+func prepareStudy(cmd string, a *studyArgs, study *mmlab.Study, stderr io.Writer) (storeText string, libraryTalks bool, err error) {
+	if study.Backend, err = mmlab.DefaultBackend(); err != nil {
+		return "", false, err
+	}
+	storeText = "results store off (--no-store)"
+	if !a.noStore {
+		store, err := openCLIStore(stderr)
+		if err != nil {
+			return "", false, err
+		}
+		study.Store = store
+		storeText = "results store " + store.Home()
+	}
+	// The library draws a progress bar and prints its messages on stderr — but only on a
+	// terminal: in a log file the bar would be a stream of carriage returns.
+	libraryTalks = !a.quiet && isTerminal(stderr)
+	study.Quiet, study.Output = !libraryTalks, stderr
+	// The same for the dataset-generation bar; --no-store writes nothing under the home, the
+	// dataset cache included (a cache file already there is still used).
+	datasets.DefaultCache.NoBar, datasets.DefaultCache.ReadOnly = !libraryTalks, a.noStore
+	if !a.quiet && !libraryTalks {
+		fmt.Fprintf(stderr, "mmlab %s: %s on %s, %s, %s …\n",
+			cmd, strings.Join(study.Methods, ", "), study.Dataset, seedsText(study.RunSeeds()), storeText)
+	}
+	return storeText, libraryTalks, nil
+}
+
+// writeStudyOutputs writes the report to --out and the runs to --csv and prints the table with
+// the recommendation: on stdout, or on stderr when stdout holds the JSON (--out -).
+func writeStudyOutputs(cmd string, a *studyArgs, res *mmlab.StudyResult, study *mmlab.Study, rep *report, choice *results.Choice, rec *recommendationJSON, storeText string, stdout, stderr io.Writer) error {
 	tableOut := stdout
 	if a.out == "-" { // stdout holds the JSON alone
 		tableOut = stderr
@@ -107,9 +130,6 @@ func studyCommand(ctx context.Context, cmd string, args []string, stdout, stderr
 	}
 	if rec != nil {
 		fmt.Fprintf(tableOut, "  Recommended configuration: %s; train it with:\n    %s\n", figures.MethodLabel(rec.Method), rec.Command)
-	}
-	if saveErr != nil {
-		return saveErr
 	}
 	return nil
 }
@@ -374,72 +394,89 @@ func newReport(cmd string, res *mmlab.StudyResult, study *mmlab.Study, choice *r
 		}
 	}
 	for _, r := range res.Runs {
-		subsets := map[string]*float64{}
-		for _, name := range reportSubsets {
-			subsets[name] = nil
-		}
-		for name, acc := range r.SubsetAcc {
-			subsets[name] = ptr(acc)
-		}
-		rep.Runs = append(rep.Runs, runJSON{
-			Method: r.Method, Modality: r.Modality, Seed: r.Seed, Key: r.Key,
-			ValAcc: r.ValAcc, TestAcc: r.TestAcc, SubsetAcc: subsets, ProbeAcc: r.ProbeAcc,
-			TrainSeconds: r.TrainSeconds, Params: r.Params, TrainFLOPs: r.TrainFLOPs, Shapley: r.Shapley, Versions: r.Versions,
-		})
+		rep.Runs = append(rep.Runs, newRunJSON(r))
 	}
 	for key, s := range results.Summaries(res.Runs) {
-		row := summaryJSON{N: s.N, Seeds: s.Seeds,
-			SubsetAccMean: map[string]*float64{}, SubsetAccCI95: map[string]*float64{}}
-		row.TestAccMean, row.TestAccCI95 = estimatePtrs(s.TestAcc)
-		row.ValAccMean, row.ValAccCI95 = estimatePtrs(s.ValAcc)
-		for _, p := range s.ProbeAcc {
-			var mean, ci *float64
-			if p != nil {
-				mean, ci = estimatePtrs(*p)
-			}
-			row.ProbeAccMean = append(row.ProbeAccMean, mean)
-			row.ProbeAccCI95 = append(row.ProbeAccCI95, ci)
-		}
-		if s.TestAcc.N > 0 { // the per-modality pooled row ("uni") has no predictions, hence no subsets
-			for _, name := range reportSubsets {
-				row.SubsetAccMean[name], row.SubsetAccCI95[name] = nil, nil
-			}
-		}
-		for name, e := range s.SubsetAcc {
-			row.SubsetAccMean[name], row.SubsetAccCI95[name] = estimatePtrs(e)
-		}
-		row.ParamsMean, _ = estimatePtrs(s.Params)
-		row.TrainFLOPsMean, _ = estimatePtrs(s.TrainFLOPs)
-		row.TrainSecondsMean, row.TrainSecondsCI95 = estimatePtrs(s.TrainSeconds)
-		if !strings.Contains(key, "/") && key != results.UniMethod {
-			if sh, err := results.ShapleyContribution(res.Runs, key); err == nil {
-				for _, e := range sh {
-					mean, ci := estimatePtrs(e)
-					row.ShapleyMean, row.ShapleyCI95 = append(row.ShapleyMean, mean), append(row.ShapleyCI95, ci)
-				}
-			}
-			if gap, err := results.LazinessGap(res.Runs, key); err == nil {
-				for _, g := range gap {
-					row.LazinessGapMean = append(row.LazinessGapMean, ptr(g.Mean))
-					row.LazinessGapCI95 = append(row.LazinessGapCI95, ptr(g.CI95))
-				}
-			}
-		}
-		rep.Summary[key] = row
+		rep.Summary[key] = newSummaryJSON(key, s, res.Runs)
 	}
 	if choice != nil {
-		c := &choiceJSON{Rule: choice.Rule, Method: choice.Method, Tolerance: choice.Tolerance, Seeds: choice.Seeds,
-			Decisive: choice.Decisive, Reason: choice.Reason,
-			UMEValAcc: choice.UMEValAcc.Mean, JointValAcc: choice.JointValAcc.Mean, Margin: choice.Margin.Mean}
-		_, c.UMEValAccCI95 = estimatePtrs(choice.UMEValAcc)
-		_, c.JointValAccCI95 = estimatePtrs(choice.JointValAcc)
-		_, c.MarginCI95 = estimatePtrs(choice.Margin)
-		c.PairedLLGain, c.PairedLLGainCI95 = estimatePtrs(choice.PairedLLGain)
-		c.PairedAccGain, c.PairedAccGainCI95 = estimatePtrs(choice.PairedAccGain)
-		c.RuleSeconds = choice.RuleSeconds
-		rep.Choice = c
+		rep.Choice = newChoiceJSON(choice)
 	}
 	return rep
+}
+
+// newRunJSON converts one run into its JSON row; every diagnostic subset is listed, null
+// when the run has no accuracy on it.
+func newRunJSON(r results.Run) runJSON {
+	subsets := map[string]*float64{}
+	for _, name := range reportSubsets {
+		subsets[name] = nil
+	}
+	for name, acc := range r.SubsetAcc {
+		subsets[name] = ptr(acc)
+	}
+	return runJSON{
+		Method: r.Method, Modality: r.Modality, Seed: r.Seed, Key: r.Key,
+		ValAcc: r.ValAcc, TestAcc: r.TestAcc, SubsetAcc: subsets, ProbeAcc: r.ProbeAcc,
+		TrainSeconds: r.TrainSeconds, Params: r.Params, TrainFLOPs: r.TrainFLOPs, Shapley: r.Shapley, Versions: r.Versions,
+	}
+}
+
+// newSummaryJSON converts the summary of key (a method, or method/modality) into its JSON row,
+// with a method's Shapley contributions and laziness gaps computed from runs.
+func newSummaryJSON(key string, s results.MethodSummary, runs []results.Run) summaryJSON {
+	row := summaryJSON{N: s.N, Seeds: s.Seeds,
+		SubsetAccMean: map[string]*float64{}, SubsetAccCI95: map[string]*float64{}}
+	row.TestAccMean, row.TestAccCI95 = estimatePtrs(s.TestAcc)
+	row.ValAccMean, row.ValAccCI95 = estimatePtrs(s.ValAcc)
+	for _, p := range s.ProbeAcc {
+		var mean, ci *float64
+		if p != nil {
+			mean, ci = estimatePtrs(*p)
+		}
+		row.ProbeAccMean = append(row.ProbeAccMean, mean)
+		row.ProbeAccCI95 = append(row.ProbeAccCI95, ci)
+	}
+	if s.TestAcc.N > 0 { // the per-modality pooled row ("uni") has no predictions, hence no subsets
+		for _, name := range reportSubsets {
+			row.SubsetAccMean[name], row.SubsetAccCI95[name] = nil, nil
+		}
+	}
+	for name, e := range s.SubsetAcc {
+		row.SubsetAccMean[name], row.SubsetAccCI95[name] = estimatePtrs(e)
+	}
+	row.ParamsMean, _ = estimatePtrs(s.Params)
+	row.TrainFLOPsMean, _ = estimatePtrs(s.TrainFLOPs)
+	row.TrainSecondsMean, row.TrainSecondsCI95 = estimatePtrs(s.TrainSeconds)
+	if !strings.Contains(key, "/") && key != results.UniMethod {
+		if sh, err := results.ShapleyContribution(runs, key); err == nil {
+			for _, e := range sh {
+				mean, ci := estimatePtrs(e)
+				row.ShapleyMean, row.ShapleyCI95 = append(row.ShapleyMean, mean), append(row.ShapleyCI95, ci)
+			}
+		}
+		if gap, err := results.LazinessGap(runs, key); err == nil {
+			for _, g := range gap {
+				row.LazinessGapMean = append(row.LazinessGapMean, ptr(g.Mean))
+				row.LazinessGapCI95 = append(row.LazinessGapCI95, ptr(g.CI95))
+			}
+		}
+	}
+	return row
+}
+
+// newChoiceJSON converts a choice into its JSON form.
+func newChoiceJSON(choice *results.Choice) *choiceJSON {
+	c := &choiceJSON{Rule: choice.Rule, Method: choice.Method, Tolerance: choice.Tolerance, Seeds: choice.Seeds,
+		Decisive: choice.Decisive, Reason: choice.Reason,
+		UMEValAcc: choice.UMEValAcc.Mean, JointValAcc: choice.JointValAcc.Mean, Margin: choice.Margin.Mean}
+	_, c.UMEValAccCI95 = estimatePtrs(choice.UMEValAcc)
+	_, c.JointValAccCI95 = estimatePtrs(choice.JointValAcc)
+	_, c.MarginCI95 = estimatePtrs(choice.Margin)
+	c.PairedLLGain, c.PairedLLGainCI95 = estimatePtrs(choice.PairedLLGain)
+	c.PairedAccGain, c.PairedAccGainCI95 = estimatePtrs(choice.PairedAccGain)
+	c.RuleSeconds = choice.RuleSeconds
+	return c
 }
 
 // estimatePtrs returns an estimate's mean and CI95 half-width, both nil when it has no values
