@@ -326,7 +326,7 @@
 // published image-only accuracy being ≈ 0.65. Test accuracy of a 3-seed study (CNN encoders,
 // 20 epochs, mmlab/avmnist_acceptance_test.go): image 0.619 ± 0.011, audio 0.516 ± 0.036, joint
 // 0.809 ± 0.035, UME 0.825 ± 0.020, UMT 0.760 ± 0.037 (UMT from scratch; from its teachers,
-// umt.init=auto, run seed 0 gives 0.831): every multi-modal method beats the better modality
+// umt.init=auto, 0.828 ± 0.017): every multi-modal method beats the better modality
 // (by +0.19, +0.21 and +0.14, intervals well above 0).
 // Building from an empty cache takes about 15 s on two cores (reading FSDD, the 784 × 784
 // eigendecomposition, 6,000 spectrograms): 4.8 CPU-seconds, 36 s of wall time and 480 MB of
