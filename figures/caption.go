@@ -16,12 +16,16 @@ func Caption(format string, args ...any) string {
 }
 
 // ShowCaption shows Caption(format, args...) in a GoNB notebook as italic Markdown (part of the
-// cell's executed output), and prints it to stdout anywhere else. It returns an error only for
-// an empty caption.
+// cell's executed output), and prints it to stdout anywhere else. Its named arguments (N, E) are
+// recorded to $MMLAB_NUMBERS (Record), so the README can quote them checked. It returns an error
+// for an empty caption or a failed record.
 func ShowCaption(format string, args ...any) error {
 	text := Caption(format, args...)
 	if text == "" {
 		return fmt.Errorf("figures.ShowCaption: empty caption")
+	}
+	if err := record(captionNumbers(args)); err != nil {
+		return err
 	}
 	if !gonbui.IsNotebook {
 		fmt.Println(text)
