@@ -54,12 +54,16 @@ test:
 	go vet ./...
 	# The XLA build (-tags xla, mmlab/backend_xla.go) is compiled, not run: PJRT plugins are the user's.
 	go build -tags xla -o /dev/null ./cmd/mmlab
-	$(PY) -W ignore::DeprecationWarning -W ignore::ResourceWarning -m unittest discover -s scripts -p 'nbrun_test.py'
+	$(PY) -W ignore::DeprecationWarning -W ignore::ResourceWarning -m unittest discover -s scripts -p '*_test.py'
 	MMLAB_QUICK=1 $(PY) scripts/nbrun.py --out build/test-notebooks $(NOTEBOOKS)
+	# Every number the README marks (<!--n:NAME-->) is one the notebooks record (not its value: a quick run).
+	$(PY) scripts/readme_numbers.py --names build/test-notebooks/numbers.json README.md
 	MMLAB_LONG_TESTS=1 go test -timeout 75m ./...
 
 reproduce: setup
 	$(PY) scripts/nbrun.py --out $(REPORT) --export $(README_FIGURES) --export-dir figures $(NOTEBOOKS)
+	# The README's marked result numbers against what the notebooks just computed (--write rewrites them).
+	$(PY) scripts/readme_numbers.py --check $(REPORT)/numbers.json README.md
 
 lab: setup
 	jupyter notebook --notebook-dir=notebooks --no-browser $(ROOT_FLAG) $(LAB_ARGS)

@@ -4,6 +4,7 @@
 Run: /usr/bin/python3 -m unittest discover -s scripts -p 'nbrun_test.py' (make test does).
 Needs the GoNB kernel and chromium (scripts/setup.sh).
 """
+import json
 import os
 import socket
 import subprocess
@@ -186,6 +187,54 @@ class QuickReport(unittest.TestCase):
                     index = f.read()
                 self.assertEqual("Quick run" in index and "mmlab report (quick)" in index, marked,
                                  f"MMLAB_QUICK={value!r}: index marks the run as quick: {not marked}")
+
+
+NUMBER_CELL = """import (
+	"github.com/janpfeifer/must"
+	"github.com/mmlab-go/mmlab/figures"
+)
+
+%%
+must.M(figures.ShowCaption("gap %.3f", figures.N("NAME", VALUE)))"""
+
+
+def number_cell(name, value):
+    return NUMBER_CELL.replace("NAME", name).replace("VALUE", value)
+
+
+class Numbers(unittest.TestCase):
+    """The numbers that captions name end up in <out>/numbers.json; conflicting ones fail the run."""
+
+    def test_named_numbers_are_merged(self):
+        with tempfile.TemporaryDirectory() as d:
+            a = notebook(d, "a", IMPORT_CELL, number_cell("t.gap", "0.0546"), number_cell("t.x", "-1"))
+            b = notebook(d, "b", IMPORT_CELL, number_cell("t.y", "2"))
+            out = os.path.join(d, "out")
+            self.assertEqual(nbrun.main(["--out", out, "--no-chart-check", a, b]), 0)
+            with open(os.path.join(out, "numbers.json")) as f:
+                doc = json.load(f)
+            self.assertEqual(doc["numbers"], {"t.gap": {"value": 0.0546, "notebook": "a"},
+                                              "t.x": {"value": -1.0, "notebook": "a"},
+                                              "t.y": {"value": 2.0, "notebook": "b"}})
+            self.assertIs(doc["quick"], nbrun.quick())
+
+    def test_conflicts_fail(self):
+        with self.assertRaises(nbrun.NumbersError) as cm:
+            nbrun.merge_numbers([("a", {"x": 1.0}), ("b", {"x": 1.5})])
+        self.assertIn("x is 1.0 in a but 1.5 in b", str(cm.exception))
+        self.assertEqual(nbrun.merge_numbers([("a", {"x": 1.0}), ("b", {"x": 1.0})]),
+                         {"x": {"value": 1.0, "notebook": "a"}})
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "n.jsonl")
+            with open(path, "w") as f:
+                f.write('{"name": "x", "value": 1}\n{"name": "x", "value": 2}\n')
+            with self.assertRaises(nbrun.NumbersError) as cm:
+                nbrun.read_numbers(path, "nb")
+            self.assertIn("x recorded twice", str(cm.exception))
+            with open(path, "w") as f:
+                f.write('{"value": 1}\n')
+            with self.assertRaises(nbrun.NumbersError):
+                nbrun.read_numbers(path, "nb")
 
 
 if __name__ == "__main__":
