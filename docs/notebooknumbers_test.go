@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -46,6 +47,95 @@ func TestNotebookMarkdownQuotesNoResults(t *testing.T) {
 				t.Errorf("%s, cell %d: markdown quotes %q; print result numbers from the results with figures.ShowCaption",
 					name, i, strings.TrimSpace(m))
 			}
+		}
+	}
+}
+
+// readmeMarker is a README result number marked with the name a notebook records it under
+// (scripts/readme_numbers.py; docs/ARCHITECTURE.md, "Numbers in prose").
+var (
+	readmeMarker   = regexp.MustCompile(`<!--n:([^>]*)-->`)
+	readmeMarked   = regexp.MustCompile(`[0-9]<!--n:([^>]*)-->`)
+	numberNameCall = regexp.MustCompile(`figures\.([NE])\((?:fmt\.Sprintf\()?"([^"]+)"`)
+	nameVerb       = regexp.MustCompile(`%[sdv]`)
+)
+
+// namePattern matches the names a notebook's literal records: a name made with
+// fmt.Sprintf("a.%s.b", key) matches a.KEY.b for any KEY without a dot ("joint", "uni/m0").
+func namePattern(literal string) *regexp.Regexp {
+	parts := nameVerb.Split(literal, -1)
+	for i, p := range parts {
+		parts[i] = regexp.QuoteMeta(p)
+	}
+	return regexp.MustCompile(`^` + strings.Join(parts, `[A-Za-z0-9_\-/]+`) + `$`)
+}
+
+// TestReadmeNumberNamesAreRecorded: every name the README marks a number with is one a notebook
+// records (figures.N or figures.E with a literal name or a fmt.Sprintf of one, E adding name.ci),
+// so a typo fails in a second, not after make reproduce. make test also checks the names against
+// the quick run's numbers.json, and scripts/readme_numbers.py --check compares the values.
+func TestReadmeNumberNamesAreRecorded(t *testing.T) {
+	var recorded []*regexp.Regexp
+	paths, err := filepath.Glob(filepath.Join("..", "notebooks", "*.ipynb"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no notebooks (%v)", err)
+	}
+	for _, path := range paths {
+		for _, src := range codeCells(t, path) {
+			for _, m := range numberNameCall.FindAllStringSubmatch(src, -1) {
+				recorded = append(recorded, namePattern(m[2]))
+				if m[1] == "E" {
+					recorded = append(recorded, namePattern(m[2]+".ci"))
+				}
+			}
+		}
+	}
+	data, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(data)
+	if n, m := len(readmeMarker.FindAllString(readme, -1)), len(readmeMarked.FindAllString(readme, -1)); n != m {
+		t.Errorf("README.md: %d of %d markers <!--n:NAME--> do not follow a number", n-m, n)
+	}
+	for _, m := range readmeMarked.FindAllStringSubmatch(readme, -1) {
+		if !slices.ContainsFunc(recorded, func(re *regexp.Regexp) bool { return re.MatchString(m[1]) }) {
+			t.Errorf("README.md marks a number %q, which no notebook records (figures.N/E with that literal name)", m[1])
+		}
+	}
+}
+
+// codeCells returns the sources of a notebook's code cells.
+func codeCells(t *testing.T, path string) []string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nb struct {
+		Cells []struct {
+			CellType string   `json:"cell_type"`
+			Source   []string `json:"source"`
+		} `json:"cells"`
+	}
+	if err := json.Unmarshal(data, &nb); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	var out []string
+	for _, c := range nb.Cells {
+		if c.CellType == "code" {
+			out = append(out, strings.Join(c.Source, ""))
+		}
+	}
+	return out
+}
+
+func TestNamePattern(t *testing.T) {
+	re := namePattern("a.%s.diff.%s-%s")
+	for name, want := range map[string]bool{"a.paired.diff.joint-ume": true, "a.paired.diff.ume": false,
+		"a.x.y.diff.b-c": false, "b.paired.diff.joint-ume": false} {
+		if got := re.MatchString(name); got != want {
+			t.Errorf("%q matches a.%%s.diff.%%s-%%s: %v, want %v", name, got, want)
 		}
 	}
 }
