@@ -23,7 +23,12 @@ type PhaseSummary struct {
 	Rows   []PhaseRow  // one per π, ascending
 	Scores []RuleScore // ScorePhaseRules: the cells' rule, always UME, always UMT
 	Cells  int
-	Ties   int // cells whose CI of UMT − UME contains 0 (the right pick is UME)
+	// Min and Max bound the mean UMT − UME over every cell; UMTBetter and UMEBetter count the
+	// cells where one method is better beyond the 95% interval, Ties those where it contains 0
+	// (the right pick is then UME).
+	Min, Max             float64
+	UMTBetter, UMEBetter int
+	Ties                 int
 	// PicksUMT counts the cells where the rule picked UMT; TiesToUME the ties it gave UME.
 	PicksUMT, TiesToUME int
 	// MissedUMT counts the misses that picked UME where UMT was better, MissedUME those that
@@ -42,7 +47,7 @@ func SummarizePhase(cells []PhaseCell) (PhaseSummary, error) {
 	if err != nil {
 		return PhaseSummary{}, fmt.Errorf("figures.SummarizePhase: %w", err)
 	}
-	s := PhaseSummary{Scores: scores, Cells: len(cells), MissMin: math.Inf(1)}
+	s := PhaseSummary{Scores: scores, Cells: len(cells), MissMin: math.Inf(1), Min: math.Inf(1), Max: math.Inf(-1)}
 	rows := map[float64]*PhaseRow{}
 	for _, c := range cells {
 		r := rows[c.Pi]
@@ -54,6 +59,7 @@ func SummarizePhase(cells []PhaseCell) (PhaseSummary, error) {
 		r.Cells++
 		r.Mean += d
 		r.Min, r.Max = min(r.Min, d), max(r.Max, d)
+		s.Min, s.Max = min(s.Min, d), max(s.Max, d)
 		umt := strings.ToLower(c.Choice) == "umt"
 		switch {
 		case v.Tie:
@@ -64,8 +70,10 @@ func SummarizePhase(cells []PhaseCell) (PhaseSummary, error) {
 			}
 		case v.Better == "umt":
 			r.UMTBetter++
+			s.UMTBetter++
 		default:
 			r.UMEBetter++
+			s.UMEBetter++
 		}
 		if umt {
 			r.PicksUMT++

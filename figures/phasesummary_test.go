@@ -35,7 +35,7 @@ func TestSummarizePhase(t *testing.T) {
 	if r1.UMTBetter != 2 || r1.PicksUMT != 1 || fmt.Sprintf("%.3f", r1.Mean) != "0.015" {
 		t.Errorf("row π = 0.5: %+v", r1)
 	}
-	if s.Cells != 4 || s.Ties != 1 || s.TiesToUME != 1 || s.PicksUMT != 2 || s.MissedUMT != 1 || s.MissedUME != 1 ||
+	if s.Cells != 4 || s.Ties != 1 || s.UMTBetter != 2 || s.UMEBetter != 1 || s.Min != -0.03 || s.Max != 0.02 || s.TiesToUME != 1 || s.PicksUMT != 2 || s.MissedUMT != 1 || s.MissedUME != 1 ||
 		s.MissMin != 0.01 || s.MissMax != 0.03 {
 		t.Errorf("summary %+v", s)
 	}
