@@ -13,27 +13,14 @@ import (
 	"github.com/mmlab-go/mmlab/results"
 )
 
-// Evaluation holds what the analysis measures of one predictor on one dataset.
-type Evaluation struct {
-	ValAcc  float64
-	TestAcc float64
-	// SubsetAcc is the test accuracy on every non-empty diagnostic subset ("all", "both_hard",
-	// "pair_only", "m0_hard_only", ...); only "all" for data without tags.
-	SubsetAcc map[string]float64
-	// ProbeAcc[m] is the linear-probe test accuracy of the predictor's encoder for modality m,
-	// nil where it has none (or when probing was skipped).
-	ProbeAcc []*float64
-	// ProbeSubsetAcc[m] is the accuracy of that same probe on the test samples of each non-empty
-	// feature subset of modality m ("m0_easy", "m0_hard"; see FeatureSubsets), nil where
-	// ProbeAcc[m] is nil or the data has no tags. The feature map (FeatureScores) reads it.
-	ProbeSubsetAcc []map[string]float64
-	// Shapley holds the predictor's Shapley modality contributions on the test split (see
-	// ShapleyValues), nil where its prediction is not a sum of per-modality logits.
-	Shapley *results.Shapley
-}
-
-// Evaluate measures p on ds. With probe nil the encoders are not probed.
-func Evaluate(backend compute.Backend, p Predictor, ds *datasets.Dataset, probe *ProbeOptions) (*Evaluation, error) {
+// Evaluate measures p on ds. It returns the measurements as the fields of a results.Run that
+// evaluation owns — ValAcc, TestAcc, SubsetAcc (every non-empty diagnostic subset of the test
+// split, only "all" for data without tags), ProbeAcc and ProbeSubsetAcc (the linear probe of
+// each modality's encoder, nil where p has none), Shapley (nil where p's prediction is not a sum
+// of per-modality logits) — and leaves the rest (key, method, seed, dataset, cost, curves) to the
+// caller, so that a run's record and its evaluation are one type. With probe nil the encoders
+// are not probed.
+func Evaluate(backend compute.Backend, p Predictor, ds *datasets.Dataset, probe *ProbeOptions) (*results.Run, error) {
 	return evaluate(backend, p, ds, probe, nil)
 }
 
@@ -59,8 +46,8 @@ type probeKey struct {
 	m     int
 }
 
-func evaluate(backend compute.Backend, p Predictor, ds *datasets.Dataset, probe *ProbeOptions, cache probeCache) (*Evaluation, error) {
-	ev := &Evaluation{SubsetAcc: map[string]float64{}, ProbeAcc: make([]*float64, len(ds.Modalities)),
+func evaluate(backend compute.Backend, p Predictor, ds *datasets.Dataset, probe *ProbeOptions, cache probeCache) (*results.Run, error) {
+	ev := &results.Run{SubsetAcc: map[string]float64{}, ProbeAcc: make([]*float64, len(ds.Modalities)),
 		ProbeSubsetAcc: make([]map[string]float64, len(ds.Modalities))}
 	val, err := p.Logits(ds.Val)
 	if err != nil {

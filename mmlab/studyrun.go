@@ -253,11 +253,11 @@ func (s *studyRunner) finish(p *plannedRun, env *Env, pred Predictor, curves *re
 		return fmt.Errorf("%s: %w", p.name(), err)
 	}
 	p.pred = pred
-	p.run = &results.Run{Key: p.key, Method: p.method, Seed: p.seed, Dataset: s.spec.String(),
-		Config: s.cfg.Values(p.method), Versions: s.versions, NumClasses: env.Data.NumClasses,
-		ValAcc: ev.ValAcc, TestAcc: ev.TestAcc, SubsetAcc: ev.SubsetAcc, ProbeAcc: ev.ProbeAcc,
-		ProbeSubsetAcc: ev.ProbeSubsetAcc, TrainSeconds: trainSeconds, Shapley: ev.Shapley, Curves: curves,
-		Params: ParamCount(pred), TrainFLOPs: trainFLOPs / float64(env.Data.Train.Len())}
+	p.run = ev // evaluate filled in what it measured; the rest says what was run
+	p.run.Key, p.run.Method, p.run.Seed, p.run.Dataset = p.key, p.method, p.seed, s.spec.String()
+	p.run.Config, p.run.Versions, p.run.NumClasses = s.cfg.Values(p.method), s.versions, env.Data.NumClasses
+	p.run.TrainSeconds, p.run.Curves = trainSeconds, curves
+	p.run.Params, p.run.TrainFLOPs = ParamCount(pred), trainFLOPs/float64(env.Data.Train.Len())
 	if p.modality >= 0 {
 		m := p.modality
 		p.run.Modality = &m

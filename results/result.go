@@ -25,6 +25,8 @@ type Run struct {
 	// Versions records Go, GoMLX, backend and git commit.
 	Versions Versions `json:"versions"`
 
+	// What evaluation measures, from ValAcc to ProbeSubsetAcc and Shapley: mmlab.Evaluate returns a
+	// Run with only these set, and the study runner fills in the rest.
 	ValAcc    float64            `json:"val_acc"`
 	TestAcc   float64            `json:"test_acc"`
 	SubsetAcc map[string]float64 `json:"subset_acc"` // "all", "both_hard", "pair_only", ...
