@@ -10,7 +10,7 @@ import (
 // AVMNISTName is the dataset kind of AV-MNIST (MNIST images paired with FSDD spoken digits).
 const AVMNISTName = "avmnist"
 
-func init() { Register(AVMNISTName, parseAVMNIST) }
+func init() { registerKeyed(AVMNISTName, DefaultAVMNIST, parseAVMNIST) }
 
 // AVMNISTSpec configures avmnist, mmlab's build of AV-MNIST (Vielzeuf et al., "CentralNet: a
 // Multilayer Approach for Multimodal Fusion", ECCV Workshops 2018; used by MFAS, Pérez-Rúa et
@@ -25,16 +25,19 @@ func init() { Register(AVMNISTName, parseAVMNIST) }
 // a run's key is the same on every machine with the same recordings; ParseSpec (or Resolve) fills
 // FSDD and FSDDSum in and fails, saying what to get, when the recordings are missing.
 type AVMNISTSpec struct {
-	PCA        float64 // pca: fraction of the training images' variance kept by PCA, 0 < pca ≤ 1; 1 keeps the images as they are (default 0.25, as published)
-	Size       int     // size: side of the spectrogram (frequency rows × time columns), 8 ≤ size ≤ 112 (default 24; published 112)
-	SNR        float64 // snr: signal-to-noise ratio in dB of the white noise added to every (unit-RMS) recording; +Inf for none (default −10)
-	ImageSigma float64 // image_sigma: std of Gaussian noise added to every image pixel (ink = 1), after PCA (default 0)
+	PCA        float64 `opt:"pca" help:"fraction of the training images' variance kept by PCA, 0 < pca ≤ 1; 1 keeps the images as they are (0.25 as published)"`
+	Size       int     `opt:"size" help:"side of the spectrogram (frequency rows × time columns), 8 ≤ size ≤ 112 (published 112)"`
+	SNR        float64 `opt:"snr" help:"signal-to-noise ratio in dB of the white noise added to every (unit-RMS) recording; +Inf for none"`
+	ImageSigma float64 `opt:"image_sigma" help:"std of Gaussian noise added to every image pixel (ink = 1), after PCA"`
 
-	NTrain, NVal, NTest int   // n_train, n_val, n_test: split sizes (default 3000, 1000, 2000)
-	Seed                int64 // seed: picks the images, pairs them with recordings, draws the noise (default 1)
+	NTrain int   `opt:"n_train" help:"training samples"`
+	NVal   int   `opt:"n_val" help:"validation samples"`
+	NTest  int   `opt:"n_test" help:"test samples"`
+	Seed   int64 `opt:"seed" help:"picks the images, pairs them with recordings, draws the noise"`
 
-	FSDDSum string // fsdd_sum: checksum of the FSDD folder's .wav files (FSDDChecksum), set by ParseSpec/Resolve
-	FSDD    string // fsdd: the FSDD recordings folder; not part of the canonical string
+	FSDDSum string `opt:"fsdd_sum" help:"checksum of the FSDD folder's .wav files (FSDDChecksum); ParseSpec fills it in"`
+	// FSDD is never part of the canonical string (omitKey): a path never enters a run key.
+	FSDD string `opt:"fsdd" help:"the FSDD recordings folder (default $MMLAB_FSDD); not part of the canonical string"`
 }
 
 // DefaultAVMNIST returns avmnist's defaults: pca=0.25, size=24, snr=−10, image_sigma=0,
@@ -45,30 +48,13 @@ func DefaultAVMNIST() AVMNISTSpec {
 	return AVMNISTSpec{PCA: 0.25, Size: 24, SNR: -10, ImageSigma: 0, NTrain: 3000, NVal: 1000, NTest: 2000, Seed: 1}
 }
 
-var avmnistKeys = []specKey[AVMNISTSpec]{
-	floatSpecKey("pca", func(s *AVMNISTSpec) *float64 { return &s.PCA }),
-	intSpecKey("size", func(s *AVMNISTSpec) *int { return &s.Size }),
-	floatSpecKey("snr", func(s *AVMNISTSpec) *float64 { return &s.SNR }),
-	floatSpecKey("image_sigma", func(s *AVMNISTSpec) *float64 { return &s.ImageSigma }),
-	intSpecKey("n_train", func(s *AVMNISTSpec) *int { return &s.NTrain }),
-	intSpecKey("n_val", func(s *AVMNISTSpec) *int { return &s.NVal }),
-	intSpecKey("n_test", func(s *AVMNISTSpec) *int { return &s.NTest }),
-	seedSpecKey(func(s *AVMNISTSpec) *int64 { return &s.Seed }),
-	stringSpecKey("fsdd_sum", func(s *AVMNISTSpec) *string { return &s.FSDDSum }),
-	func() specKey[AVMNISTSpec] {
-		k := stringSpecKey("fsdd", func(s *AVMNISTSpec) *string { return &s.FSDD })
-		k.omit = func(*AVMNISTSpec) bool { return true } // a path never enters the run key
-		return k
-	}(),
-}
-
 // AVMNISTKeys returns the spec-string keys of avmnist: the canonical ones in order, then fsdd
 // (accepted, never printed).
-func AVMNISTKeys() []string { return specKeyNames(avmnistKeys) }
+func AVMNISTKeys() []string { return specKeys(&AVMNISTSpec{}) }
 
 func parseAVMNIST(kv map[string]string) (Spec, error) {
 	s := DefaultAVMNIST()
-	if err := parseSpecKeys(AVMNISTName, avmnistKeys, kv, &s); err != nil {
+	if err := parseSpecKeys(AVMNISTName, kv, &s); err != nil {
 		return nil, err
 	}
 	s, err := s.Resolve()
@@ -108,7 +94,10 @@ func (s AVMNISTSpec) Name() string { return AVMNISTName }
 
 // String returns the canonical spec "avmnist:pca=0.25,size=24,...,seed=1,fsdd_sum=…": every key
 // of AVMNISTKeys in order except fsdd.
-func (s AVMNISTSpec) String() string { return formatSpec(AVMNISTName, avmnistKeys, &s) }
+func (s AVMNISTSpec) String() string { return formatSpec(AVMNISTName, &s) }
+
+// omitKey leaves fsdd out of the canonical string: a path never enters a run key.
+func (s *AVMNISTSpec) omitKey(key string) bool { return key == "fsdd" }
 
 // NumModalities implements Spec: 2 (image, audio).
 func (s AVMNISTSpec) NumModalities() int { return 2 }

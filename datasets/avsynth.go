@@ -11,7 +11,7 @@ import (
 // AVSynthName is the dataset kind of the procedural audio-visual set in spec strings.
 const AVSynthName = "avsynth"
 
-func init() { Register(AVSynthName, parseAVSynth) }
+func init() { registerKeyed(AVSynthName, DefaultAVSynth, parseAVSynth) }
 
 // AVSynthSpec configures avsynth (ours, docs/DESIGN.md §2.2): a procedural audio-visual dataset,
 // the real-signal analogue of LazyPair. Modality "image" is a rendered [3, size, size] RGB
@@ -22,21 +22,23 @@ func init() { Register(AVSynthName, parseAVSynth) }
 // the audio). The package documentation describes a sample; DefaultAVSynth gives the defaults.
 // An AVSynthSpec is a Spec.
 type AVSynthSpec struct {
-	K      int // k: number of classes, 2 ≤ k ≤ 8 (default 4)
-	Size   int // size: image side S, max(12, 2k) ≤ size ≤ 64 (default 16)
-	Freq   int // freq: spectrogram frequency bands F, 8 ≤ freq ≤ 32 (default 16; the registers are laid out for 16, fewer bands blur them together)
-	Frames int // frames: spectrogram time frames T, max(8, k) ≤ frames ≤ 32 (default 16)
+	K      int `opt:"k" help:"number of classes, 2 ≤ k ≤ 8"`
+	Size   int `opt:"size" help:"image side S, max(12, 2k) ≤ size ≤ 64"`
+	Freq   int `opt:"freq" help:"spectrogram frequency bands F, 8 ≤ freq ≤ 32 (the registers are laid out for 16; fewer bands blur them together)"`
+	Frames int `opt:"frames" help:"spectrogram time frames T, max(8, k) ≤ frames ≤ 32"`
 
-	Rho      float64 // rho: probability that a modality carries its easy cue (default 0.8)
-	Pi       float64 // pi: probability that a sample carries the paired code (default 0)
-	PairOnly float64 // pair_only: fraction of paired samples without object and sound (default 0.35)
-	C        float64 // c: scale of the class code on the image's lamps (default 4)
-	Tau      float64 // tau: std τ of the shared nuisance z on lamps and pips (default 4)
+	Rho      float64 `opt:"rho" help:"probability that a modality carries its easy cue"`
+	Pi       float64 `opt:"pi" help:"probability that a sample carries the paired code"`
+	PairOnly float64 `opt:"pair_only" help:"fraction of paired samples without object and sound"`
+	C        float64 `opt:"c" help:"scale of the class code on the image's lamps"`
+	Tau      float64 `opt:"tau" help:"std τ of the shared nuisance z on lamps and pips"`
 
-	Sigma float64 // sigma: std of the Gaussian noise on every normalised value (default 0.5)
+	Sigma float64 `opt:"sigma" help:"std of the Gaussian noise on every normalised value"`
 
-	NTrain, NVal, NTest int   // n_train, n_val, n_test: split sizes (default 2000, 1000, 2000)
-	Seed                int64 // seed: draws every split (default 1)
+	NTrain int   `opt:"n_train" help:"training samples"`
+	NVal   int   `opt:"n_val" help:"validation samples"`
+	NTest  int   `opt:"n_test" help:"test samples"`
+	Seed   int64 `opt:"seed" help:"draws every split"`
 }
 
 // DefaultAVSynth returns avsynth's defaults: k=4, size=16, freq=16, frames=16, rho=0.8, pi=0,
@@ -60,28 +62,11 @@ func DefaultAVSynth() AVSynthSpec {
 	}
 }
 
-var avKeys = []specKey[AVSynthSpec]{
-	intSpecKey("k", func(s *AVSynthSpec) *int { return &s.K }),
-	intSpecKey("size", func(s *AVSynthSpec) *int { return &s.Size }),
-	intSpecKey("freq", func(s *AVSynthSpec) *int { return &s.Freq }),
-	intSpecKey("frames", func(s *AVSynthSpec) *int { return &s.Frames }),
-	floatSpecKey("rho", func(s *AVSynthSpec) *float64 { return &s.Rho }),
-	floatSpecKey("pi", func(s *AVSynthSpec) *float64 { return &s.Pi }),
-	floatSpecKey("pair_only", func(s *AVSynthSpec) *float64 { return &s.PairOnly }),
-	floatSpecKey("c", func(s *AVSynthSpec) *float64 { return &s.C }),
-	floatSpecKey("tau", func(s *AVSynthSpec) *float64 { return &s.Tau }),
-	floatSpecKey("sigma", func(s *AVSynthSpec) *float64 { return &s.Sigma }),
-	intSpecKey("n_train", func(s *AVSynthSpec) *int { return &s.NTrain }),
-	intSpecKey("n_val", func(s *AVSynthSpec) *int { return &s.NVal }),
-	intSpecKey("n_test", func(s *AVSynthSpec) *int { return &s.NTest }),
-	seedSpecKey(func(s *AVSynthSpec) *int64 { return &s.Seed }),
-}
-
 // AVSynthKeys returns the spec-string keys of avsynth in canonical order.
-func AVSynthKeys() []string { return specKeyNames(avKeys) }
+func AVSynthKeys() []string { return specKeys(&AVSynthSpec{}) }
 
 func parseAVSynth(kv map[string]string) (Spec, error) {
-	return parseKeyed(AVSynthName, DefaultAVSynth(), avKeys, kv)
+	return parseKeyed(AVSynthName, DefaultAVSynth(), kv)
 }
 
 // Name returns "avsynth".
@@ -89,7 +74,7 @@ func (s AVSynthSpec) Name() string { return AVSynthName }
 
 // String returns the canonical spec "avsynth:k=4,size=16,...,seed=1": every key in the order of
 // AVSynthKeys, so ParseSpec(s.String()) == s.
-func (s AVSynthSpec) String() string { return formatSpec(AVSynthName, avKeys, &s) }
+func (s AVSynthSpec) String() string { return formatSpec(AVSynthName, &s) }
 
 // NumModalities implements Spec: 2 (image, audio).
 func (s AVSynthSpec) NumModalities() int { return 2 }

@@ -60,8 +60,8 @@ func TestAVSynthSpec(t *testing.T) {
 	}
 	for _, tc := range []struct{ spec, want string }{
 		{"avsynth:kk=4", `unknown key "kk"; valid keys: k, size, freq, frames, rho, pi, pair_only, c, tau, sigma, n_train, n_val, n_test, seed`},
-		{"avsynth:k=four", `key k: "four" is not an integer`},
-		{"avsynth:rho=high", `key rho: "high" is not a number`},
+		{"avsynth:k=four", `key k="four": want an integer`},
+		{"avsynth:rho=high", `key rho="high": want a number`},
 		{"avsynth:seed=1.5", "key seed"},
 		{"avsynth:k=1", "k = 1, want 2 ≤ k ≤ 8"},
 		{"avsynth:k=9", "k = 9, want 2 ≤ k ≤ 8"},

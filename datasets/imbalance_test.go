@@ -45,7 +45,7 @@ func TestLazyPairImbalanceKeys(t *testing.T) {
 		{"lazypair:rho1=-0.5", "rho1 = -0.5, want 0 ≤ rho1 ≤ 1"},
 		{"lazypair:sigma1=-2", "sigma1 = -2, want finite sigma1 ≥ 0"},
 		{"lazypair:sigma1=+Inf", "sigma1 = +Inf, want finite sigma1 ≥ 0"},
-		{"lazypair:rho1=half", `key rho1: "half" is not a number`},
+		{"lazypair:rho1=half", `key rho1="half": want a number`},
 	} {
 		if _, err := datasets.ParseSpec(tc.spec); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want an error containing %q", tc.spec, err, tc.want)

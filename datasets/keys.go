@@ -1,98 +1,42 @@
 package datasets
 
 import (
+	"errors"
 	"fmt"
-	"maps"
 	"slices"
-	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/mmlab-go/mmlab/internal/keyval"
 )
 
-// specKey is one spec-string key of a generated dataset kind S: how to print it and how to
-// parse it into the spec (shared by lazypair, avsynth and twoview).
-type specKey[S any] struct {
-	name string
-	get  func(s *S) string
-	set  func(s *S, value string) error
-	// omit, if set, says when the key is left out of the canonical string: keys added after
-	// specs were stored, at the value that reproduces those specs' data.
-	omit func(s *S) bool
-}
-
-func intSpecKey[S any](name string, field func(s *S) *int) specKey[S] {
-	return specKey[S]{name,
-		func(s *S) string { return strconv.Itoa(*field(s)) },
-		func(s *S, v string) error {
-			x, err := strconv.Atoi(v)
-			if err != nil {
-				return fmt.Errorf("%q is not an integer", v)
-			}
-			*field(s) = x
-			return nil
-		}, nil}
-}
-
-func floatSpecKey[S any](name string, field func(s *S) *float64) specKey[S] {
-	return specKey[S]{name,
-		func(s *S) string { return strconv.FormatFloat(canonicalFloat(*field(s)), 'g', -1, 64) },
-		func(s *S, v string) error {
-			x, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				return fmt.Errorf("%q is not a number", v)
-			}
-			*field(s) = canonicalFloat(x) // -0 and 0 are one key
-			return nil
-		}, nil}
-}
+// The keys of a generated dataset kind are the keyval-tagged fields of its spec struct
+// (internal/keyval, the mechanism mmlab's options use too): `opt:"key"`, `help:"..."`,
+// optionally `choices:"a|b"` and `omitif:"value"`, in canonical order. The defaults are the
+// kind's DefaultX(); keys.go turns a struct into a parse function, a canonical string and help.
 
 // Unset is the value of an override key (such as lazypair's rho1) that is not given: the
 // overridden key applies.
 const Unset = -1.0
 
-// overrideSpecKey is a float key that overrides base for one modality: Unset (the default) or
-// equal to base means no override, and the key is then left out of the canonical string, so
-// specs written before the key existed keep their strings.
-func overrideSpecKey[S any](name string, field func(s *S) *float64, base func(s *S) float64) specKey[S] {
-	k := floatSpecKey(name, field)
-	k.omit = func(s *S) bool { return *field(s) == Unset || *field(s) == base(s) }
-	return k
+// KeyDoc documents one spec key: its name, type, default, choices and help text (DescribeKeys).
+// It is the type mmlab.OptionDoc documents options with.
+type KeyDoc = keyval.Doc
+
+// keyOmitter is implemented by a spec struct with keys left out of its canonical string by a
+// rule an omitif tag cannot state (lazypair's rho1 when equal to rho, avmnist's fsdd always).
+type keyOmitter interface {
+	omitKey(key string) bool
 }
 
-func stringSpecKey[S any](name string, field func(s *S) *string) specKey[S] {
-	return specKey[S]{name,
-		func(s *S) string { return *field(s) },
-		func(s *S, v string) error { *field(s) = v; return nil }, nil}
-}
-
-func seedSpecKey[S any](field func(s *S) *int64) specKey[S] {
-	return specKey[S]{"seed",
-		func(s *S) string { return strconv.FormatInt(*field(s), 10) },
-		func(s *S, v string) error {
-			x, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return fmt.Errorf("%q is not a 64-bit integer", v)
-			}
-			*field(s) = x
-			return nil
-		}, nil}
-}
-
-func specKeyNames[S any](keys []specKey[S]) []string {
-	names := make([]string, len(keys))
-	for i, k := range keys {
-		names[i] = k.name
-	}
-	return names
-}
-
-// parseKeyed is the ParseSpec hook of a generated kind whose keys are specKeys: the defaults,
-// then the given keys (parseSpecKeys), then Validate.
+// parseKeyed is the ParseSpec hook of a generated kind whose keys are tagged fields: the
+// defaults, then the given keys (parseSpecKeys), then Validate.
 func parseKeyed[S interface {
 	Spec
 	Validate() error
-}](kind string, defaults S, keys []specKey[S], kv map[string]string) (Spec, error) {
+}](kind string, defaults S, kv map[string]string) (Spec, error) {
 	s := defaults
-	if err := parseSpecKeys(kind, keys, kv, &s); err != nil {
+	if err := parseSpecKeys(kind, kv, &s); err != nil {
 		return nil, err
 	}
 	if err := s.Validate(); err != nil {
@@ -101,46 +45,79 @@ func parseKeyed[S interface {
 	return s, nil
 }
 
-// parseSpecKeys sets the given keys on s (which holds the defaults). Unknown keys are reported
-// first (sorted), then bad values in canonical key order, so the error does not depend on map
-// iteration order.
-func parseSpecKeys[S any](kind string, keys []specKey[S], kv map[string]string, s *S) error {
-	valid := specKeyNames(keys)
-	for _, key := range slices.Sorted(maps.Keys(kv)) {
-		if !slices.Contains(valid, key) {
-			return fmt.Errorf("datasets: %s: unknown key %q; valid keys: %s", kind, key, strings.Join(valid, ", "))
-		}
-	}
-	for _, k := range keys {
-		if value, ok := kv[k.name]; ok {
-			if err := k.set(s, value); err != nil {
-				return fmt.Errorf("datasets: %s: key %s: %w", kind, k.name, err)
-			}
-		}
+// parseSpecKeys sets the given keys on the spec struct s points to (which holds the defaults).
+// Unknown keys are reported first (sorted), then bad values in canonical key order, so the error
+// does not depend on map iteration order.
+func parseSpecKeys(kind string, kv map[string]string, s any) error {
+	err := keyval.SetAll(s, kv, keyval.AnyFloats)
+	var unknown *keyval.UnknownKeyError
+	switch {
+	case errors.As(err, &unknown):
+		return fmt.Errorf("datasets: %s: unknown key %q; valid keys: %s", kind, unknown.Key, strings.Join(unknown.Valid, ", "))
+	case err != nil:
+		return fmt.Errorf("datasets: %s: key %w", kind, err)
 	}
 	return nil
 }
 
-// formatSpec is the canonical "kind:key=value,..." with every key in order.
-func formatSpec[S any](kind string, keys []specKey[S], s *S) string {
-	var b strings.Builder
-	b.WriteString(kind)
-	first := true
-	for _, k := range keys {
-		if k.omit != nil && k.omit(s) {
-			continue
-		}
-		if first {
-			b.WriteByte(':')
-			first = false
-		} else {
-			b.WriteByte(',')
-		}
-		b.WriteString(k.name)
-		b.WriteByte('=')
-		b.WriteString(k.get(s))
+// formatSpec is the canonical "kind:key=value,..." of the spec struct s points to, every key in
+// order except those omitted (omitif, keyOmitter); floats in their shortest exact form, −0 as 0.
+func formatSpec(kind string, s any) string {
+	var omit func(string) bool
+	if o, ok := s.(keyOmitter); ok {
+		omit = o.omitKey
 	}
-	return b.String()
+	return keyval.Format(kind, s, keyval.AnyFloats, omit)
+}
+
+// specKeys lists the keys of the spec struct s points to, in canonical order.
+func specKeys(s any) []string { return keyval.Keys(s) }
+
+// choices adds a problem for every string key of the spec struct s points to whose value
+// is not among its choices: the choices come from the tags, never repeated in Validate.
+func (p *specProblems) choices(s any) {
+	if err := keyval.CheckChoices(s, ""); err != nil {
+		*p = append(*p, err.Error())
+	}
+}
+
+var (
+	docsMu sync.RWMutex
+	docs   = map[string]func() []KeyDoc{} // kind → its keys' documentation
+)
+
+// registerKeyed registers kind with ParseSpec (as Register) and its keys with DescribeKeys: the
+// tagged fields of the struct defaults returns.
+func registerKeyed[S any](kind string, defaults func() S, parse func(kv map[string]string) (Spec, error)) {
+	Register(kind, parse)
+	describeKeys(kind, func() []KeyDoc {
+		d := defaults()
+		return keyval.Describe(&d, "", keyval.AnyFloats)
+	})
+}
+
+// describeKeys records the documentation of kind's keys for DescribeKeys.
+func describeKeys(kind string, describe func() []KeyDoc) {
+	docsMu.Lock()
+	defer docsMu.Unlock()
+	docs[kind] = describe
+}
+
+// DescribeKeys documents the spec keys of a dataset kind (e.g. "lazypair"): name, type,
+// default, choices and help text, in canonical order; `mmlab options` prints them. A kind
+// registered by a user with Register has no key documentation: DescribeKeys returns nil, nil.
+// An unregistered kind is an error listing the registered ones.
+func DescribeKeys(kind string) ([]KeyDoc, error) {
+	if !slices.Contains(Names(), kind) {
+		return nil, fmt.Errorf("datasets: unknown dataset %q; valid datasets: %s", kind, strings.Join(Names(), ", "))
+	}
+	docsMu.RLock()
+	describe := docs[kind]
+	docsMu.RUnlock()
+	if describe == nil {
+		return nil, nil
+	}
+	return describe(), nil
 }
 
 // specProblems collects "key = value, want ..." problems of a spec's Validate.

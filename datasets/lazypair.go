@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"fmt"
+	"github.com/mmlab-go/mmlab/internal/keyval"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -18,41 +19,42 @@ const (
 	PairXOR        = "xor"    // modular sum of per-modality symbols: needs a concat+MLP fusion head (docs/DESIGN.md)
 )
 
-func init() { Register(LazyPairName, parseLazyPair) }
+func init() { registerKeyed(LazyPairName, DefaultLazyPair, parseLazyPair) }
 
 // LazyPairSpec configures the LazyPair synthetic theory model (docs/DESIGN.md §2.1; the project's
 // own construction on the feature taxonomy of Du et al., ICML 2023). The package documentation
-// describes the model; each field names its spec-string key. DefaultLazyPair gives the measured
+// describes the model; each field's tags name its spec-string key and say what it does. DefaultLazyPair gives the measured
 // defaults. A LazyPairSpec is a Spec.
 type LazyPairSpec struct {
-	K   int // k: number of classes (default 4)
-	Dim int // dim: per-sample size of every modality; needs dim ≥ 3·k + distract (default 48)
-	M   int // m: number of modalities, 2 ≤ m ≤ 24 (default 2)
+	K   int `opt:"k" help:"number of classes"`
+	Dim int `opt:"dim" help:"per-sample size of every modality; needs dim ≥ 3·k + distract"`
+	M   int `opt:"m" help:"number of modalities, 2 ≤ m ≤ 24"`
 
-	Rho float64 // rho: probability that a modality carries the easy feature (default 0.8)
-	// Rho1 (rho1) overrides rho for modality 1 (m1) alone: a lower rho1 makes m1 the weaker
-	// modality (more hard-only samples). Unset (default) means rho; 0 ≤ rho1 ≤ 1.
-	Rho1      float64
-	AlphaEasy float64 // alpha_easy: magnitude α_e of the easy feature (default 5)
-	AlphaHard float64 // alpha_hard: magnitude α_h of the hard feature (default 3)
-	HardSign  string  // hard_sign: "random" (s = ±1, default) or "fixed" (s = +1)
+	Rho       float64 `opt:"rho" help:"probability that a modality carries the easy feature"`
+	AlphaEasy float64 `opt:"alpha_easy" help:"magnitude α_e of the easy feature"`
+	AlphaHard float64 `opt:"alpha_hard" help:"magnitude α_h of the hard feature"`
+	HardSign  string  `opt:"hard_sign" choices:"random|fixed" help:"sign of the hard feature: random (s = ±1 per sample and modality) or fixed (s = +1, linearly readable)"`
 
-	Pi       float64 // pi: probability that a sample carries the paired feature (default 0)
-	Pair     string  // pair: paired-feature variant, "add" (default) or "xor"
-	PairOnly float64 // pair_only: fraction of paired samples without uni-modal features (default 0.2)
-	C        float64 // c: scale of the class code in the add variant (default 4)
-	Tau      float64 // tau: std τ of the shared cancellable noise z in the add variant (default 4)
-	AQ       float64 // a_q: magnitude of each modality's one-hot symbol in the xor variant (default 8)
+	Pi       float64 `opt:"pi" help:"probability that a sample carries the paired feature"`
+	Pair     string  `opt:"pair" choices:"add|xor" help:"paired-feature variant: add (class code plus cancellable noise) or xor (modular sum of per-modality symbols)"`
+	PairOnly float64 `opt:"pair_only" help:"fraction of paired samples without uni-modal features"`
+	C        float64 `opt:"c" help:"scale of the class code in the add variant"`
+	Tau      float64 `opt:"tau" help:"std τ of the shared cancellable noise z in the add variant"`
+	AQ       float64 `opt:"a_q" help:"magnitude of each modality's one-hot symbol in the xor variant"`
 
-	Sigma float64 // sigma: std σ of the isotropic Gaussian noise on every value (default 1)
-	// Sigma1 (sigma1) overrides sigma for modality 1 (m1) alone: a larger sigma1 makes every
-	// feature of m1 noisier. Unset (default) means sigma; finite sigma1 ≥ 0.
-	Sigma1        float64
-	Distract      int     // distract: number of distractor directions per modality (default 0)
-	DistractScale float64 // distract_scale: std of the label-free signal on each distractor direction (default 5)
+	Sigma         float64 `opt:"sigma" help:"std σ of the isotropic Gaussian noise on every value"`
+	Distract      int     `opt:"distract" help:"number of distractor directions per modality"`
+	DistractScale float64 `opt:"distract_scale" help:"std of the label-free signal on each distractor direction"`
 
-	NTrain, NVal, NTest int   // n_train, n_val, n_test: split sizes (default 2000, 1000, 5000)
-	Seed                int64 // seed: draws the directions and every split (default 1)
+	NTrain int   `opt:"n_train" help:"training samples"`
+	NVal   int   `opt:"n_val" help:"validation samples"`
+	NTest  int   `opt:"n_test" help:"test samples"`
+	Seed   int64 `opt:"seed" help:"draws the directions and every split"`
+
+	// The imbalance keys, after seed so that specs without them print as before: left out of
+	// the canonical string while Unset (-1) or equal to the key they override.
+	Rho1   float64 `opt:"rho1" omitif:"-1" help:"overrides rho for modality 1 alone (a lower rho1 makes m1 the weaker modality); -1: rho"`
+	Sigma1 float64 `opt:"sigma1" omitif:"-1" help:"overrides sigma for modality 1 alone (a larger sigma1 makes m1 noisier); -1: sigma"`
 }
 
 // DefaultLazyPair returns the measured defaults of docs/DESIGN.md §2.1 (PyTorch prototype, 5 seeds):
@@ -76,41 +78,14 @@ func DefaultLazyPair() LazyPairSpec {
 	}
 }
 
-// lazyKeys lists every key in canonical order (String prints them in this order).
-var lazyKeys = []specKey[LazyPairSpec]{
-	intSpecKey("k", func(s *LazyPairSpec) *int { return &s.K }),
-	intSpecKey("dim", func(s *LazyPairSpec) *int { return &s.Dim }),
-	intSpecKey("m", func(s *LazyPairSpec) *int { return &s.M }),
-	floatSpecKey("rho", func(s *LazyPairSpec) *float64 { return &s.Rho }),
-	floatSpecKey("alpha_easy", func(s *LazyPairSpec) *float64 { return &s.AlphaEasy }),
-	floatSpecKey("alpha_hard", func(s *LazyPairSpec) *float64 { return &s.AlphaHard }),
-	stringSpecKey("hard_sign", func(s *LazyPairSpec) *string { return &s.HardSign }),
-	floatSpecKey("pi", func(s *LazyPairSpec) *float64 { return &s.Pi }),
-	stringSpecKey("pair", func(s *LazyPairSpec) *string { return &s.Pair }),
-	floatSpecKey("pair_only", func(s *LazyPairSpec) *float64 { return &s.PairOnly }),
-	floatSpecKey("c", func(s *LazyPairSpec) *float64 { return &s.C }),
-	floatSpecKey("tau", func(s *LazyPairSpec) *float64 { return &s.Tau }),
-	floatSpecKey("a_q", func(s *LazyPairSpec) *float64 { return &s.AQ }),
-	floatSpecKey("sigma", func(s *LazyPairSpec) *float64 { return &s.Sigma }),
-	intSpecKey("distract", func(s *LazyPairSpec) *int { return &s.Distract }),
-	floatSpecKey("distract_scale", func(s *LazyPairSpec) *float64 { return &s.DistractScale }),
-	intSpecKey("n_train", func(s *LazyPairSpec) *int { return &s.NTrain }),
-	intSpecKey("n_val", func(s *LazyPairSpec) *int { return &s.NVal }),
-	intSpecKey("n_test", func(s *LazyPairSpec) *int { return &s.NTest }),
-	seedSpecKey(func(s *LazyPairSpec) *int64 { return &s.Seed }),
-	// Imbalance keys, after seed so that specs without them print as before.
-	overrideSpecKey("rho1", func(s *LazyPairSpec) *float64 { return &s.Rho1 }, func(s *LazyPairSpec) float64 { return s.Rho }),
-	overrideSpecKey("sigma1", func(s *LazyPairSpec) *float64 { return &s.Sigma1 }, func(s *LazyPairSpec) float64 { return s.Sigma }),
-}
-
 // LazyPairKeys returns the spec-string keys of LazyPair in canonical order.
-func LazyPairKeys() []string { return specKeyNames(lazyKeys) }
+func LazyPairKeys() []string { return specKeys(&LazyPairSpec{}) }
 
 // parseLazyPair is LazyPair's ParseSpec hook: defaults, then the given keys, then Validate.
 // Unknown keys are reported first (sorted), then bad values in canonical key order, so the
 // error does not depend on map iteration order.
 func parseLazyPair(kv map[string]string) (Spec, error) {
-	spec, err := parseKeyed(LazyPairName, DefaultLazyPair(), lazyKeys, kv)
+	spec, err := parseKeyed(LazyPairName, DefaultLazyPair(), kv)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +124,19 @@ func (s LazyPairSpec) Name() string { return LazyPairName }
 
 // String returns the canonical spec "lazypair:k=4,dim=48,m=2,...,seed=1": every key, in the
 // order of LazyPairKeys, floats in their shortest exact form, so ParseSpec(s.String()) == s.
-func (s LazyPairSpec) String() string { return formatSpec(LazyPairName, lazyKeys, &s) }
+func (s LazyPairSpec) String() string { return formatSpec(LazyPairName, &s) }
+
+// omitKey leaves an override equal to the key it overrides out of the canonical string (Unset
+// is left out by the omitif tag), so that specs written before the key existed keep their strings.
+func (s *LazyPairSpec) omitKey(key string) bool {
+	switch key {
+	case "rho1":
+		return s.Rho1 == s.Rho
+	case "sigma1":
+		return s.Sigma1 == s.Sigma
+	}
+	return false
+}
 
 // NumModalities implements Spec: the key m.
 func (s LazyPairSpec) NumModalities() int { return s.M }
@@ -201,11 +188,8 @@ func (s LazyPairSpec) Validate() error {
 			bad(f.key, f.value, fmt.Sprintf("finite %s ≥ 0", f.key))
 		}
 	}
-	if s.HardSign != HardSignRandom && s.HardSign != HardSignFixed {
-		bad("hard_sign", fmt.Sprintf("%q", s.HardSign), HardSignRandom+" or "+HardSignFixed)
-	}
-	if s.Pair != PairAdd && s.Pair != PairXOR {
-		bad("pair", fmt.Sprintf("%q", s.Pair), PairAdd+" or "+PairXOR)
+	if err := keyval.CheckChoices(&s, ""); err != nil { // hard_sign, pair: the choices of their tags
+		problems = append(problems, err.Error())
 	}
 	for _, f := range []struct {
 		key string

@@ -35,14 +35,6 @@ func memoryProblems(sizeKeys string, perSample []float64, nTrain, nVal, nTest in
 		n, bytes/n/4, sizeKeys, bytes/(1<<30), float64(MaxDatasetBytes)/(1<<30), sizeKeys)}
 }
 
-// canonicalFloat maps −0 to 0, so that a spec key given as -0 prints, and hashes, as 0.
-func canonicalFloat(x float64) float64 {
-	if x == 0 {
-		return 0
-	}
-	return x
-}
-
 // repeatValues is n copies of v (at most 64, for the modality count of a spec being validated).
 func repeatValues(v, n int) []float64 {
 	out := make([]float64, min(max(n, 0), 64))

@@ -9,7 +9,7 @@ import (
 // MNIST2ViewName is the dataset kind of the two-view (Noisy) MNIST set in spec strings.
 const MNIST2ViewName = "mnist2view"
 
-func init() { Register(MNIST2ViewName, parseMNIST2View) }
+func init() { registerKeyed(MNIST2ViewName, DefaultMNIST2View, parseMNIST2View) }
 
 // MNIST2ViewSpec configures mnist2view, the two-view MNIST of Wang, Arora, Livescu and Bilmes,
 // "On Deep Multi-View Representation Learning", ICML 2015 (often called Noisy MNIST), built
@@ -19,10 +19,12 @@ func init() { Register(MNIST2ViewName, parseMNIST2View) }
 // and the sum clipped at 1. Both are [1, 28, 28]. The class is the digit (or garment), K = 10.
 // A MNIST2ViewSpec is a Spec.
 type MNIST2ViewSpec struct {
-	Source string // source: image set, "mnist" or "fashion" (default mnist)
+	Source string `opt:"source" choices:"mnist|fashion" help:"image set: MNIST or Fashion-MNIST"`
 
-	NTrain, NVal, NTest int   // n_train, n_val, n_test: split sizes (defaults in DefaultMNIST2View)
-	Seed                int64 // seed: draws every split (default 1)
+	NTrain int   `opt:"n_train" help:"training samples"`
+	NVal   int   `opt:"n_val" help:"validation samples"`
+	NTest  int   `opt:"n_test" help:"test samples"`
+	Seed   int64 `opt:"seed" help:"draws every split"`
 }
 
 // Pools of source images: train and val samples are drawn from MNIST's training set, split
@@ -54,26 +56,18 @@ func DefaultMNIST2View() MNIST2ViewSpec {
 	return MNIST2ViewSpec{Source: SourceMNIST, NTrain: 2000, NVal: 1000, NTest: 2000, Seed: 1}
 }
 
-var mnist2ViewKeys = []specKey[MNIST2ViewSpec]{
-	stringSpecKey("source", func(s *MNIST2ViewSpec) *string { return &s.Source }),
-	intSpecKey("n_train", func(s *MNIST2ViewSpec) *int { return &s.NTrain }),
-	intSpecKey("n_val", func(s *MNIST2ViewSpec) *int { return &s.NVal }),
-	intSpecKey("n_test", func(s *MNIST2ViewSpec) *int { return &s.NTest }),
-	seedSpecKey(func(s *MNIST2ViewSpec) *int64 { return &s.Seed }),
-}
-
 // MNIST2ViewKeys returns the spec-string keys of mnist2view in canonical order.
-func MNIST2ViewKeys() []string { return specKeyNames(mnist2ViewKeys) }
+func MNIST2ViewKeys() []string { return specKeys(&MNIST2ViewSpec{}) }
 
 func parseMNIST2View(kv map[string]string) (Spec, error) {
-	return parseKeyed(MNIST2ViewName, DefaultMNIST2View(), mnist2ViewKeys, kv)
+	return parseKeyed(MNIST2ViewName, DefaultMNIST2View(), kv)
 }
 
 // Name returns "mnist2view".
 func (s MNIST2ViewSpec) Name() string { return MNIST2ViewName }
 
 // String returns the canonical spec "mnist2view:source=mnist,n_train=2000,...,seed=1".
-func (s MNIST2ViewSpec) String() string { return formatSpec(MNIST2ViewName, mnist2ViewKeys, &s) }
+func (s MNIST2ViewSpec) String() string { return formatSpec(MNIST2ViewName, &s) }
 
 // NumModalities implements Spec: 2 (rotated, noisy).
 func (s MNIST2ViewSpec) NumModalities() int { return 2 }
@@ -88,9 +82,7 @@ func (s MNIST2ViewSpec) WithSeedOffset(offset int) Spec {
 // range (all problems at once, separated by "; ").
 func (s MNIST2ViewSpec) Validate() error {
 	var p specProblems
-	if s.Source != SourceMNIST && s.Source != SourceFashion {
-		p.bad("source", s.Source, SourceMNIST+" or "+SourceFashion)
-	}
+	p.choices(&s) // source: the choices of its tag
 	p.intRange("n_train", s.NTrain, 1, m2vTrainPool)
 	p.intRange("n_val", s.NVal, 1, m2vValPool)
 	p.intRange("n_test", s.NTest, 1, m2vTestPool)

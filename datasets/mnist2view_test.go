@@ -20,12 +20,12 @@ func TestMNIST2ViewSpec(t *testing.T) {
 		t.Errorf("WithSeedOffset(3) = %q", got)
 	}
 	for spec, want := range map[string]string{
-		"mnist2view:source=kmnist":   "source = kmnist, want mnist or fashion",
+		"mnist2view:source=kmnist":   `source="kmnist": valid values are mnist, fashion`,
 		"mnist2view:n_train=50001":   "n_train = 50001, want 1 ≤ n_train ≤ 50000",
 		"mnist2view:n_val=0":         "n_val = 0",
 		"mnist2view:n_test=10001":    "n_test = 10001",
 		"mnist2view:angle=30":        `unknown key "angle"`,
-		"mnist2view:n_train=lots":    `"lots" is not an integer`,
+		"mnist2view:n_train=lots":    `n_train="lots": want an integer`,
 		"mnist2view:seed=1,seed=2":   "given twice",
 		"mnist2view:source=fashion,": "empty item",
 	} {

@@ -125,10 +125,29 @@ type npyHeld struct {
 	data *Dataset
 }
 
+// npyKeyDocs documents npy's keys in canonical order: npy's parser is its own (a positional
+// path, '+'-separated modalities, keys that depend on split.npy), so its keys are listed here
+// rather than read from tags; NPYKeys and DescribeKeys both come from this table.
+var npyKeyDocs = []KeyDoc{
+	{Key: "path", Type: "string", Help: "the directory of .npy files or the .npz file, given first without path= (absolute in the canonical string)"},
+	{Key: "modalities", Type: "string", Help: "the modality arrays in order, joined by '+' (default every array, file-name order)"},
+	{Key: "k", Type: "int", Help: fmt.Sprintf("number of classes, 2 ≤ k ≤ %d (default max label + 1)", MaxNPYClasses)},
+	{Key: "val", Type: "float", Default: strconv.FormatFloat(DefaultNPYVal, 'g', -1, 64), Help: "fraction of each class drawn into validation (without split.npy)"},
+	{Key: "test", Type: "float", Default: strconv.FormatFloat(DefaultNPYTest, 'g', -1, 64), Help: "fraction of each class drawn into test (without split.npy)"},
+	{Key: "seed", Type: "int", Default: strconv.Itoa(DefaultNPYSeed), Help: "draws the split (without split.npy); run seeds leave it alone"},
+	{Key: "sha256", Type: "string", Help: "first 16 hex digits of the SHA-256 of the files read; ParseSpec fills it in and checks a given one"},
+}
+
+func init() { describeKeys(NPYName, func() []KeyDoc { return slices.Clone(npyKeyDocs) }) }
+
 // NPYKeys returns the spec-string keys of npy in canonical order; "path" is given as the first
 // item, without "path=".
 func NPYKeys() []string {
-	return []string{"path", "modalities", "k", "val", "test", "seed", "sha256"}
+	keys := make([]string, len(npyKeyDocs))
+	for i, d := range npyKeyDocs {
+		keys[i] = d.Key
+	}
+	return keys
 }
 
 // npyUsage ends the errors about the spec's shape: what a valid npy spec looks like.

@@ -9,7 +9,7 @@ import (
 // TwoViewName is the dataset kind of the procedural two-view set in spec strings.
 const TwoViewName = "twoview"
 
-func init() { Register(TwoViewName, parseTwoView) }
+func init() { registerKeyed(TwoViewName, DefaultTwoView, parseTwoView) }
 
 // TwoViewSpec configures twoview (ours, docs/DESIGN.md §2.2): two renderings of the same procedural
 // 3-D object from opposite sides, the analogue of the front and rear views of ModelNet40 that
@@ -23,13 +23,15 @@ func init() { Register(TwoViewName, parseTwoView) }
 // for view m, as LazyPair tags a hard-only modality), like a back-lit or foreshortened view: its
 // shape is still there but harder to read. A TwoViewSpec is a Spec.
 type TwoViewSpec struct {
-	K     int     // k: number of classes (shapes), 2 ≤ k ≤ 8 (default 6)
-	Size  int     // size: image side S, 12 ≤ size ≤ 64 (default 16)
-	Rho   float64 // rho: probability that a view is clear rather than dim (default 0.8)
-	Sigma float64 // sigma: std of the Gaussian noise on every normalised value (default 0.5)
+	K     int     `opt:"k" help:"number of classes (shapes), 2 ≤ k ≤ 8"`
+	Size  int     `opt:"size" help:"image side S, 12 ≤ size ≤ 64"`
+	Rho   float64 `opt:"rho" help:"probability that a view is clear rather than dim"`
+	Sigma float64 `opt:"sigma" help:"std of the Gaussian noise on every normalised value"`
 
-	NTrain, NVal, NTest int   // n_train, n_val, n_test: split sizes (default 2000, 1000, 2000)
-	Seed                int64 // seed: draws every split (default 1)
+	NTrain int   `opt:"n_train" help:"training samples"`
+	NVal   int   `opt:"n_val" help:"validation samples"`
+	NTest  int   `opt:"n_test" help:"test samples"`
+	Seed   int64 `opt:"seed" help:"draws every split"`
 }
 
 // DefaultTwoView returns twoview's defaults: k=6, size=16, rho=0.8, sigma=0.5,
@@ -41,32 +43,21 @@ func DefaultTwoView() TwoViewSpec {
 	return TwoViewSpec{K: 6, Size: 16, Rho: 0.8, Sigma: 0.5, NTrain: 2000, NVal: 1000, NTest: 2000, Seed: 1}
 }
 
-var twoViewKeys = []specKey[TwoViewSpec]{
-	intSpecKey("k", func(s *TwoViewSpec) *int { return &s.K }),
-	intSpecKey("size", func(s *TwoViewSpec) *int { return &s.Size }),
-	floatSpecKey("rho", func(s *TwoViewSpec) *float64 { return &s.Rho }),
-	floatSpecKey("sigma", func(s *TwoViewSpec) *float64 { return &s.Sigma }),
-	intSpecKey("n_train", func(s *TwoViewSpec) *int { return &s.NTrain }),
-	intSpecKey("n_val", func(s *TwoViewSpec) *int { return &s.NVal }),
-	intSpecKey("n_test", func(s *TwoViewSpec) *int { return &s.NTest }),
-	seedSpecKey(func(s *TwoViewSpec) *int64 { return &s.Seed }),
-}
-
 // TwoViewKeys returns the spec-string keys of twoview in canonical order.
-func TwoViewKeys() []string { return specKeyNames(twoViewKeys) }
+func TwoViewKeys() []string { return specKeys(&TwoViewSpec{}) }
 
 // TwoViewShapes lists the shapes; class k is TwoViewShapes[k].
 var TwoViewShapes = []string{"sphere", "box", "cylinder", "cone", "torus", "capsule", "octahedron", "jack"}
 
 func parseTwoView(kv map[string]string) (Spec, error) {
-	return parseKeyed(TwoViewName, DefaultTwoView(), twoViewKeys, kv)
+	return parseKeyed(TwoViewName, DefaultTwoView(), kv)
 }
 
 // Name returns "twoview".
 func (s TwoViewSpec) Name() string { return TwoViewName }
 
 // String returns the canonical spec "twoview:k=6,size=16,...,seed=1".
-func (s TwoViewSpec) String() string { return formatSpec(TwoViewName, twoViewKeys, &s) }
+func (s TwoViewSpec) String() string { return formatSpec(TwoViewName, &s) }
 
 // NumModalities implements Spec: 2 (front, rear).
 func (s TwoViewSpec) NumModalities() int { return 2 }

@@ -41,7 +41,7 @@ func TestTwoViewSpec(t *testing.T) {
 		{"twoview:pi=0.5", `unknown key "pi"; valid keys: k, size, rho, sigma, n_train, n_val, n_test, seed`},
 		{"twoview:rho=1.5", "rho = 1.5"},
 		{"twoview:k=9", "k = 9, want 2 ≤ k ≤ 8"},
-		{"twoview:k=x", `key k: "x" is not an integer`},
+		{"twoview:k=x", `key k="x": want an integer`},
 		{"twoview:size=8", "size = 8, want 12 ≤ size ≤ 64"},
 		{"twoview:sigma=-0.5", "sigma = -0.5"},
 		{"twoview:n_val=0", "n_val = 0, want n_val ≥ 1"},

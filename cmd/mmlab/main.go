@@ -441,31 +441,37 @@ func printOptions(w io.Writer) {
 	fmt.Fprintln(w, "Options: set with --opt GROUP.KEY=VALUE (repeatable); --epochs E is train.epochs=E.")
 	fmt.Fprintln(w, "Groups: model, train, probe (every study) and a method's name (only if the method is in the study).")
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "OPTION=DEFAULT\tTYPE\tMEANING")
-	for _, d := range mmlab.OptionHelp() {
-		meaning := d.Help
-		if len(d.Choices) > 0 {
-			meaning += " [choices: " + strings.Join(d.Choices, "|") + "]"
-		}
-		fmt.Fprintf(tw, "%s=%s\t%s\t%s\n", d.Key, d.Default, d.Type, meaning)
-	}
-	tw.Flush()
+	printKeyDocs(w, "OPTION=DEFAULT", "", mmlab.OptionHelp())
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Datasets: --data NAME:key=value,... ; keys not given keep these defaults")
-	fmt.Fprintln(w, "(meanings: go doc github.com/mmlab-go/mmlab/datasets):")
+	fmt.Fprintln(w, "(more: go doc github.com/mmlab-go/mmlab/datasets):")
 	for _, name := range datasets.Names() {
-		spec, err := datasets.ParseSpec(name)
-		if err != nil {
+		docs, err := datasets.DescribeKeys(name)
+		switch {
+		case err != nil:
 			fmt.Fprintf(w, "  %s: %v\n", name, err)
-			continue
-		}
-		_, params, _ := strings.Cut(spec.String(), ":")
-		fmt.Fprintf(w, "  %s:\n", name)
-		for _, kv := range strings.Split(params, ",") {
-			fmt.Fprintf(w, "    %s\n", kv)
+		case docs == nil:
+			fmt.Fprintf(w, "  %s: (keys not documented)\n", name)
+		default:
+			fmt.Fprintf(w, "  %s:\n", name)
+			printKeyDocs(w, "    KEY=DEFAULT", "    ", docs)
 		}
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Methods (--methods):", strings.Join(mmlab.Methods(), ", "))
+}
+
+// printKeyDocs prints one aligned line per key: key=default, type, help and choices, under a
+// header whose first column is first, every line indented by indent.
+func printKeyDocs(w io.Writer, first, indent string, docs []mmlab.OptionDoc) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "%s\tTYPE\tMEANING\n", first)
+	for _, d := range docs {
+		meaning := d.Help
+		if len(d.Choices) > 0 {
+			meaning += " [choices: " + strings.Join(d.Choices, "|") + "]"
+		}
+		fmt.Fprintf(tw, "%s%s=%s\t%s\t%s\n", indent, d.Key, d.Default, d.Type, meaning)
+	}
+	tw.Flush()
 }
