@@ -63,7 +63,7 @@ func ExampleTable_Markdown() {
 	// | joint | 0.970 ± 0.127 | 0.960 ± 0.127 | 0.890 ± 0.127 | 0.900 ± 0.127 | 0.450 ± 0.127 | — | 2 |
 	//
 	// Accuracies are fractions: mean ± half-width of the 95% Student-t confidence interval over seeds; —: not measured.
-	// probe mX: linear-probe test accuracy of the method's encoder for modality X.
+	// probe X: linear-probe test accuracy of the method's encoder for modality X (named as the dataset names it, else m0, m1, ...).
 	// both_hard, pair_only: test accuracy on those diagnostic subsets.
 }
 

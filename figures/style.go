@@ -81,21 +81,9 @@ func MethodLabel(method string) string {
 // modalityLabel is the name of modality m on axes and in legends when the runs do not name it.
 func modalityLabel(m int) string { return "modality " + strconv.Itoa(m) }
 
-// modalityNames returns the dataset's modality names the runs recorded (results.Run.ModalityNames),
-// or nil when none did or they disagree (runs of different datasets).
-func modalityNames(runs []results.Run) []string {
-	var names []string
-	for _, r := range runs {
-		if len(r.ModalityNames) == 0 {
-			continue
-		}
-		if names != nil && !slices.Equal(names, r.ModalityNames) {
-			return nil
-		}
-		names = r.ModalityNames
-	}
-	return names
-}
+// modalityNames returns the dataset's modality names the runs recorded, or nil
+// (results.ModalityNamesOf).
+func modalityNames(runs []results.Run) []string { return results.ModalityNamesOf(runs) }
 
 // modalityName is the name of modality m: the dataset's (names[m]) if known, else "modality m".
 func modalityName(names []string, m int) string {

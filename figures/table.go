@@ -60,8 +60,9 @@ func ResultsTable(runs []results.Run) (Table, error) {
 		Columns: []string{"method", "test acc", "val acc"},
 		Keys:    keys,
 	}
+	names := modalityNames(runs)
 	for m := range numModalities {
-		t.Columns = append(t.Columns, "probe m"+strconv.Itoa(m))
+		t.Columns = append(t.Columns, probeColumn(names, m))
 	}
 	subsets := []string{SubsetBothHard, SubsetPairOnly}
 	t.Columns = append(t.Columns, subsets...)
@@ -77,7 +78,7 @@ func ResultsTable(runs []results.Run) (Table, error) {
 	for _, key := range keys {
 		s := sums[key]
 		n := len(s.Seeds)
-		row := []string{seriesLabel(key, modalityNames(runs)), cell(s.TestAcc, n), cell(s.ValAcc, n)}
+		row := []string{seriesLabel(key, names), cell(s.TestAcc, n), cell(s.ValAcc, n)}
 		for m := range numModalities {
 			if m < len(s.ProbeAcc) && s.ProbeAcc[m] != nil {
 				row = append(row, cell(*s.ProbeAcc[m], n))
@@ -99,7 +100,7 @@ func ResultsTable(runs []results.Run) (Table, error) {
 	}
 	t.Notes = []string{
 		"Accuracies are fractions: mean ± half-width of the 95% Student-t confidence interval over seeds; " + missingCell + ": not measured.",
-		"probe mX: linear-probe test accuracy of the method's encoder for modality X.",
+		"probe X: linear-probe test accuracy of the method's encoder for modality X (named as the dataset names it, else m0, m1, ...).",
 		"both_hard, pair_only: test accuracy on those diagnostic subsets.",
 	}
 	if costed {
@@ -109,6 +110,15 @@ func ResultsTable(runs []results.Run) (Table, error) {
 			"varies with the machine and its load.")
 	}
 	return t, nil
+}
+
+// probeColumn is the header of modality m's probe column: "probe image" with the dataset's
+// modality names (results.Run.ModalityNames), "probe m0" without them.
+func probeColumn(names []string, m int) string {
+	if m < len(names) && names[m] != "" {
+		return "probe " + names[m]
+	}
+	return "probe m" + strconv.Itoa(m)
 }
 
 // costCells formats a summary's cost: parameters and FLOPs as means with an SI prefix, train

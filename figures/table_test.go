@@ -118,3 +118,27 @@ func TestResultsTableCost(t *testing.T) {
 		}
 	}
 }
+
+// TestResultsTableModalityNames checks that the probe columns and the uni-modal rows take the
+// dataset's modality names from the runs (issue 16), and fall back to m0, m1 when runs of two
+// datasets disagree on them.
+func TestResultsTableModalityNames(t *testing.T) {
+	runs := testStudy()
+	for i := range runs {
+		runs[i].ModalityNames = []string{"image", "audio, mono"} // a comma: CSV must quote it
+	}
+	tab, err := ResultsTable(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"probe image", "probe audio, mono"}; !slices.Equal(tab.Columns[3:5], want) {
+		t.Errorf("probe columns %q, want %q", tab.Columns[3:5], want)
+	}
+	if tab.Rows[0][0] != "uni-modal image" {
+		t.Errorf("first row %q, want uni-modal image", tab.Rows[0][0])
+	}
+	runs[0].ModalityNames = []string{"front", "rear"}
+	if tab, err = ResultsTable(runs); err != nil || !slices.Equal(tab.Columns[3:5], []string{"probe m0", "probe m1"}) {
+		t.Errorf("disagreeing names: columns %q (%v), want probe m0, probe m1", tab.Columns, err)
+	}
+}

@@ -1,5 +1,7 @@
 package results
 
+import "slices"
+
 // Result types shared by the training code, the results store, the analysis and the figures.
 // A Run is a value: everything needed to know what was trained and what it measured.
 
@@ -55,6 +57,23 @@ type Run struct {
 	// before they were measured (issue 18).
 	Shapley *Shapley `json:"shapley,omitempty"`
 	Curves  *Curves  `json:"curves,omitempty"`
+}
+
+// ModalityNamesOf returns the dataset's modality names the runs recorded (Run.ModalityNames), or
+// nil when none did or they disagree (runs of different datasets). Runs without names (stored
+// before they were recorded) are skipped.
+func ModalityNamesOf(runs []Run) []string {
+	var names []string
+	for _, r := range runs {
+		if len(r.ModalityNames) == 0 {
+			continue
+		}
+		if names != nil && !slices.Equal(names, r.ModalityNames) {
+			return nil
+		}
+		names = r.ModalityNames
+	}
+	return names
 }
 
 // Versions identifies the software that produced a run.

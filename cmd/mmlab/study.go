@@ -279,21 +279,24 @@ func estimateText(e results.Estimate) string {
 
 // report is the JSON that --out writes. README.md ("The CLI") documents it.
 type report struct {
-	Command   string                 `json:"command"`  // "run" or "choose"
-	Dataset   string                 `json:"dataset"`  // the resolved spec, every key
-	Methods   []string               `json:"methods"`  // the study's methods with their dependencies, in run order
-	Seeds     []int                  `json:"seeds"`    // the run seeds (--seeds), in order
-	Options   map[string]string      `json:"options"`  // the options as given (--opt, --epochs)
-	Config    map[string]any         `json:"config"`   // every resolved option of every method ("group.key" → value)
-	Versions  results.Versions       `json:"versions"` // of the software writing this file; each run has its own
-	Trained   int                    `json:"trained"`
-	Loaded    int                    `json:"loaded"`
-	Retrained int                    `json:"retrained"`
-	Seconds   float64                `json:"seconds"`
-	Warnings  []string               `json:"warnings"`
-	Runs      []runJSON              `json:"runs"`
-	Summary   map[string]summaryJSON `json:"summary"`
-	Choice    *choiceJSON            `json:"choice,omitempty"`
+	Command string `json:"command"` // "run" or "choose"
+	Dataset string `json:"dataset"` // the resolved spec, every key
+	// ModalityNames are the dataset's modality names ("image", "audio"), which name modality m of
+	// probe_acc, shapley and the "uni/m<m>" summaries; absent when the runs do not record them.
+	ModalityNames []string               `json:"modality_names,omitempty"`
+	Methods       []string               `json:"methods"`  // the study's methods with their dependencies, in run order
+	Seeds         []int                  `json:"seeds"`    // the run seeds (--seeds), in order
+	Options       map[string]string      `json:"options"`  // the options as given (--opt, --epochs)
+	Config        map[string]any         `json:"config"`   // every resolved option of every method ("group.key" → value)
+	Versions      results.Versions       `json:"versions"` // of the software writing this file; each run has its own
+	Trained       int                    `json:"trained"`
+	Loaded        int                    `json:"loaded"`
+	Retrained     int                    `json:"retrained"`
+	Seconds       float64                `json:"seconds"`
+	Warnings      []string               `json:"warnings"`
+	Runs          []runJSON              `json:"runs"`
+	Summary       map[string]summaryJSON `json:"summary"`
+	Choice        *choiceJSON            `json:"choice,omitempty"`
 }
 
 // runJSON is one run: one method, one seed and, for uni, one modality.
@@ -373,19 +376,20 @@ var reportSubsets = []string{"all", figures.SubsetBothHard, figures.SubsetPairOn
 // newReport converts a study's result into the JSON report.
 func newReport(cmd string, res *mmlab.StudyResult, study *mmlab.Study, choice *results.Choice) *report {
 	rep := &report{
-		Command:   cmd,
-		Dataset:   res.Dataset,
-		Methods:   res.Methods,
-		Options:   study.Options,
-		Config:    map[string]any{},
-		Versions:  mmlab.CurrentVersions(fmt.Sprint(study.Backend)),
-		Trained:   res.Trained,
-		Loaded:    res.Loaded,
-		Retrained: res.Retrained,
-		Seconds:   res.Seconds,
-		Warnings:  append([]string{}, res.Warnings...),
-		Runs:      []runJSON{},
-		Summary:   map[string]summaryJSON{},
+		Command:       cmd,
+		Dataset:       res.Dataset,
+		ModalityNames: results.ModalityNamesOf(res.Runs),
+		Methods:       res.Methods,
+		Options:       study.Options,
+		Config:        map[string]any{},
+		Versions:      mmlab.CurrentVersions(fmt.Sprint(study.Backend)),
+		Trained:       res.Trained,
+		Loaded:        res.Loaded,
+		Retrained:     res.Retrained,
+		Seconds:       res.Seconds,
+		Warnings:      append([]string{}, res.Warnings...),
+		Runs:          []runJSON{},
+		Summary:       map[string]summaryJSON{},
 	}
 	rep.Seeds = study.RunSeeds()
 	for _, m := range res.Methods {
