@@ -25,20 +25,7 @@ var (
 
 func TestNotebookMarkdownQuotesNoResults(t *testing.T) {
 	for _, name := range captionedNotebooks {
-		data, err := os.ReadFile(filepath.Join("..", "notebooks", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var nb struct {
-			Cells []struct {
-				CellType string   `json:"cell_type"`
-				Source   []string `json:"source"`
-			} `json:"cells"`
-		}
-		if err := json.Unmarshal(data, &nb); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		for i, c := range nb.Cells {
+		for i, c := range notebookCells(t, filepath.Join("..", "notebooks", name)) {
 			if c.CellType != "markdown" {
 				continue
 			}
@@ -105,24 +92,33 @@ func TestReadmeNumberNamesAreRecorded(t *testing.T) {
 	}
 }
 
-// codeCells returns the sources of a notebook's code cells.
-func codeCells(t *testing.T, path string) []string {
+// notebookCell is one cell of a notebook file, as far as these tests read it.
+type notebookCell struct {
+	CellType string   `json:"cell_type"`
+	Source   []string `json:"source"`
+}
+
+// notebookCells reads a notebook file's cells.
+func notebookCells(t *testing.T, path string) []notebookCell {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var nb struct {
-		Cells []struct {
-			CellType string   `json:"cell_type"`
-			Source   []string `json:"source"`
-		} `json:"cells"`
+		Cells []notebookCell `json:"cells"`
 	}
 	if err := json.Unmarshal(data, &nb); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
+	return nb.Cells
+}
+
+// codeCells returns the sources of a notebook's code cells.
+func codeCells(t *testing.T, path string) []string {
+	t.Helper()
 	var out []string
-	for _, c := range nb.Cells {
+	for _, c := range notebookCells(t, path) {
 		if c.CellType == "code" {
 			out = append(out, strings.Join(c.Source, ""))
 		}
