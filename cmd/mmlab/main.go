@@ -229,7 +229,9 @@ recommends UME or UMT by the project's rule (docs/DESIGN.md §5; the paper's exa
 unverified): UME if its mean validation accuracy is ≥ joint's − tol, else UMT. Prints the
 table of those runs and the choice with its evidence (both accuracies, the paired margin
 UME − joint with its 95% CI, whether the interval is decisive), then the recommended
-configuration: the method, its options and the mmlab run command that trains it. Options of
+configuration: the method, its options and the mmlab run command that trains it. With
+--rule paired-info it trains only the uni-modal models and decides by the paired-information
+gain of the data against a threshold (results.ChoosePairedInfo); its evidence is that gain. Options of
 the methods it may recommend (ume, umt) are accepted, e.g. --opt umt.free_dims=64: they do not
 change the runs choose trains, only the recommended configuration.
 

@@ -253,20 +253,29 @@ func printResults(w io.Writer, cmd string, res *mmlab.StudyResult, study *mmlab.
 	}
 
 	if choice != nil {
-		var decisive string
-		switch {
-		case choice.Margin.N < 2:
-			decisive = "not decisive: one seed has no confidence interval"
-		case choice.Decisive:
-			decisive = "decisive: the margin's whole 95% interval is on the chosen side of −tol"
-		default:
-			decisive = "not decisive: the margin's 95% interval crosses −tol, so more seeds could change the choice"
+		fmt.Fprintf(w, "\nChoice: %s (%s)\n  %s\n", figures.MethodLabel(choice.Method), decisiveText(choice), choice.Reason)
+		if choice.UMEValAcc.N > 0 { // paired-info reads no UME or joint run
+			fmt.Fprintf(w, "  Validation accuracy over seeds: UME %s, joint %s.\n",
+				estimateText(choice.UMEValAcc), estimateText(choice.JointValAcc))
 		}
-		fmt.Fprintf(w, "\nChoice: %s (%s)\n  %s\n", figures.MethodLabel(choice.Method), decisive, choice.Reason)
-		fmt.Fprintf(w, "  Validation accuracy over seeds: UME %s, joint %s.\n",
-			estimateText(choice.UMEValAcc), estimateText(choice.JointValAcc))
 	}
 	return nil
+}
+
+// decisiveText says whether choice is decisive, in the terms of its rule's evidence: the margin
+// UME − joint against −tol (ume-vs-joint) or the paired-information gain against the threshold.
+func decisiveText(choice *results.Choice) string {
+	evidence, n, bound := "margin", choice.Margin.N, "−tol"
+	if choice.Rule == results.ChooseRulePairedInfo {
+		evidence, n, bound = "gain", choice.PairedLLGain.N, "the threshold"
+	}
+	switch {
+	case n < 2:
+		return "not decisive: one seed has no confidence interval"
+	case choice.Decisive:
+		return fmt.Sprintf("decisive: the %s's whole 95%% interval is on the chosen side of %s", evidence, bound)
+	}
+	return fmt.Sprintf("not decisive: the %s's 95%% interval crosses %s, so more seeds could change the choice", evidence, bound)
 }
 
 // estimateText formats an estimate as "0.9500 ± 0.0248", or the mean alone for one seed.
@@ -346,13 +355,14 @@ type summaryJSON struct {
 
 // choiceJSON is results.Choice.
 type choiceJSON struct {
-	Rule            string   `json:"rule"`   // the rule, e.g. "ume-vs-joint" (--rule)
-	Method          string   `json:"method"` // "ume" or "umt"
-	UMEValAcc       float64  `json:"ume_val_acc"`
+	Rule   string `json:"rule"`   // the rule, e.g. "ume-vs-joint" (--rule)
+	Method string `json:"method"` // "ume" or "umt"
+	// The ume-vs-joint rule's evidence, null for a rule that reads no UME or joint run (paired-info).
+	UMEValAcc       *float64 `json:"ume_val_acc"`
 	UMEValAccCI95   *float64 `json:"ume_val_acc_ci95"` // null with one seed
-	JointValAcc     float64  `json:"joint_val_acc"`
+	JointValAcc     *float64 `json:"joint_val_acc"`
 	JointValAccCI95 *float64 `json:"joint_val_acc_ci95"`
-	Margin          float64  `json:"margin"` // UME − joint, mean of the paired per-seed differences
+	Margin          *float64 `json:"margin"` // UME − joint, mean of the paired per-seed differences
 	MarginCI95      *float64 `json:"margin_ci95"`
 	Tolerance       float64  `json:"tolerance"`
 	Seeds           []int    `json:"seeds"`
@@ -472,11 +482,10 @@ func newSummaryJSON(key string, s results.MethodSummary, runs []results.Run) sum
 // newChoiceJSON converts a choice into its JSON form.
 func newChoiceJSON(choice *results.Choice) *choiceJSON {
 	c := &choiceJSON{Rule: choice.Rule, Method: choice.Method, Tolerance: choice.Tolerance, Seeds: choice.Seeds,
-		Decisive: choice.Decisive, Reason: choice.Reason,
-		UMEValAcc: choice.UMEValAcc.Mean, JointValAcc: choice.JointValAcc.Mean, Margin: choice.Margin.Mean}
-	_, c.UMEValAccCI95 = estimatePtrs(choice.UMEValAcc)
-	_, c.JointValAccCI95 = estimatePtrs(choice.JointValAcc)
-	_, c.MarginCI95 = estimatePtrs(choice.Margin)
+		Decisive: choice.Decisive, Reason: choice.Reason}
+	c.UMEValAcc, c.UMEValAccCI95 = estimatePtrs(choice.UMEValAcc)
+	c.JointValAcc, c.JointValAccCI95 = estimatePtrs(choice.JointValAcc)
+	c.Margin, c.MarginCI95 = estimatePtrs(choice.Margin)
 	c.PairedLLGain, c.PairedLLGainCI95 = estimatePtrs(choice.PairedLLGain)
 	c.PairedAccGain, c.PairedAccGainCI95 = estimatePtrs(choice.PairedAccGain)
 	c.RuleSeconds = choice.RuleSeconds
