@@ -107,7 +107,11 @@
 //	  plain (fd=0)              0.935 (+0.006 ± 0.004)  0.930 (+0.001 ± 0.001)  0.929  0.945
 //
 // (—: not rerun; on test data the scratch student had 0.902 on avsynth:pi=0.6, the
-// teacher-started one 0.902 too.) With CNNs the student from scratch stays below its better
+// teacher-started one 0.902 too.) On avsynth:pi=0.6, validation seeds 5–7 (joint 0.950 mean),
+// λ = 0.1 gives UMT − joint −0.025 ± 0.014 and branch free dims (free_mode=branch, fd=32, λ = 1)
+// +0.002 ± 0.042 (UMT 0.952; branch − shared +0.047 ± 0.037): an undistilled encoder closes the
+// gap, at twice the encoder parameters; without its width-matched control, other datasets or test
+// seeds it is an option, not a default. With CNNs the student from scratch stays below its better
 // teacher (twoview 0.661 against 0.692, teacher − scratch +0.104 ± 0.035; avsynth 0.989 against
 // 1.000) and is still climbing at epoch 40 (0.50/0.61/0.66 after 20/30/40): the
 // distillation term (≈ 190 at the start against a cross-entropy of ≈ 1.8) dominates its budget.

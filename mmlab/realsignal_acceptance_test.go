@@ -201,9 +201,14 @@ const umtResolution = 0.001
 // 40 epochs; joint 0.960/0.937/0.954, UME 0.882/0.884/0.879): λ = 1 gives UMT
 // 0.907/0.894/0.913 (UMT − joint −0.046 ± 0.016), λ = 0.1 gives 0.932/0.919/0.926
 // (−0.025 ± 0.014; λ 0.1 − λ 1 +0.021 ± 0.017): half the gap closes, the rest stays beyond the CI,
-// and as λ → 0 UMT becomes the width-matched joint model started from the teachers. Branch
-// free dims, 128 free dims and teacher_var were not run (CPU), so λ = 1 stays and this regime's
-// claim is asserted as measured: UMT below joint.
+// and as λ → 0 UMT becomes the width-matched joint model started from the teachers. Branch free
+// dims (umt.free_mode=branch, free_dims 32, λ = 1; session 6, same seeds) give UMT
+// 0.950/0.958/0.948: UMT − joint +0.002 ± 0.042, branch − shared (λ = 1) +0.047 ± 0.037 — the
+// gap closes on 3 seeds once the paired cue has its own undistilled encoder, but with about twice
+// the encoder parameters (164 k), and neither the width-matched joint control (joint_wide with
+// free_mode=branch), twoview/avsynth nor the test seeds 0–4 were run (CPU). 128 free dims and
+// teacher_var were not run. So λ = 1, shared free dims stay and this regime's claim is asserted
+// as measured: UMT below joint.
 //
 // Added time (measured on the 2-core machine under a load average of 15–25, so CI's should be
 // lower): twoview's UMT runs are 24% of its study's training time (320 of 1346 s); the avsynth
