@@ -74,3 +74,30 @@ func signedCell(e results.Estimate) string {
 	}
 	return s
 }
+
+// LiftsCaption is the caption part that quotes WeakModalityTable's groups: per group and method,
+// test accuracy and the weak modality's probe, and for every method but the reference the two
+// differences from it with whether the probe is lifted beyond the interval. Every number is
+// named name.<group>.<method>.<quantity> (NumberKey of the group's Name and the method;
+// quantity test, weak_probe, d_test or d_weak_probe, each an estimate with its .ci), e.g.
+// "imbalance.lazypair.sgd.ogmge.d_weak_probe".
+func LiftsCaption(groups []LiftGroup, name string) Part {
+	var parts []Part
+	for _, g := range groups {
+		for _, l := range g.Lifts {
+			key := func(q string) string { return fmt.Sprintf("%s.%s.%s.%s", name, NumberKey(g.Name), NumberKey(l.Method), q) }
+			p := CaptionPart("%s, %s: test %v, probe m%d %v", g.Name, MethodLabel(l.Method),
+				E(key("test"), l.Test), l.Weak, E(key("weak_probe"), l.WeakProbe))
+			if l.Method != l.Reference {
+				verdict := "does not lift it beyond the interval"
+				if l.LiftsWeakModality() {
+					verdict = "lifts it beyond the interval"
+				}
+				p = JoinParts(" ", p, CaptionPart("(− %s: test %+v, probe %+v, %s)", MethodLabel(l.Reference),
+					E(key("d_test"), l.DTest), E(key("d_weak_probe"), l.DWeakProbe), verdict))
+			}
+			parts = append(parts, p)
+		}
+	}
+	return JoinParts("; ", parts...)
+}

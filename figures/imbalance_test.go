@@ -1,6 +1,8 @@
 package figures
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -39,5 +41,35 @@ func TestWeakModalityTable(t *testing.T) {
 	}
 	if _, err := WeakModalityTable(nil); err == nil {
 		t.Error("no groups: no error")
+	}
+}
+
+func TestLiftsCaption(t *testing.T) {
+	e := func(m, ci float64) results.Estimate { return results.Estimate{Mean: m, CI95: ci, N: 5} }
+	groups := []LiftGroup{{Name: "SGD", Lifts: []results.Lift{
+		{Method: "joint", Reference: "joint", Weak: 1, Test: e(0.965, 0.005), WeakProbe: e(0.809, 0.015)},
+		{Method: "ogmge", Reference: "joint", Weak: 1, Test: e(0.965, 0.005), WeakProbe: e(0.831, 0.013),
+			DTest: e(0.0001, 0.002), DWeakProbe: e(0.022, 0.006)},
+	}}}
+	path := filepath.Join(t.TempDir(), "n.jsonl")
+	t.Setenv(NumbersEnv, path)
+	part := LiftsCaption(groups, "imb.x")
+	if err := ShowCaption("%s.", part); err != nil {
+		t.Fatal(err)
+	}
+	want := "SGD, " + MethodLabel("joint") + ": test 0.965 ± 0.005, probe m1 0.809 ± 0.015; SGD, " + MethodLabel("ogmge") +
+		": test 0.965 ± 0.005, probe m1 0.831 ± 0.013 (− " + MethodLabel("joint") + ": test +0.000 ± 0.002, probe +0.022 ± 0.006, lifts it beyond the interval)"
+	if part.String() != want {
+		t.Errorf("caption\n%q\nwant\n%q", part.String(), want)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"imb.x.sgd.joint.test", "imb.x.sgd.joint.weak_probe", "imb.x.sgd.joint.test.ci", "imb.x.sgd.ogmge.d_weak_probe",
+		"imb.x.sgd.ogmge.d_weak_probe.ci", "imb.x.sgd.ogmge.d_test"} {
+		if !strings.Contains(string(data), `"name":"`+name+`"`) {
+			t.Errorf("%s not recorded in\n%s", name, data)
+		}
 	}
 }

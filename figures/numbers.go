@@ -78,12 +78,14 @@ func captionNumbers(args []any) []namedNumber {
 			out = append(out, namedNumber{v.Name, v.Value})
 		case Est:
 			out = append(out, namedNumber{v.Name, v.Mean}, namedNumber{v.Name + ".ci", v.CI95})
+		case Part:
+			out = append(out, v.nums...)
 		}
 	}
 	return out
 }
 
-// Record appends the named numbers among args (N and E values; anything else is ignored) to the
+// Record appends the named numbers among args (N, E and Part values; anything else is ignored) to the
 // file $MMLAB_NUMBERS names, nothing when it is unset. ShowCaption calls it with its arguments;
 // call it directly for a number a cell prints another way.
 func Record(args ...any) error { return record(captionNumbers(args)) }
@@ -123,8 +125,9 @@ func record(nums []namedNumber) error {
 }
 
 // Outcome says what a paired difference a − b (an estimate over seeds) shows: "A beats B" or
-// "B beats A" when the 95% interval excludes zero, else "A and B tie (the interval includes
-// zero)" (the tie rule of PhaseCell.Judge). A caption prints it so that the prose's comparison is right at any size.
+// "B beats A" when the 95% interval excludes zero, else "A and B tie within the 95% interval"
+// (the tie rule of PhaseCell.Judge). A caption prints it so that the prose's comparison is
+// right at any size.
 func Outcome(a, b string, diff results.Estimate) string {
 	switch {
 	case diff.N < 2:
@@ -134,5 +137,51 @@ func Outcome(a, b string, diff results.Estimate) string {
 	case diff.Mean+diff.CI95 < 0:
 		return b + " beats " + a
 	}
-	return a + " and " + b + " tie (the interval includes zero)"
+	return a + " and " + b + " tie within the 95% interval"
+}
+
+// Part is a piece of a caption, formatted as Caption does, that keeps its named numbers: a
+// caption built from parts in a loop, ShowCaption("%s; %s.", a, b), records the numbers of a
+// and b. Make one with CaptionPart; JoinParts joins several.
+type Part struct {
+	text string
+	nums []namedNumber
+}
+
+// CaptionPart formats a part of a caption (see Part).
+func CaptionPart(format string, args ...any) Part {
+	return Part{text: Caption(format, args...), nums: captionNumbers(args)}
+}
+
+// JoinParts joins parts with sep into one part that keeps all their numbers.
+func JoinParts(sep string, parts ...Part) Part {
+	var out Part
+	texts := make([]string, len(parts))
+	for i, p := range parts {
+		texts[i] = p.text
+		out.nums = append(out.nums, p.nums...)
+	}
+	out.text = strings.Join(texts, sep)
+	return out
+}
+
+// String is the part's text.
+func (p Part) String() string { return p.text }
+
+// NumberKey turns a method or feature label into a segment of a number's name: lower case,
+// every run of other characters than letters and digits one "_" ("UMT free_dims=32" →
+// "umt_free_dims_32", "uni/m0" → "uni_m0").
+func NumberKey(label string) string {
+	var b strings.Builder
+	under := false
+	for _, r := range strings.ToLower(label) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			under = false
+		} else if !under && b.Len() > 0 {
+			b.WriteByte('_')
+			under = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "_")
 }

@@ -65,7 +65,7 @@ func TestOutcome(t *testing.T) {
 	}{
 		{results.Estimate{Mean: 0.02, CI95: 0.01, N: 5}, "UMT beats UME"},
 		{results.Estimate{Mean: -0.02, CI95: 0.01, N: 5}, "UME beats UMT"},
-		{results.Estimate{Mean: 0.02, CI95: 0.03, N: 5}, "UMT and UME tie (the interval includes zero)"},
+		{results.Estimate{Mean: 0.02, CI95: 0.03, N: 5}, "UMT and UME tie within the 95% interval"},
 		{results.Estimate{Mean: 0.02, N: 1}, "UMT and UME cannot be told apart (fewer than 2 seeds)"},
 	} {
 		if got := Outcome("UMT", "UME", c.e); got != c.want {
