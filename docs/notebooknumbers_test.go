@@ -14,7 +14,7 @@ import (
 // print the numbers from the computed results (figures.ShowCaption; docs/ARCHITECTURE.md,
 // "Numbers in prose"). Add a notebook here once its captions are converted.
 var captionedNotebooks = []string{"00_tour.ipynb", "01_modality_laziness.ipynb", "02_ume_vs_umt.ipynb",
-	"04_bring_your_own_data.ipynb"}
+	"04_bring_your_own_data.ipynb", "03_feature_phase_diagram.ipynb", "05_baselines.ipynb", "06_real_signals.ipynb", "07_feature_map.ipynb", "08_real_data.ipynb"}
 
 // resultNumber matches what a typed-in result looks like: a decimal with two or more fractional
 // digits (0.949, .05) or an interval (± 0.016). Numbers in code spans are inputs (keys, defaults).
@@ -45,6 +45,16 @@ var (
 	readmeMarked   = regexp.MustCompile(`[0-9]<!--n:([^>]*)-->`)
 	numberNameCall = regexp.MustCompile(`figures\.([NE])\((?:fmt\.Sprintf\()?"([^"]+)"`)
 	nameVerb       = regexp.MustCompile(`%[sdv]`)
+	// Library functions that name numbers under a prefix the notebook passes: the call's
+	// pattern and the names' form after the prefix.
+	namingCalls = []struct {
+		call   *regexp.Regexp
+		suffix string
+	}{
+		{regexp.MustCompile(`figures\.FeatureMapCaption\([^,]+, (?:fmt\.Sprintf\()?"([^"]+)"`), ".%s.%s"}, // .<subset>.<method>
+		{regexp.MustCompile(`figures\.LiftsCaption\([^,]+, (?:fmt\.Sprintf\()?"([^"]+)"`), ".%s.%s.%s"},   // .<group>.<method>.<quantity>
+		{regexp.MustCompile(`figures\.LiftsCaption\([^,]+, (?:fmt\.Sprintf\()?"([^"]+)"`), ".%s.%s.%s.ci"},
+	}
 )
 
 // namePattern matches the names a notebook's literal records: a name made with
@@ -73,6 +83,11 @@ func TestReadmeNumberNamesAreRecorded(t *testing.T) {
 				recorded = append(recorded, namePattern(m[2]))
 				if m[1] == "E" {
 					recorded = append(recorded, namePattern(m[2]+".ci"))
+				}
+			}
+			for _, nc := range namingCalls {
+				for _, m := range nc.call.FindAllStringSubmatch(src, -1) {
+					recorded = append(recorded, namePattern(m[1]+nc.suffix))
 				}
 			}
 		}
