@@ -85,3 +85,19 @@ func ExampleBarsWithCI() {
 	// Test accuracy on my data
 	// true
 }
+
+// TruthAgreement says how reproducible a phase grid's right answers are: the same two cells
+// judged on two seed sets. The first cell's UMT lead holds on both; the second is a tie (UME
+// is right) on one set and a UMT win on the other.
+func ExampleTruthAgreement() {
+	est := func(mean, ci float64) results.Estimate { return results.Estimate{Mean: mean, CI95: ci, N: 5} }
+	a := []figures.PhaseCell{{Rho: 0.5, Pi: 0.4, UMTMinusUME: est(0.010, 0.003)}, {Rho: 0.5, Pi: 0.2, UMTMinusUME: est(0.002, 0.003)}}
+	b := []figures.PhaseCell{{Rho: 0.5, Pi: 0.4, UMTMinusUME: est(0.009, 0.004)}, {Rho: 0.5, Pi: 0.2, UMTMinusUME: est(0.002, 0.001)}}
+	n, err := figures.TruthAgreement(a, b)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("the seed sets agree on %d of %d cells\n", n, len(a))
+	// Output: the seed sets agree on 1 of 2 cells
+}

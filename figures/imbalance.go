@@ -85,7 +85,9 @@ func LiftsCaption(groups []LiftGroup, name string) Part {
 	var parts []Part
 	for _, g := range groups {
 		for _, l := range g.Lifts {
-			key := func(q string) string { return fmt.Sprintf("%s.%s.%s.%s", name, NumberKey(g.Name), NumberKey(l.Method), q) }
+			key := func(q string) string {
+				return fmt.Sprintf("%s.%s.%s.%s", name, NumberKey(g.Name), NumberKey(l.Method), q)
+			}
 			p := CaptionPart("%s, %s: test %v, probe m%d %v", g.Name, MethodLabel(l.Method),
 				E(key("test"), l.Test), l.Weak, E(key("weak_probe"), l.WeakProbe))
 			if l.Method != l.Reference {

@@ -146,3 +146,163 @@ func ScorePhaseRule(studies [][]results.Run, rule string, tol float64, tuneSeeds
 	}
 	return res, nil
 }
+
+// TruthAgreement returns how many cells have the same right pick (PhaseCell.Judge: the better
+// method, or UME in a tie) in a and in b, the same grid judged on two disjoint seed sets. It is
+// the score of a rule that knew the test results of a's seeds exactly, scored on b's: with few
+// seeds a cell's truth is itself noisy, and no rule that reads other seeds' data can be expected
+// to beat this on b except by chance. It is an error if a and b differ in length or in any
+// cell's (ρ, π).
+func TruthAgreement(a, b []PhaseCell) (int, error) {
+	const where = "figures.TruthAgreement"
+	if len(a) != len(b) {
+		return 0, fmt.Errorf("%s: %d and %d cells: want the same grid twice", where, len(a), len(b))
+	}
+	n := 0
+	for i := range a {
+		if a[i].Rho != b[i].Rho || a[i].Pi != b[i].Pi {
+			return 0, fmt.Errorf("%s: cell %d is (ρ, π) = (%v, %v) in one and (%v, %v) in the other: want the same grid in the same order",
+				where, i, a[i].Rho, a[i].Pi, b[i].Rho, b[i].Pi)
+		}
+		if a[i].Judge().Right == b[i].Judge().Right {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// CrossScore is one ordered pair of seed sets in CrossScorePhaseRule: the rule tuned on Tune's
+// seeds and scored on Score's.
+type CrossScore struct {
+	Tune, Score []int
+	// Result is what ScorePhaseRule(studies, rule, 0, Tune, Score) returns.
+	Result PhaseRuleResult
+	// TruthAgreement is TruthAgreement of the cells judged on Tune's seeds and on Score's: the
+	// score on Score of a rule that knew Tune's test results.
+	TruthAgreement int
+}
+
+// CrossScorePhaseRule scores the rule named rule on a phase grid for every ordered pair of the
+// disjoint seed sets in sets: tuned on one set (TunePhaseThreshold), scored on another, each
+// pair's result the same as ScorePhaseRule's, beside how often the two sets' truths agree
+// (CrossScore.TruthAgreement). Each set's statistics are computed once, so k sets cost k
+// evaluations of the rule per cell, not 2k(k−1). studies[i] holds cell i's runs on every seed
+// of every set. It is an error if there are fewer than two sets, a set is empty or two share a
+// seed, or a cell fails (PhaseCellByRule's errors, naming the cell).
+func CrossScorePhaseRule(studies [][]results.Run, rule string, sets [][]int) ([]CrossScore, error) {
+	const where = "figures.CrossScorePhaseRule"
+	if len(sets) < 2 {
+		return nil, fmt.Errorf("%s: %d seed sets: want at least 2 (tune on one, score on another)", where, len(sets))
+	}
+	if len(studies) == 0 {
+		return nil, errors.New(where + ": no studies")
+	}
+	owner := map[int]int{}
+	for k, set := range sets {
+		if len(set) == 0 {
+			return nil, fmt.Errorf("%s: seed set %d is empty", where, k)
+		}
+		for _, s := range set {
+			if j, ok := owner[s]; ok && j != k {
+				return nil, fmt.Errorf("%s: seed %d is in sets %d and %d: the sets must be disjoint", where, s, j, k)
+			}
+			owner[s] = k
+		}
+	}
+	type judged struct {
+		cells []PhaseCell
+		stats []float64
+		cost  results.ChooseCost
+	}
+	per := make([]judged, len(sets))
+	for k, set := range sets {
+		for i, runs := range studies {
+			scored := results.RunsOfSeeds(runs, set)
+			cell, choice, err := PhaseCellByRule(scored, rule, 0)
+			if err != nil {
+				return nil, fmt.Errorf("%s: seeds %v, study %d: %w", where, set, i, err)
+			}
+			cost, err := results.CostOfChoice(choice, scored)
+			if err != nil {
+				return nil, fmt.Errorf("%s: seeds %v, study %d: %w", where, set, i, err)
+			}
+			per[k].cells, per[k].stats, per[k].cost = append(per[k].cells, cell), append(per[k].stats, choice.Statistic()), per[k].cost.Add(cost)
+		}
+		per[k].cost.Rule = rule
+	}
+	var out []CrossScore
+	for a := range sets {
+		th, err := TunePhaseThreshold(per[a].cells, per[a].stats)
+		if err != nil {
+			return nil, fmt.Errorf("%s: tuning on seeds %v: %w", where, sets[a], err)
+		}
+		for b := range sets {
+			if a == b {
+				continue
+			}
+			cells := slices.Clone(per[b].cells)
+			for i := range cells { // the pick with the tuned threshold: UMT exactly when Statistic() > it
+				cells[i].Choice = results.UMEMethod
+				if per[b].stats[i] > th.Value {
+					cells[i].Choice = results.UMTMethod
+				}
+			}
+			scores, err := ScorePhaseRules(cells)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", where, err)
+			}
+			agree, err := TruthAgreement(per[a].cells, per[b].cells)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", where, err)
+			}
+			out = append(out, CrossScore{Tune: sets[a], Score: sets[b], TruthAgreement: agree,
+				Result: PhaseRuleResult{Rule: rule, Tuned: true, Threshold: th, Cells: cells, Scores: scores, Cost: per[b].cost}})
+		}
+	}
+	return out, nil
+}
+
+// CountRange is the smallest, largest and mean of a count over CrossScorePhaseRule's pairs.
+type CountRange struct {
+	Min, Max int
+	Mean     float64
+}
+
+// CrossSummary sums up CrossScorePhaseRule's pairs of seed sets.
+type CrossSummary struct {
+	Pairs, Cells int // ordered pairs (tune on one set, score on another) and cells per pair
+	// Right counts the rule's right cells; Agreement the cells where the tuning set's truth is
+	// the scoring set's (CrossScore.TruthAgreement); AlwaysUME and AlwaysUMT the trivial rules'
+	// right cells on the scoring set.
+	Right, Agreement, AlwaysUME, AlwaysUMT CountRange
+}
+
+// SummarizeCross returns the range and mean over the pairs of each count in scores. It is an
+// error if scores is empty or its pairs score different numbers of cells.
+func SummarizeCross(scores []CrossScore) (CrossSummary, error) {
+	const where = "figures.SummarizeCross"
+	if len(scores) == 0 {
+		return CrossSummary{}, errors.New(where + ": no pairs")
+	}
+	s := CrossSummary{Pairs: len(scores), Cells: len(scores[0].Result.Cells)}
+	counts := make([][]int, 4)
+	for _, c := range scores {
+		if len(c.Result.Cells) != s.Cells || len(c.Result.Scores) < 3 {
+			return CrossSummary{}, fmt.Errorf("%s: pair tuned on %v, scored on %v has %d cells and %d scores: want %d cells and 3 scores (ScorePhaseRules)",
+				where, c.Tune, c.Score, len(c.Result.Cells), len(c.Result.Scores), s.Cells)
+		}
+		for k, v := range []int{c.Result.Scores[0].Right, c.TruthAgreement, c.Result.Scores[1].Right, c.Result.Scores[2].Right} {
+			counts[k] = append(counts[k], v)
+		}
+	}
+	ranges := make([]CountRange, 4)
+	for k, vs := range counts {
+		sum := 0
+		for _, v := range vs {
+			sum += v
+		}
+		ranges[k] = CountRange{Min: slices.Min(vs), Max: slices.Max(vs), Mean: float64(sum) / float64(len(vs))}
+	}
+	s.Right, s.Agreement, s.AlwaysUME, s.AlwaysUMT = ranges[0], ranges[1], ranges[2], ranges[3]
+	return s, nil
+}

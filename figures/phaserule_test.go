@@ -2,6 +2,7 @@ package figures
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -83,3 +84,97 @@ func TestScorePhaseRuleSeeds(t *testing.T) {
 
 // closeTo reports |got − want| ≤ tol.
 func closeTo(got, want, tol float64) bool { return math.Abs(got-want) <= tol }
+
+// crossRuns is a 3-seed study of ume, joint and umt on seeds first..first+2 of LazyPair at
+// (ρ, π) = (rho, 0.2): UMT − UME on test is d + (−0.01, 0, +0.01) per seed and joint − UME on
+// validation is stat on every seed (the ume-vs-joint rule's statistic).
+func crossRuns(rho float64, first int, d, stat float64) []results.Run {
+	spec := lazyPairSpec(rho, 0.2)
+	var runs []results.Run
+	for i := range 3 {
+		s := first + i
+		add := func(method string, val, test float64) {
+			runs = append(runs, results.Run{Key: results.Key([]any{spec, method, s}), Method: method, Seed: s,
+				Dataset: spec, ValAcc: val, TestAcc: test, TrainSeconds: 1})
+		}
+		add("ume", 0.8, 0.8)
+		add("joint", 0.8+stat, 0.8)
+		add("umt", 0.8, 0.8+d+0.01*float64(i-1))
+	}
+	return runs
+}
+
+// TestCrossScorePhaseRule: three cells on seed sets A = 0–2 and B = 3–5, worked out by hand
+// (UMT − UME ± 0.0248 over 3 seeds: +0.03 is UMT, 0 a tie, −0.03 UME):
+//
+//	cell  A: UMT − UME  stat    B: UMT − UME  stat
+//	0     +0.03 umt     0.05    +0.03 umt      0.04
+//	1      0    ume     0.01    +0.03 umt      0.02
+//	2     −0.03 ume    −0.02     0    ume     −0.01
+//
+// The truths agree in cells 0 and 2 (2 of 3). Tuned on A only thresholds in [0.01, 0.05) get
+// all three right (midpoint 0.03), which on B picks UMT, UME, UME: 2 right. Tuned on B, [−0.01,
+// 0.02) (midpoint 0.005) picks UMT, UMT, UME on A: 2 right. Each set costs 27 s of training (3
+// cells × 3 seeds × 3 runs of 1 s).
+func TestCrossScorePhaseRule(t *testing.T) {
+	cell := func(rho, dA, sA, dB, sB float64) []results.Run {
+		return append(crossRuns(rho, 0, dA, sA), crossRuns(rho, 3, dB, sB)...)
+	}
+	studies := [][]results.Run{cell(0.5, 0.03, 0.05, 0.03, 0.04), cell(0.6, 0, 0.01, 0.03, 0.02), cell(0.7, -0.03, -0.02, 0, -0.01)}
+	a, b := []int{0, 1, 2}, []int{3, 4, 5}
+	got, err := CrossScorePhaseRule(studies, results.ChooseRuleUMEvsJoint, [][]int{a, b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d pairs, want 2 (A→B, B→A)", len(got))
+	}
+	for i, want := range []struct {
+		tune    []int
+		th      float64
+		picks   string
+		right   int
+		agree   int
+		seconds float64
+	}{{a, 0.03, "umt ume ume", 2, 2, 27}, {b, 0.005, "umt umt ume", 2, 2, 27}} {
+		c := got[i]
+		var picks []string
+		for _, cell := range c.Result.Cells {
+			picks = append(picks, cell.Choice)
+		}
+		if !slices.Equal(c.Tune, want.tune) || !closeTo(c.Result.Threshold.Value, want.th, 1e-9) || strings.Join(picks, " ") != want.picks ||
+			c.Result.Scores[0].Right != want.right || c.TruthAgreement != want.agree || c.Result.Cost.StudySeconds != want.seconds {
+			t.Errorf("pair %d: tune %v threshold %v picks %v right %d agreement %d study seconds %v; want %v %v %q %d %d %v",
+				i, c.Tune, c.Result.Threshold.Value, picks, c.Result.Scores[0].Right, c.TruthAgreement, c.Result.Cost.StudySeconds,
+				want.tune, want.th, want.picks, want.right, want.agree, want.seconds)
+		}
+	}
+	// The same as ScorePhaseRule, pair by pair.
+	one, err := ScorePhaseRule(studies, results.ChooseRuleUMEvsJoint, 0, a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.Scores[0] != got[0].Result.Scores[0] || one.Threshold != got[0].Result.Threshold {
+		t.Errorf("ScorePhaseRule A→B: %+v, threshold %+v; CrossScorePhaseRule: %+v, %+v", one.Scores[0], one.Threshold, got[0].Result.Scores[0], got[0].Result.Threshold)
+	}
+	sum, err := SummarizeCross(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Scored on B: always UME right in cell 2, always UMT in 0 and 1; on A: always UME in 1 and 2, always UMT in 0.
+	if want := (CrossSummary{Pairs: 2, Cells: 3, Right: CountRange{2, 2, 2}, Agreement: CountRange{2, 2, 2},
+		AlwaysUME: CountRange{1, 2, 1.5}, AlwaysUMT: CountRange{1, 2, 1.5}}); sum != want {
+		t.Errorf("SummarizeCross = %+v, want %+v", sum, want)
+	}
+	if _, err := SummarizeCross(nil); err == nil {
+		t.Error("SummarizeCross(nil): no error")
+	}
+	for _, bad := range [][][]int{{a}, {a, {2, 3}}, {a, {}}} {
+		if _, err := CrossScorePhaseRule(studies, results.ChooseRuleUMEvsJoint, bad); err == nil || !strings.HasPrefix(err.Error(), "figures.CrossScorePhaseRule: ") {
+			t.Errorf("sets %v: err = %v, want an error", bad, err)
+		}
+	}
+	if _, err := TruthAgreement(got[0].Result.Cells, got[0].Result.Cells[:2]); err == nil {
+		t.Error("TruthAgreement of grids of different sizes: no error")
+	}
+}
