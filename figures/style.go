@@ -23,13 +23,13 @@ import (
 // means "UME" and green "UMT" everywhere; the uni-modal models are a light blue, the ensemble
 // of them (UME) the dark one.
 var methodStyles = map[string]struct{ label, color string }{
-	results.UniMethod:   {"uni-modal", "#56B4E9"},
-	results.UMEMethod:   {"UME", "#0072B2"},
-	results.JointMethod: {"joint", "#D55E00"},
-	results.UMTMethod:   {"UMT", "#009E73"},
-	"ogmge":             {"OGM-GE", "#CC79A7"},
-	"gblend":            {"G-Blending", "#E69F00"},
-	"mmpareto":          {"MMPareto", "#999999"}, // Okabe–Ito grey
+	results.UniMethod:      {"uni-modal", "#56B4E9"},
+	results.UMEMethod:      {"UME", "#0072B2"},
+	results.JointMethod:    {"joint", "#D55E00"},
+	results.UMTMethod:      {"UMT", "#009E73"},
+	results.OGMGEMethod:    {"OGM-GE", "#CC79A7"},
+	results.GBlendMethod:   {"G-Blending", "#E69F00"},
+	results.MMParetoMethod: {"MMPareto", "#999999"}, // Okabe–Ito grey
 	// The width-matched joint control of UMT with free dims: joint's hue, darker.
 	results.JointWideMethod: {"joint, width-matched", "#8A3C00"},
 }
@@ -37,7 +37,7 @@ var methodStyles = map[string]struct{ label, color string }{
 // methodOrder is the order methods appear in legends and tables: the uni-modal reference, UME,
 // joint training, its width-matched control, UMT, then the baselines; other methods follow
 // alphabetically.
-var methodOrder = []string{results.UniMethod, results.UMEMethod, results.JointMethod, results.JointWideMethod, results.UMTMethod, "ogmge", "gblend", "mmpareto"}
+var methodOrder = []string{results.UniMethod, results.UMEMethod, results.JointMethod, results.JointWideMethod, results.UMTMethod, results.OGMGEMethod, results.GBlendMethod, results.MMParetoMethod}
 
 // spareColors colour methods that have no entry in methodStyles; a method's spare colour is
 // picked by a hash of its name, so it is the same in every figure.

@@ -65,10 +65,7 @@ import (
 	"github.com/mmlab-go/mmlab/results"
 )
 
-// MMParetoMethod is the registry name of MMPareto.
-const MMParetoMethod = "mmpareto"
-
-func init() { Register(MMParetoMethod, mmparetoMethod{}) }
+func init() { Register(results.MMParetoMethod, mmparetoMethod{}) }
 
 // MMParetoOptions are MMPareto's options ("mmpareto.<key>").
 type MMParetoOptions struct {

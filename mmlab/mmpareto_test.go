@@ -9,6 +9,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/mmlab-go/mmlab/results"
 )
 
 // combine runs MMParetoCombine on fixed gradients: multi[i], uni[i] are the values of variable i.
@@ -105,7 +106,7 @@ func TestMinNormWeight(t *testing.T) {
 func TestMMParetoTrainAndRestore(t *testing.T) {
 	ds := testData(t, smallSpec)
 	env := testEnv(t, ds, 2)
-	method, err := LookupMethod(MMParetoMethod)
+	method, err := LookupMethod(results.MMParetoMethod)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +140,7 @@ func TestMMParetoTrainAndRestore(t *testing.T) {
 		t.Errorf("%d uni-modal head variables, want 4: %v", heads, len(final))
 	}
 	checkRestores(t, method, env, &o, pred)
-	if _, err := ParseConfig([]string{MMParetoMethod}, map[string]string{"mmpareto.gamma": "0"}); err == nil ||
+	if _, err := ParseConfig([]string{results.MMParetoMethod}, map[string]string{"mmpareto.gamma": "0"}); err == nil ||
 		!strings.Contains(err.Error(), "mmpareto.gamma=0: must be a positive number") {
 		t.Errorf("gamma 0: got %v", err)
 	}

@@ -19,4 +19,6 @@ const (
 	OGMGEMethod = "ogmge"
 	// GBlendMethod is G-Blending.
 	GBlendMethod = "gblend"
+	// MMParetoMethod is MMPareto.
+	MMParetoMethod = "mmpareto"
 )
