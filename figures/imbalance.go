@@ -22,11 +22,16 @@ type LiftGroup struct {
 // reference's beyond that interval (results.Lift.LiftsWeakModality). Every Lift must name the
 // same weak modality. It is an error if there are no groups or no lifts.
 func WeakModalityTable(groups []LiftGroup) (Table, error) {
-	weak := -1
+	weak, name := -1, ""
 	for _, g := range groups {
 		for _, l := range g.Lifts {
 			if weak >= 0 && l.Weak != weak {
 				return Table{}, fmt.Errorf("figures.WeakModalityTable: lifts for modalities %d and %d; one table is about one weak modality", weak, l.Weak)
+			}
+			if weak >= 0 && l.WeakName != name {
+				name = "" // groups of datasets that name it differently: the index alone
+			} else if weak < 0 {
+				name = l.WeakName
 			}
 			weak = l.Weak
 		}
@@ -34,9 +39,13 @@ func WeakModalityTable(groups []LiftGroup) (Table, error) {
 	if weak < 0 {
 		return Table{}, errors.New("figures.WeakModalityTable: no lifts")
 	}
-	probe := "probe m" + strconv.Itoa(weak) + " (weak)"
+	label := "m" + strconv.Itoa(weak)
+	if name != "" {
+		label = name
+	}
+	probe := "probe " + label + " (weak)"
 	t := Table{
-		Title:   "The weaker modality (m" + strconv.Itoa(weak) + ") under each method",
+		Title:   "The weaker modality (" + label + ") under each method",
 		Columns: []string{"method", "test acc", "Δ test", probe, "Δ probe", "lifts the weak modality"},
 	}
 	for _, g := range groups {

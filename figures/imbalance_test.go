@@ -35,6 +35,17 @@ func TestWeakModalityTable(t *testing.T) {
 			t.Errorf("row %d = %q, want %q", i, tab.Rows[i], row)
 		}
 	}
+	// Named by the dataset (results.CompareWeak sets WeakName from the runs): the name, not the index.
+	for i := range groups[0].Lifts {
+		groups[0].Lifts[i].WeakName = "audio"
+	}
+	if tab, err = WeakModalityTable(groups); err != nil || tab.Columns[3] != "probe audio (weak)" || !strings.Contains(tab.Title, "(audio)") {
+		t.Errorf("named weak modality: columns %q, title %q, err %v; want \"probe audio (weak)\"", tab.Columns, tab.Title, err)
+	}
+	groups[0].Lifts[1].WeakName = "sound"
+	if tab, err = WeakModalityTable(groups); err != nil || tab.Columns[3] != "probe m1 (weak)" {
+		t.Errorf("two names for one modality: columns %q, err %v; want the index, \"probe m1 (weak)\"", tab.Columns, err)
+	}
 	groups[0].Lifts[2].Weak = 0
 	if _, err := WeakModalityTable(groups); err == nil {
 		t.Error("lifts of two weak modalities in one table: no error")

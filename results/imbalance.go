@@ -91,6 +91,7 @@ func ChooseByValidation(candidates []Candidate, method string) (int, []Estimate,
 type Lift struct {
 	Method, Reference string
 	Weak              int      // the weaker modality
+	WeakName          string   // its name in the dataset (Run.ModalityNames), "" when the runs name none
 	Test, WeakProbe   Estimate // of Method
 	DTest, DWeakProbe Estimate // Method − Reference, paired by seed
 }
@@ -107,8 +108,12 @@ func (l Lift) LiftsWeakModality() bool {
 // same seeds as the reference, in one study or in studies over the same dataset spec.
 func CompareWeak(runs []Run, weak int, reference string, methods ...string) ([]Lift, error) {
 	var out []Lift
+	var name string
+	if names := ModalityNamesOf(runs); weak >= 0 && weak < len(names) {
+		name = names[weak]
+	}
 	for _, m := range append([]string{reference}, methods...) {
-		l := Lift{Method: m, Reference: reference, Weak: weak}
+		l := Lift{Method: m, Reference: reference, Weak: weak, WeakName: name}
 		var err error
 		if l.DTest, err = MethodDifference(runs, m, reference, MetricTestAcc); err != nil {
 			return nil, fmt.Errorf("results.CompareWeak: %w", err)

@@ -49,6 +49,15 @@ func TestWeakerModalityAndCompareWeak(t *testing.T) {
 	if l := lifts[2]; math.Abs(l.DWeakProbe.Mean-0.01) > 1e-9 || l.LiftsWeakModality() {
 		t.Errorf("noisy: %+v, want Δ probe +0.01 with an interval containing 0 (no lift)", l)
 	}
+	if lifts[0].WeakName != "" {
+		t.Errorf("runs without modality names: WeakName %q, want \"\"", lifts[0].WeakName)
+	}
+	for i := range runs {
+		runs[i].ModalityNames = []string{"image", "audio"}
+	}
+	if named, err := CompareWeak(runs, weak, "joint", "lifter"); err != nil || named[1].WeakName != "audio" {
+		t.Errorf("runs naming their modalities: %+v, %v; want WeakName \"audio\"", named, err)
+	}
 	if _, err := CompareWeak(runs, weak, "joint", "missing"); err == nil {
 		t.Error("a method without runs is no error")
 	}
