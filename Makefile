@@ -64,8 +64,9 @@ test:
 # 2026-12-02, past nbrun's default of 3600 s a cell): allow 4 hours a cell here.
 reproduce: setup
 	$(PY) scripts/nbrun.py --timeout 14400 --out $(REPORT) --export $(README_FIGURES) --export-dir figures $(NOTEBOOKS)
-	# The README's marked result numbers against what the notebooks just computed (--write rewrites them).
-	$(PY) scripts/readme_numbers.py --check $(REPORT)/numbers.json README.md
+	# The README's marked result numbers against what the notebooks just computed (--write rewrites them);
+	# without the FSDD recordings notebook 08 skips AV-MNIST, so its numbers are listed as not checked.
+	$(PY) scripts/readme_numbers.py --check $(if $(MMLAB_FSDD),,--unrecorded-ok real.avmnist.) $(REPORT)/numbers.json README.md
 
 lab: setup
 	jupyter notebook --notebook-dir=notebooks --no-browser $(ROOT_FLAG) $(LAB_ARGS)

@@ -60,6 +60,17 @@ class ReadmeNumbers(unittest.TestCase):
         del missing["acc"]
         self.assertEqual(self.run_main("--names", self.numbers(missing), doc), 1)
 
+    def test_unrecorded_ok_lists_a_prefix_unchecked(self):
+        missing = dict(NUMBERS)
+        del missing["acc"]
+        doc = self.write("R.md", DOC)
+        self.assertEqual(self.run_main("--check", self.numbers(missing), doc), 1)
+        self.assertEqual(self.run_main("--check", "--unrecorded-ok", "ac", self.numbers(missing), doc), 0)
+        self.assertEqual(self.run_main("--check", "--unrecorded-ok", "gap", self.numbers(missing), doc), 1)
+        # A recorded name under the prefix is still checked.
+        wrong = self.write("W.md", DOC.replace("0.055<!--n:gap-->", "0.054<!--n:gap-->"))
+        self.assertEqual(self.run_main("--check", "--unrecorded-ok", "gap", self.numbers(), wrong), 1)
+
     def test_quick_numbers_are_refused_for_check(self):
         self.assertEqual(self.run_main("--check", self.numbers(quick=True), self.write("R.md", DOC)), 2)
 
