@@ -114,7 +114,9 @@
 // +0.000 ± 0.008. So notebook 06 and the acceptance tests use branch in that regime (on test seeds
 // 0–4: UMT 0.958, joint 0.951, joint_wide 0.956; UMT − joint +0.007 ± 0.007, UMT − joint_wide
 // +0.002 ± 0.007, a tie with the width-matched control). It stays an option, not the default:
-// it doubles the encoders, and on LazyPair (below) its edge over joint is mostly width. With CNNs the student from scratch stays below its better
+// it doubles the encoders, and on LazyPair (below) its edge over joint is mostly width.
+//
+// With CNNs the student from scratch stays below its better
 // teacher (twoview 0.661 against 0.692, teacher − scratch +0.104 ± 0.035; avsynth 0.989 against
 // 1.000) and is still climbing at epoch 40 (0.50/0.61/0.66 after 20/30/40): the
 // distillation term (≈ 190 at the start against a cross-entropy of ≈ 1.8) dominates its budget.
