@@ -56,8 +56,9 @@ test:
 	go build -tags xla -o /dev/null ./cmd/mmlab
 	$(PY) -W ignore::DeprecationWarning -W ignore::ResourceWarning -m unittest discover -s scripts -p '*_test.py'
 	MMLAB_QUICK=1 $(PY) scripts/nbrun.py --out build/test-notebooks $(NOTEBOOKS)
-	# Every number the README marks (<!--n:NAME-->) is one the notebooks record (not its value: a quick run).
-	$(PY) scripts/readme_numbers.py --names build/test-notebooks/numbers.json README.md
+	# Every number the README marks (<!--n:NAME-->) is one the notebooks record (not its value: a quick run);
+	# without the FSDD recordings notebook 08 skips AV-MNIST, so its names are listed as not checked.
+	$(PY) scripts/readme_numbers.py --names $(if $(MMLAB_FSDD),,--unrecorded-ok real.avmnist.) build/test-notebooks/numbers.json README.md
 	MMLAB_LONG_TESTS=1 go test -timeout 75m ./...
 
 # Full-size cells run long (notebook 08's study cell took over an hour on a loaded 2-core machine,
