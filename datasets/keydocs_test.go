@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -70,5 +71,19 @@ func TestChoicesAreTheConstants(t *testing.T) {
 	}
 	if len(want) > 0 {
 		t.Errorf("keys without choices: %v", want)
+	}
+}
+
+// TestNPYKeyHelpNamesMaxClasses checks that npy's k help text states MaxNPYClasses' value (a tag
+// cannot refer to the constant).
+func TestNPYKeyHelpNamesMaxClasses(t *testing.T) {
+	docs, err := DescribeKeys(NPYName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range docs {
+		if d.Key == "k" && !strings.Contains(d.Help, "k ≤ "+strconv.Itoa(MaxNPYClasses)+" ") {
+			t.Errorf("npy key k: help %q does not state MaxNPYClasses = %d", d.Help, MaxNPYClasses)
+		}
 	}
 }

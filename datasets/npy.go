@@ -1,12 +1,14 @@
 package datasets
 
 import (
+	"errors"
 	"fmt"
-	"maps"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/mmlab-go/mmlab/internal/keyval"
 )
 
 // NPYName is the dataset kind of a user's own NumPy arrays in spec strings: "npy:DIR" or
@@ -125,30 +127,41 @@ type npyHeld struct {
 	data *Dataset
 }
 
-// npyKeyDocs documents npy's keys in canonical order: npy's parser is its own (a positional
-// path, '+'-separated modalities, keys that depend on split.npy), so its keys are listed here
-// rather than read from tags; NPYKeys and DescribeKeys both come from this table.
-var npyKeyDocs = []KeyDoc{
-	{Key: "path", Type: "string", Help: "the directory of .npy files or the .npz file, given first without path= (absolute in the canonical string)"},
-	{Key: "modalities", Type: "string", Help: "the modality arrays in order, joined by '+' (default every array, file-name order)"},
-	{Key: "k", Type: "int", Help: fmt.Sprintf("number of classes, 2 ≤ k ≤ %d (default max label + 1)", MaxNPYClasses)},
-	{Key: "val", Type: "float", Default: strconv.FormatFloat(DefaultNPYVal, 'g', -1, 64), Help: "fraction of each class drawn into validation (without split.npy)"},
-	{Key: "test", Type: "float", Default: strconv.FormatFloat(DefaultNPYTest, 'g', -1, 64), Help: "fraction of each class drawn into test (without split.npy)"},
-	{Key: "seed", Type: "int", Default: strconv.Itoa(DefaultNPYSeed), Help: "draws the split (without split.npy); run seeds leave it alone"},
-	{Key: "sha256", Type: "string", Help: "first 16 hex digits of the SHA-256 of the files read; ParseSpec fills it in and checks a given one"},
+// npyKeys are npy's spec-string keys (internal/keyval, the mechanism of every dataset kind and
+// of mmlab's options), in canonical order, with DefaultNPYVal, DefaultNPYTest and DefaultNPYSeed
+// as defaults. Which keys apply (val, test and seed only without split.npy) and their ranges
+// are checked by parseNPYKeys; NPYKeys and DescribeKeys both come from these tags.
+type npyKeys struct {
+	Path       string  `opt:"path" help:"the directory of .npy files or the .npz file, given first without path= (absolute in the canonical string)"`
+	Modalities string  `opt:"modalities" help:"the modality arrays in order, joined by '+' (default every array, file-name order)"`
+	K          int     `opt:"k" help:"number of classes, 2 ≤ k ≤ 65536 (MaxNPYClasses; default max label + 1)"`
+	Val        float64 `opt:"val" help:"fraction of each class drawn into validation (without split.npy)"`
+	Test       float64 `opt:"test" help:"fraction of each class drawn into test (without split.npy)"`
+	Seed       int64   `opt:"seed" help:"draws the split (without split.npy); run seeds leave it alone"`
+	Sha256     string  `opt:"sha256" help:"first 16 hex digits of the SHA-256 of the files read; ParseSpec fills it in and checks a given one"`
 }
 
-func init() { describeKeys(NPYName, func() []KeyDoc { return slices.Clone(npyKeyDocs) }) }
+// defaultNPYKeys are npyKeys' defaults; k's 0 and the empty strings mean "not given".
+func defaultNPYKeys() npyKeys {
+	return npyKeys{Val: DefaultNPYVal, Test: DefaultNPYTest, Seed: DefaultNPYSeed}
+}
+
+func init() {
+	describeKeys(NPYName, func() []KeyDoc {
+		d := defaultNPYKeys()
+		docs := keyval.Describe(&d, "", keyval.AnyFloats)
+		for i := range docs {
+			if docs[i].Key == "k" {
+				docs[i].Default = "" // max label + 1, not a value
+			}
+		}
+		return docs
+	})
+}
 
 // NPYKeys returns the spec-string keys of npy in canonical order; "path" is given as the first
 // item, without "path=".
-func NPYKeys() []string {
-	keys := make([]string, len(npyKeyDocs))
-	for i, d := range npyKeyDocs {
-		keys[i] = d.Key
-	}
-	return keys
-}
+func NPYKeys() []string { return keyval.Keys(&npyKeys{}) }
 
 // npyUsage ends the errors about the spec's shape: what a valid npy spec looks like.
 const npyUsage = "want npy:DIR or npy:FILE.npz, then optional keys modalities=a+b, k, val, test, seed, sha256 (go doc datasets.NPYSpec)"
@@ -199,18 +212,20 @@ func parseNPY(kv map[string]string) (Spec, error) {
 // parseNPYKeys checks kv's keys and parses the path, modalities, k, val, test and seed, with
 // the defaults for those not given.
 func parseNPYKeys(kv map[string]string) (NPYSpec, error) {
-	valid := NPYKeys()
-	for _, key := range slices.Sorted(maps.Keys(kv)) {
-		if !slices.Contains(valid, key) {
-			return NPYSpec{}, fmt.Errorf("datasets: npy: unknown key %q; valid keys: %s (path given first, without path=)",
-				key, strings.Join(valid[1:], ", "))
-		}
+	keys := defaultNPYKeys()
+	err := keyval.SetAll(&keys, kv, keyval.AnyFloats)
+	var unknown *keyval.UnknownKeyError
+	switch {
+	case errors.As(err, &unknown):
+		return NPYSpec{}, fmt.Errorf("datasets: npy: unknown key %q; valid keys: %s (path given first, without path=)",
+			unknown.Key, strings.Join(slices.DeleteFunc(unknown.Valid, func(k string) bool { return k == "path" }), ", "))
+	case err != nil:
+		return NPYSpec{}, fmt.Errorf("datasets: npy: key %w", err)
 	}
-	path, ok := kv["path"]
-	if !ok {
+	if _, ok := kv["path"]; !ok {
 		return NPYSpec{}, fmt.Errorf("datasets: npy: no data path; %s", npyUsage)
 	}
-	s := NPYSpec{Path: path, Val: DefaultNPYVal, Test: DefaultNPYTest, Seed: DefaultNPYSeed}
+	s := NPYSpec{Path: keys.Path, Val: keys.Val, Test: keys.Test, Seed: keys.Seed}
 	if v, ok := kv["modalities"]; ok {
 		for name := range strings.SplitSeq(v, "+") {
 			name = strings.TrimSpace(name)
@@ -223,40 +238,22 @@ func parseNPYKeys(kv map[string]string) (NPYSpec, error) {
 			s.Modalities = append(s.Modalities, name)
 		}
 	}
-	if v, ok := kv["k"]; ok {
-		k, err := strconv.Atoi(v)
-		if err != nil {
-			return NPYSpec{}, fmt.Errorf("datasets: npy: key k: %q is not an integer", v)
+	if _, ok := kv["k"]; ok {
+		if keys.K < 2 || keys.K > MaxNPYClasses {
+			return NPYSpec{}, fmt.Errorf("datasets: npy: k = %d, want 2 ≤ k ≤ %d", keys.K, MaxNPYClasses)
 		}
-		if k < 2 || k > MaxNPYClasses {
-			return NPYSpec{}, fmt.Errorf("datasets: npy: k = %d, want 2 ≤ k ≤ %d", k, MaxNPYClasses)
-		}
-		s.K = k
+		s.K = keys.K
 	}
 	for _, f := range []struct {
 		key string
-		dst *float64
-	}{{"val", &s.Val}, {"test", &s.Test}} {
-		if v, ok := kv[f.key]; ok {
-			x, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				return NPYSpec{}, fmt.Errorf("datasets: npy: key %s: %q is not a number", f.key, v)
-			}
-			if !(x > 0 && x < 1) {
-				return NPYSpec{}, fmt.Errorf("datasets: npy: %s = %v, want 0 < %s < 1", f.key, x, f.key)
-			}
-			*f.dst = x
+		x   float64
+	}{{"val", s.Val}, {"test", s.Test}} {
+		if !(f.x > 0 && f.x < 1) {
+			return NPYSpec{}, fmt.Errorf("datasets: npy: %s = %v, want 0 < %s < 1", f.key, f.x, f.key)
 		}
 	}
 	if !(s.Val+s.Test < 1) {
 		return NPYSpec{}, fmt.Errorf("datasets: npy: val + test = %v + %v ≥ 1 leaves no training samples", s.Val, s.Test)
-	}
-	if v, ok := kv["seed"]; ok {
-		x, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return NPYSpec{}, fmt.Errorf("datasets: npy: key seed: %q is not a 64-bit integer", v)
-		}
-		s.Seed = x
 	}
 	return s, nil
 }
