@@ -32,7 +32,7 @@ func LazinessBars(runs []results.Run) (*charts.Bar, error) {
 	}
 	var methods []string
 	for key, s := range sums {
-		if _, _, perModality := splitModalityKey(key); perModality || key == results.UniMethod || !hasProbe(s) {
+		if s.Modality != nil || s.PerModality || !hasProbe(s) {
 			continue
 		}
 		methods = append(methods, key)
@@ -103,7 +103,7 @@ func hasProbe(s results.MethodSummary) bool {
 func describeProbes(sums map[string]results.MethodSummary) string {
 	var names []string
 	for key, s := range sums {
-		if _, _, perModality := splitModalityKey(key); perModality {
+		if s.Modality != nil {
 			continue
 		}
 		if hasProbe(s) {

@@ -25,8 +25,8 @@ func ShapleyBars(runs []results.Run) (*charts.Bar, error) {
 	sums := results.Summaries(runs)
 	var methods, without []string
 	values := map[string][]results.Estimate{}
-	for key := range sums {
-		if _, _, perModality := splitModalityKey(key); perModality || key == results.UniMethod {
+	for key, s := range sums {
+		if s.Modality != nil || s.PerModality {
 			continue
 		}
 		v, err := results.ShapleyContribution(runs, key)

@@ -53,7 +53,7 @@ var modalityColors = []string{"#1b7837", "#762a83", "#b35806", "#2166ac", "#c51b
 // uni-modal models of different modalities stay recognisably "uni-modal". Methods without an
 // assigned colour get one from a spare list, chosen from their name (stable across figures).
 func MethodColor(method string) string {
-	base, m, ok := splitModalityKey(method)
+	base, m, ok := results.SplitModalityKey(method)
 	if ok {
 		return tint(MethodColor(base), 0.45*(1-math.Pow(0.5, float64(m))))
 	}
@@ -69,7 +69,7 @@ func MethodColor(method string) string {
 // per-modality key): "uni-modal", "UME", "joint", "joint, width-matched" (joint_wide), "UMT",
 // "OGM-GE", "G-Blending", "uni-modal m1"; unknown methods are shown as they are named.
 func MethodLabel(method string) string {
-	if base, m, ok := splitModalityKey(method); ok {
+	if base, m, ok := results.SplitModalityKey(method); ok {
 		return MethodLabel(base) + " m" + strconv.Itoa(m)
 	}
 	if s, ok := methodStyles[method]; ok {
@@ -96,7 +96,7 @@ func modalityName(names []string, m int) string {
 // seriesLabel is MethodLabel with the dataset's modality names: "uni/m1" is "uni-modal audio"
 // when names[1] is "audio".
 func seriesLabel(key string, names []string) string {
-	if base, m, ok := splitModalityKey(key); ok && m < len(names) && names[m] != "" {
+	if base, m, ok := results.SplitModalityKey(key); ok && m < len(names) && names[m] != "" {
 		return MethodLabel(base) + " " + names[m]
 	}
 	return MethodLabel(key)
@@ -105,24 +105,11 @@ func seriesLabel(key string, names []string) string {
 // modalityColor is the colour of modality m in the split-head curves.
 func modalityColor(m int) string { return modalityColors[m%len(modalityColors)] }
 
-// splitModalityKey splits "uni/m1" into ("uni", 1, true).
-func splitModalityKey(key string) (method string, m int, ok bool) {
-	i := strings.LastIndex(key, "/m")
-	if i < 0 {
-		return "", 0, false
-	}
-	m, err := strconv.Atoi(key[i+2:])
-	if err != nil || m < 0 {
-		return "", 0, false
-	}
-	return key[:i], m, true
-}
-
 // sortMethods sorts method names and per-modality keys in methodOrder (unknown methods
 // alphabetically after the known ones; modalities of one method in index order).
 func sortMethods(keys []string) {
 	rank := func(k string) (int, string, int) {
-		base, m, ok := splitModalityKey(k)
+		base, m, ok := results.SplitModalityKey(k)
 		if !ok {
 			base, m = k, -1
 		}
@@ -436,7 +423,7 @@ func figureColors(keys []string) map[string]string {
 	out := make(map[string]string, len(keys))
 	var used []string
 	fixed := func(k string) bool {
-		if base, m, ok := splitModalityKey(k); ok {
+		if base, m, ok := results.SplitModalityKey(k); ok {
 			_, known := methodStyles[base]
 			return known && m == 0
 		}

@@ -48,7 +48,7 @@ func ResultsTable(runs []results.Run) (Table, error) {
 	numModalities := 0
 	for key, s := range sums {
 		numModalities = max(numModalities, len(s.ProbeAcc))
-		if perModalityMethod(sums, key) {
+		if sums[key].PerModality {
 			continue // e.g. the "uni" probes row: its numbers are in the rows "uni/m0", "uni/m1", ...
 		}
 		keys = append(keys, key)
@@ -145,17 +145,6 @@ func siNumber(x float64) string {
 		}
 	}
 	return strconv.FormatFloat(x, 'g', 3, 64)
-}
-
-// perModalityMethod reports whether key is a per-modality method's pooled summary (like "uni"),
-// i.e. there are per-modality keys key+"/m0", ... (see results.Summaries).
-func perModalityMethod(sums map[string]results.MethodSummary, key string) bool {
-	for k := range sums {
-		if base, _, ok := splitModalityKey(k); ok && base == key {
-			return true
-		}
-	}
-	return false
 }
 
 // cell formats an estimate over seeds for a row of rowSeeds seeds: "0.944 ± 0.011", the mean

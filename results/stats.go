@@ -76,9 +76,16 @@ type MethodSummary struct {
 	// Method is the key of the summary in Summaries' map: a method name ("joint", "ume", ...),
 	// "uni" for the uni-modal encoders' probes, or "uni/m0", "uni/m1", ... for the uni-modal
 	// model of one modality (see Summaries).
-	Method  string
-	TestAcc Estimate
-	ValAcc  Estimate
+	Method string
+	// Of and Modality say what the entry summarises without reading its key: Of is the method
+	// (Run.Method: "uni" for the keys "uni", "uni/m0", ...), Modality the modality of a
+	// per-modality entry ("uni/m1": 1), nil for a method's own entry. PerModality marks the
+	// pooled entry of a method whose runs carry a modality ("uni", the encoders' row).
+	Of          string
+	Modality    *int
+	PerModality bool
+	TestAcc     Estimate
+	ValAcc      Estimate
 	// ProbeAcc[m] is the linear-probe accuracy of the method's encoder for modality m; nil where
 	// the method has no encoder for m. Its length is the largest number of modalities in the runs.
 	ProbeAcc  []*Estimate
@@ -93,8 +100,26 @@ type MethodSummary struct {
 }
 
 // ModalityKey returns the Summaries key of a per-modality method's runs on modality m, e.g.
-// ModalityKey("uni", 1) == "uni/m1".
-func ModalityKey(method string, m int) string { return method + "/m" + strconv.Itoa(m) }
+// ModalityKey("uni", 1) == "uni/m1". SplitModalityKey is its inverse.
+func ModalityKey(method string, m int) string { return method + modalityKeySep + strconv.Itoa(m) }
+
+// modalityKeySep joins a method and a modality index in a per-modality key (ModalityKey).
+const modalityKeySep = "/m"
+
+// SplitModalityKey is ModalityKey's inverse: SplitModalityKey("uni/m1") == ("uni", 1, true); a
+// key that is not a per-modality key ("joint") gives ok = false. Code that holds the
+// MethodSummary reads its Of and Modality instead; this is for keys alone (a figure's series).
+func SplitModalityKey(key string) (method string, m int, ok bool) {
+	i := strings.LastIndex(key, modalityKeySep)
+	if i < 0 {
+		return "", 0, false
+	}
+	m, err := strconv.Atoi(key[i+len(modalityKeySep):])
+	if err != nil || m < 0 || ModalityKey(key[:i], m) != key {
+		return "", 0, false
+	}
+	return key[:i], m, true
+}
 
 // Summaries summarises runs per method, for tables and figures. Runs of a method that carry a
 // Modality (the uni-modal runs, Method "uni") are kept apart per modality:
@@ -110,6 +135,7 @@ func ModalityKey(method string, m int) string { return method + "/m" + strconv.I
 func Summaries(runs []Run) map[string]MethodSummary {
 	groups := map[string][]*Run{}
 	var order []string
+	modality := map[string]int{} // per-modality key → its modality
 	add := func(key string, r *Run) {
 		if _, ok := groups[key]; !ok {
 			order = append(order, key)
@@ -120,7 +146,9 @@ func Summaries(runs []Run) map[string]MethodSummary {
 	for i := range runs {
 		r := &runs[i]
 		if r.Modality != nil {
-			add(ModalityKey(r.Method, *r.Modality), r)
+			key := ModalityKey(r.Method, *r.Modality)
+			modality[key] = *r.Modality
+			add(key, r)
 			add(r.Method, r)
 			perModality[r.Method] = true
 			continue
@@ -130,7 +158,10 @@ func Summaries(runs []Run) map[string]MethodSummary {
 	out := make(map[string]MethodSummary, len(groups))
 	for _, key := range order {
 		group := groups[key]
-		s := MethodSummary{Method: key, N: len(group), Seeds: seedsOf(group)}
+		s := MethodSummary{Method: key, Of: group[0].Method, PerModality: perModality[key], N: len(group), Seeds: seedsOf(group)}
+		if m, ok := modality[key]; ok {
+			s.Modality = &m
+		}
 		if perModality[key] {
 			// The encoders' row: probe m from the runs of modality m only.
 			s.ProbeAcc = probeSummaries(group, func(r *Run, m int) bool { return r.Modality != nil && *r.Modality == m })

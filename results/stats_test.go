@@ -137,6 +137,21 @@ func TestSummaries(t *testing.T) {
 	if want := []string{"joint", "ume", "uni", "uni/m0", "uni/m1"}; !slices.Equal(keys, want) {
 		t.Fatalf("Summaries keys = %v, want %v", keys, want)
 	}
+	// What each entry is of, from its fields rather than its key.
+	for key, want := range map[string]struct {
+		of          string
+		modality    int // -1: none
+		perModality bool
+	}{"joint": {"joint", -1, false}, "ume": {"ume", -1, false}, "uni": {"uni", -1, true}, "uni/m0": {"uni", 0, false}, "uni/m1": {"uni", 1, false}} {
+		got := s[key]
+		m := -1
+		if got.Modality != nil {
+			m = *got.Modality
+		}
+		if got.Of != want.of || m != want.modality || got.PerModality != want.perModality {
+			t.Errorf("Summaries[%q]: Of %q, Modality %d, PerModality %v; want %q, %d, %v", key, got.Of, m, got.PerModality, want.of, want.modality, want.perModality)
+		}
+	}
 	for _, tc := range []struct {
 		name      string
 		got, want float64
@@ -235,4 +250,33 @@ func ExampleSummarize() {
 	// Output:
 	// 0.9500 ± 0.0248 (n=3)
 	// mean 0.95, std 0.01, 95% CI [0.9252, 0.9748]
+}
+
+// TestSplitModalityKey checks that SplitModalityKey inverts ModalityKey and rejects keys that
+// ModalityKey cannot make.
+func TestSplitModalityKey(t *testing.T) {
+	for _, m := range []int{0, 1, 12} {
+		for _, method := range []string{"uni", "a/mb", "x/m3"} {
+			key := results.ModalityKey(method, m)
+			if got, gm, ok := results.SplitModalityKey(key); !ok || got != method || gm != m {
+				t.Errorf("SplitModalityKey(%q) = %q, %d, %v; want %q, %d, true", key, got, gm, ok, method, m)
+			}
+		}
+	}
+	for _, key := range []string{"joint", "uni/m", "uni/m-1", "uni/m01", "uni/m+1", "uni/mx", ""} {
+		if method, m, ok := results.SplitModalityKey(key); ok {
+			t.Errorf("SplitModalityKey(%q) = %q, %d, true; want not a per-modality key", key, method, m)
+		}
+	}
+}
+
+func ExampleSplitModalityKey() {
+	key := results.ModalityKey(results.UniMethod, 1)
+	method, m, ok := results.SplitModalityKey(key)
+	fmt.Println(key, method, m, ok)
+	_, _, ok = results.SplitModalityKey(results.JointMethod)
+	fmt.Println(ok)
+	// Output:
+	// uni/m1 uni 1 true
+	// false
 }
