@@ -462,7 +462,7 @@ func newSummaryJSON(key string, s results.MethodSummary, runs []results.Run) sum
 	row.ParamsMean, _ = estimatePtrs(s.Params)
 	row.TrainFLOPsMean, _ = estimatePtrs(s.TrainFLOPs)
 	row.TrainSecondsMean, row.TrainSecondsCI95 = estimatePtrs(s.TrainSeconds)
-	if !strings.Contains(key, "/") && key != results.UniMethod {
+	if s.Modality == nil && !s.PerModality {
 		if sh, err := results.ShapleyContribution(runs, key); err == nil {
 			for _, e := range sh {
 				mean, ci := estimatePtrs(e)
